@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmemu fsdax personality: a bio-based block device whose memory is also
+ * reachable through a dax_device, so ext4 and xfs mount it with -o dax.
+ *
+ * Modelled on drivers/nvdimm/pmem.c.  The backing store is reserved RAM:
+ * there is no volatile write cache between the CPU and the "media", so the
+ * queue advertises neither a write cache nor FUA, and MAP_SYNC is allowed
+ * (set_dax_synchronous).  Writes use non-temporal stores and reads the
+ * machine-check safe copy, as on real pmem.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/dax.h>
+#include <linux/highmem.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/pfn.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uio.h>
+
+#include "pmemu.h"
+
+static DEFINE_IDA(pmemu_dev_ida);
+
+/* Write zeroes to [off, off + len) of the device, non-temporally. */
+static void pmemu_zero(struct pmemu_dev *pd, u64 off, u64 len)
+{
+	void *zero = page_address(ZERO_PAGE(0));
+
+	while (len) {
+		unsigned int chunk = min_t(u64, len, PAGE_SIZE);
+
+		memcpy_flushcache(pd->virt + off, zero, chunk);
+		off += chunk;
+		len -= chunk;
+	}
+}
+
+static blk_status_t pmemu_rw_bvec(struct pmemu_dev *pd, struct bio_vec *bv,
+				  sector_t sector, bool write)
+{
+	void *addr = pd->virt + ((u64)sector << SECTOR_SHIFT);
+	blk_status_t status = BLK_STS_OK;
+	void *mem = bvec_kmap_local(bv);
+
+	if (write) {
+		flush_dcache_page(bv->bv_page);
+		memcpy_flushcache(addr, mem, bv->bv_len);
+	} else {
+		if (copy_mc_to_kernel(mem, addr, bv->bv_len))
+			status = BLK_STS_IOERR;
+		flush_dcache_page(bv->bv_page);
+	}
+	kunmap_local(mem);
+	return status;
+}
+
+static void pmemu_submit_bio(struct bio *bio)
+{
+	struct pmemu_dev *pd = bio->bi_bdev->bd_disk->private_data;
+	bool write = op_is_write(bio_op(bio));
+	blk_status_t status = BLK_STS_OK;
+	unsigned long start = 0;
+	struct bvec_iter iter;
+	struct bio_vec bv;
+	bool acct;
+
+	acct = blk_queue_io_stat(bio->bi_bdev->bd_disk->queue);
+	if (acct)
+		start = bio_start_io_acct(bio);
+
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		bio_for_each_segment(bv, bio, iter) {
+			status = pmemu_rw_bvec(pd, &bv, iter.bi_sector, write);
+			if (status)
+				break;
+		}
+		break;
+	case REQ_OP_WRITE_ZEROES:
+		pmemu_zero(pd, (u64)bio->bi_iter.bi_sector << SECTOR_SHIFT,
+			   bio->bi_iter.bi_size);
+		break;
+	default:
+		status = BLK_STS_NOTSUPP;
+		break;
+	}
+
+	if (acct)
+		bio_end_io_acct(bio, start);
+	bio->bi_status = status;
+	bio_endio(bio);
+}
+
+static const struct block_device_operations pmemu_bdev_ops = {
+	.owner = THIS_MODULE,
+	.submit_bio = pmemu_submit_bio,
+};
+
+static long pmemu_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff,
+				    long nr_pages, enum dax_access_mode mode,
+				    void **kaddr, unsigned long *pfn)
+{
+	struct pmemu_dev *pd = dax_get_private(dax_dev);
+	u64 off = PFN_PHYS(pgoff);
+
+	if (off >= pd->size)
+		return -ERANGE;
+	if (kaddr)
+		*kaddr = pd->virt + off;
+	if (pfn)
+		*pfn = PHYS_PFN(pd->phys + off);
+	return PHYS_PFN(pd->size - off);
+}
+
+static int pmemu_dax_zero_page_range(struct dax_device *dax_dev, pgoff_t pgoff,
+				     size_t nr_pages)
+{
+	struct pmemu_dev *pd = dax_get_private(dax_dev);
+
+	pmemu_zero(pd, PFN_PHYS(pgoff), PFN_PHYS(nr_pages));
+	return 0;
+}
+
+/*
+ * Called by fs/dax when direct_access reported -EHWPOISON for the range.
+ * This device keeps no media-error state, so there is no poison to clear:
+ * the write goes straight to memory.
+ */
+static size_t pmemu_dax_recovery_write(struct dax_device *dax_dev,
+				       pgoff_t pgoff, void *addr, size_t bytes,
+				       struct iov_iter *iter)
+{
+	return _copy_from_iter_flushcache(addr, bytes, iter);
+}
+
+static const struct dax_operations pmemu_dax_ops = {
+	.direct_access = pmemu_dax_direct_access,
+	.zero_page_range = pmemu_dax_zero_page_range,
+	.recovery_write = pmemu_dax_recovery_write,
+};
+
+/**
+ * pmemu_fsdax_create() - create /dev/pmemuN on part of a region
+ * @region: region to carve the device from
+ * @offset: byte offset of the device in the region (2 MiB aligned)
+ * @size: length in bytes (2 MiB aligned)
+ *
+ * Maps struct pages for the range (MEMORY_DEVICE_FS_DAX), then builds the
+ * gendisk and its dax_device in pmem's order and adds the disk last, so the
+ * device is complete the moment userspace can see it.
+ *
+ * Return: the new device or an ERR_PTR().
+ */
+struct pmemu_dev *pmemu_fsdax_create(struct pmemu_region *region,
+				     u64 offset, u64 size)
+{
+	struct queue_limits lim = {
+		.logical_block_size = SECTOR_SIZE,
+		.physical_block_size = PAGE_SIZE,
+		.max_hw_sectors = UINT_MAX,
+		.max_write_zeroes_sectors = UINT_MAX,
+		.features = BLK_FEAT_DAX | BLK_FEAT_SYNCHRONOUS |
+			    BLK_FEAT_NOWAIT,
+	};
+	struct dax_device *dax_dev;
+	struct pmemu_dev *pd;
+	struct gendisk *disk;
+	void *addr;
+	int ret;
+
+	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
+	if (!pd)
+		return ERR_PTR(-ENOMEM);
+	ret = ida_alloc(&pmemu_dev_ida, GFP_KERNEL);
+	if (ret < 0)
+		goto err_free;
+	pd->id = ret;
+	pd->region = region;
+	pd->phys = region->start + offset;
+	pd->size = size;
+
+	disk = blk_alloc_disk(&lim, dev_to_node(region->parent));
+	if (IS_ERR(disk)) {
+		ret = PTR_ERR(disk);
+		goto err_ida;
+	}
+	pd->disk = disk;
+
+	addr = pmemu_pages_map(pd, MEMORY_DEVICE_FS_DAX, NULL);
+	if (IS_ERR(addr)) {
+		ret = PTR_ERR(addr);
+		goto err_disk;
+	}
+	pd->virt = addr;
+
+	disk->fops = &pmemu_bdev_ops;
+	disk->private_data = pd;
+	snprintf(disk->disk_name, DISK_NAME_LEN, PMEMU_NAME "%d", pd->id);
+	set_capacity(disk, size >> SECTOR_SHIFT);
+
+	dax_dev = alloc_dax(pd, &pmemu_dax_ops);
+	if (IS_ERR(dax_dev)) {
+		ret = PTR_ERR(dax_dev);
+		goto err_pages;
+	}
+	set_dax_nocache(dax_dev);
+	set_dax_nomc(dax_dev);
+	set_dax_synchronous(dax_dev);
+	pd->dax_dev = dax_dev;
+	ret = dax_add_host(dax_dev, disk);
+	if (ret)
+		goto err_dax;
+	dax_write_cache(dax_dev, false);
+
+	ret = device_add_disk(region->parent, disk, NULL);
+	if (ret)
+		goto err_host;
+	return pd;
+
+err_host:
+	dax_remove_host(disk);
+err_dax:
+	kill_dax(dax_dev);
+	put_dax(dax_dev);
+err_pages:
+	/* nothing can have referenced a page yet, so this cannot defer */
+	WARN_ON(pmemu_pages_unmap(pd));
+err_disk:
+	put_disk(disk);
+err_ida:
+	ida_free(&pmemu_dev_ida, pd->id);
+err_free:
+	kfree(pd);
+	return ERR_PTR(ret);
+}
+
+/**
+ * pmemu_fsdax_destroy() - tear down /dev/pmemuN
+ * @pd: device to destroy
+ *
+ * The one teardown path: remove the dax host, kill the dax_device (xfs with
+ * rmapbt gets MF_MEM_PRE_REMOVE and unmaps its users), put it, delete the
+ * gendisk (filesystems are told the disk is dead and shut down), then wait
+ * until no FS_DAX page of the range is referenced before unmapping the
+ * struct pages.
+ *
+ * Return: 0 when @pd is gone; -EBUSY when pages were still mapped or pinned
+ * when the wait ran out.  @pd and its struct pages then stay (see
+ * pmemu_pages_unmap()) and the caller must keep the range claimed.
+ */
+int pmemu_fsdax_destroy(struct pmemu_dev *pd)
+{
+	int ret;
+
+	dax_remove_host(pd->disk);
+	kill_dax(pd->dax_dev);
+	put_dax(pd->dax_dev);
+	pd->dax_dev = NULL;
+	del_gendisk(pd->disk);
+	put_disk(pd->disk);
+	pd->disk = NULL;
+
+	ret = pmemu_pages_unmap(pd);
+	if (ret)
+		return ret;
+	ida_free(&pmemu_dev_ida, pd->id);
+	kfree(pd);
+	return 0;
+}

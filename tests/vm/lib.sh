@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the pmemu QEMU harness (sourced, not executed).
+#
+# Cache layout (override the root with PMEMU_CACHE):
+#   $PMEMU_CACHE/rootfs/            Debian trixie chroot: build environment and guest root
+#   $PMEMU_CACHE/stamps/            one file per completed set-up stage
+#   $PMEMU_CACHE/images/$KVER/      vmlinuz, initrd.img, root.img for that guest kernel
+#   $PMEMU_CACHE/src/               pieces of Debian's linux-source (checkpatch)
+
+PMEMU_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PMEMU_CACHE=${PMEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pmemu}
+ROOTFS=$PMEMU_CACHE/rootfs
+STAMPS=$PMEMU_CACHE/stamps
+PMEMU_SUITE=trixie
+# Kernel flavour the guest runs; the headers of the same package build the module.
+PMEMU_KPKG_SUITE=trixie-backports
+
+_t0=${_t0:-$(date +%s)}
+
+log() { printf '[%4ds] %s\n' "$(( $(date +%s) - _t0 ))" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# stage NAME DESCRIPTION: announce a set-up stage and its start time.
+stage() { log "== $1: $2"; }
+
+have_stamp() { [ -e "$STAMPS/$1" ]; }
+set_stamp() { mkdir -p "$STAMPS"; date -u +%FT%TZ > "$STAMPS/$1"; }
+
+# The Debian mirror this host's own apt uses, so no host name is hard-coded.
+debian_mirror() {
+	if [ -n "${PMEMU_MIRROR:-}" ]; then echo "$PMEMU_MIRROR"; return; fi
+	local m
+	m=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null |
+	    awk '{print $2}' | grep -v -- '-security' | grep -i debian | head -n1)
+	[ -n "$m" ] || m=$(grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+	    awk '{for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' |
+	    grep -v -- '-security' | head -n1)
+	[ -n "$m" ] || die "cannot find a Debian mirror in the host's apt sources; set PMEMU_MIRROR"
+	echo "${m%/}"
+}
+
+# in_chroot CMD...: run CMD inside the rootfs with /proc, /sys and /dev bound,
+# in a private mount namespace so nothing leaks onto the host on failure.
+in_chroot() {
+	unshare --mount --propagation private -- /bin/sh -c '
+		r=$1; shift
+		mount --bind /proc "$r/proc" && mount --bind /sys "$r/sys" &&
+		mount --bind /dev "$r/dev" && mount --bind /dev/pts "$r/dev/pts" || exit 1
+		exec chroot "$r" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			DEBIAN_FRONTEND=noninteractive "$@"' sh "$ROOTFS" "$@"
+}
+
+# Guest kernel version installed in the rootfs (newest if several).
+guest_kver() {
+	local v
+	v=$(ls "$ROOTFS/lib/modules" 2>/dev/null | grep -- '-amd64$' | sort -V | tail -n1)
+	[ -n "$v" ] || die "no guest kernel in $ROOTFS; run 'make setup'"
+	echo "$v"
+}
+
+images_dir() { echo "$PMEMU_CACHE/images/$(guest_kver)"; }
