@@ -82,10 +82,25 @@ static int pmemu_check_ranges(const struct pmemu_range *r, int n)
 	return 0;
 }
 
+/*
+ * A platform device's MEM resource is inserted into iomem around the
+ * "Reserved" entry memmap=$ created when both cover the same range, and
+ * platform_device_del() releases it together with its children.  Taking it
+ * out with remove_resource() first hands the children back to the parent, so
+ * the range stays reserved and can be claimed again after a reload.
+ */
 static void pmemu_remove_pdevs(void)
 {
-	while (pmemu_nr_pdevs > 0)
-		platform_device_unregister(pmemu_pdevs[--pmemu_nr_pdevs]);
+	struct platform_device *pdev;
+	struct resource *res;
+
+	while (pmemu_nr_pdevs > 0) {
+		pdev = pmemu_pdevs[--pmemu_nr_pdevs];
+		res = platform_get_resource(pdev, IORESOURCE_MEM, 0);
+		if (res && res->parent)
+			remove_resource(res);
+		platform_device_unregister(pdev);
+	}
 }
 
 static int pmemu_add_pdevs(const struct pmemu_range *r, int n)

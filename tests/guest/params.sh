@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Bad ranges= values: each load is refused with one clear message naming the
+# range and the reason, nothing is left behind (no module, no device, no
+# iomem claim), and a good load works afterwards.
+. "$(dirname "$0")/lib.sh"
+
+# The boot layout (tests/vm/vm): RAM at 5G..6G, reserved 6G..8G and 9G..11G.
+R0=$(pmemu_boot_ranges | cut -d, -f1)
+R0_START=${R0#*@}
+
+nothing_left() {
+	grep -q '^pmemu ' /proc/modules && fail "module still loaded"
+	ls /dev/pmemu* 2>/dev/null && fail "device node left behind"
+	grep -q pmemu /proc/iomem && fail "iomem claim left behind"
+	ls /sys/bus/platform/devices/ | grep -q '^pmemu' && fail "platform device left behind"
+	return 0
+}
+
+# refused PARAM EXPECTED-MESSAGE
+refused() {
+	local tag="params-$RANDOM"
+	dmesg_mark "$tag"
+	expect_fail modprobe pmemu "ranges=$1" 2> /tmp/modprobe.err
+	grep -q 'Invalid argument' /tmp/modprobe.err || { cat /tmp/modprobe.err; fail "modprobe did not fail with EINVAL"; }
+	local msg
+	# the one-time taint notice on first load is not ours
+	msg=$(dmesg_since "$tag" | grep 'pmemu' | grep -v -e 'taints kernel' -e 'module verification failed')
+	echo "$msg"
+	echo "$msg" | grep -q -- "$2" || fail "expected a message containing '$2'"
+	[ "$(echo "$msg" | grep -c .)" -eq 1 ] || fail "expected exactly one pmemu error line"
+	nothing_left
+}
+
+t_run "zero size" refused "0@$R0_START" "size is zero"
+t_run "unaligned start" refused "1G@0x180001000" "start is not 2 MiB aligned"
+t_run "unaligned size" refused "1025M@$R0_START" "size is not a multiple of 2 MiB"
+t_run "overlaps System RAM" refused "1G@5G" "overlaps System RAM"
+t_run "straddles reserved and System RAM" refused "4G@9G" "overlaps System RAM"
+t_run "not reserved memory" refused "1G@100G" "not entirely reserved memory"
+t_run "two overlapping ranges" refused "1G@6G,1G@0x190000000" "overlaps range 0"
+t_run "same range twice" refused "$R0,$R0" "overlaps range 0"
+t_run "garbage text" refused "banana" "cannot parse"
+t_run "missing start" refused "1G@" "cannot parse"
+t_run "trailing garbage" refused "1G@6Gx" "cannot parse"
+t_run "trailing comma" refused "1G@6G," "cannot parse"
+t_run "negative size" refused "-1G@6G" "cannot parse"
+t_run "beyond the addressable range" refused "1G@0x7fffffffc0000000" "outside the physical range"
+t_run "good load after refusals" load_pmemu
+t_run "rmmod clean after refusals" unload_pmemu
+t_run "nothing left after rmmod" nothing_left
+t_done
