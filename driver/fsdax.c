@@ -174,7 +174,7 @@ struct pmemu_dev *pmemu_fsdax_create(struct pmemu_region *region,
 	void *addr;
 	int ret;
 
-	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
+	pd = kzalloc_obj(*pd);
 	if (!pd)
 		return ERR_PTR(-ENOMEM);
 	ret = ida_alloc(&pmemu_dev_ida, GFP_KERNEL);

@@ -133,7 +133,7 @@ static int __init pmemu_init(void)
 	struct pmemu_range *r;
 	int n = 0, ret;
 
-	r = kcalloc(PMEMU_MAX_RANGES, sizeof(*r), GFP_KERNEL);
+	r = kzalloc_objs(*r, PMEMU_MAX_RANGES);
 	if (!r)
 		return -ENOMEM;
 	if (ranges) {

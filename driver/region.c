@@ -126,7 +126,7 @@ static struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 	if (pmemu_check_range(dev_name(parent), start, size))
 		return ERR_PTR(-EINVAL);
 
-	region = kzalloc(sizeof(*region), GFP_KERNEL);
+	region = kzalloc_obj(*region);
 	if (!region)
 		return ERR_PTR(-ENOMEM);
 	region->parent = parent;
@@ -259,8 +259,10 @@ static int pmemu_probe(struct platform_device *pdev)
 			w.err = -ENODEV;
 		}
 	} else {
-		for (i = 0; !w.err && (res = platform_get_resource(pdev,
-						IORESOURCE_MEM, i)); i++) {
+		for (i = 0; !w.err; i++) {
+			res = platform_get_resource(pdev, IORESOURCE_MEM, i);
+			if (!res)
+				break;
 			region = pmemu_region_add(&pdev->dev, res->start,
 						  resource_size(res), "ranges");
 			if (IS_ERR(region))

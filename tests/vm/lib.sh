@@ -41,11 +41,15 @@ debian_mirror() {
 
 # in_chroot CMD...: run CMD inside the rootfs with /proc, /sys and /dev bound,
 # in a private mount namespace so nothing leaks onto the host on failure.
+# PMEMU_BIND="HOSTDIR:CHROOTDIR ..." binds more directories for that command.
 in_chroot() {
 	unshare --mount --propagation private -- /bin/sh -c '
 		r=$1; shift
 		mount --bind /proc "$r/proc" && mount --bind /sys "$r/sys" &&
 		mount --bind /dev "$r/dev" && mount --bind /dev/pts "$r/dev/pts" || exit 1
+		for b in ${PMEMU_BIND:-}; do
+			mkdir -p "$r${b#*:}" && mount --bind "${b%%:*}" "$r${b#*:}" || exit 1
+		done
 		exec chroot "$r" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			DEBIAN_FRONTEND=noninteractive "$@"' sh "$ROOTFS" "$@"

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pmemu top level.  Everything kernel-side runs in a QEMU guest (tests/vm).
+#
+#   make setup          host packages, Debian trixie guest root, kernel source (cached)
+#   make build          pmemu.ko + userspace for the guest kernel, root image
+#   make check          all test suites; ends with "N passed, N failed"
+#   make check SUITES="guest/fsdax-fs"    one suite (see tests/check)
+#   make demo           boot, load pmemu, ext4 -o dax, fio, summary
+#   make shell          interactive guest shell
+#   make lint           checkpatch, kernel-doc, sparse, DKMS (host/lint suite)
+#   make rebuild-cache  wipe the cache ($$XDG_CACHE_HOME/pmemu) and set up again
+SUITES ?=
+
+all: build
+
+setup:
+	tests/vm/setup
+
+build: setup
+	tests/vm/build
+
+check: build
+	tests/check $(SUITES)
+
+lint: build
+	tests/check host/lint
+
+demo: build
+	tests/vm/vm run --name demo tests/demo.sh
+
+shell: build
+	tests/vm/vm shell
+
+rebuild-cache:
+	tests/vm/setup --wipe
+	tests/vm/build
+
+clean:
+	rm -rf results
+
+.PHONY: all setup build check lint demo shell rebuild-cache clean

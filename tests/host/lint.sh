@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side checks of the driver sources (TAP): checkpatch --strict, kernel-doc,
+# sparse (make C=2), a DKMS build + install, and an in-tree build with the
+# top-level Kconfig.  Runs against the cached trixie chroot and kernel source
+# (make setup).
+set -uo pipefail
+. "$(dirname "$0")/../vm/lib.sh"
+
+KSRC=$PMEMU_CACHE/src/linux
+KVER=$(guest_kver)
+T_N=0 T_PASS=0 T_FAIL=0 T_SKIP=0
+
+t_run() {
+	local name=$1 out rc
+	shift
+	T_N=$((T_N + 1))
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		T_PASS=$((T_PASS + 1))
+		echo "ok $T_N - $name"
+	elif [ $rc -eq 77 ]; then
+		T_SKIP=$((T_SKIP + 1))
+		echo "ok $T_N - $name # SKIP $(printf '%s' "$out" | tail -n1)"
+	else
+		T_FAIL=$((T_FAIL + 1))
+		echo "not ok $T_N - $name"
+		printf '%s\n' "$out" | tail -n 60 | sed 's/^/# /'
+	fi
+}
+
+test_checkpatch() {
+	perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --quiet \
+		--ignore FILE_PATH_CHANGES -f "$PMEMU_TOP"/driver/*.[ch]
+}
+
+test_kernel_doc() {
+	local out
+	out=$("$KSRC/scripts/kernel-doc" -none -Wall "$PMEMU_TOP"/driver/*.[ch] 2>&1)
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+
+# A fresh copy of driver/ inside the chroot, for builds that write objects.
+copy_driver() {
+	rm -rf "$ROOTFS/tmp/$1"
+	cp -a "$PMEMU_TOP/driver" "$ROOTFS/tmp/$1"
+}
+
+test_sparse() {
+	local out
+	if [ "$(in_chroot /bin/sh -c "cd /tmp && /lib/modules/$KVER/build/scripts/checker-valid.sh sparse -m64" 2>/dev/null)" != 1 ]; then
+		echo "no sparse that parses the $KVER headers (see tests/vm/setup stage_sparse)"
+		return 77
+	fi
+	copy_driver lint-sparse
+	out=$(in_chroot make -s -C /tmp/lint-sparse KDIR="/lib/modules/$KVER/build" C=2 2>&1) ||
+		{ echo "$out"; return 1; }
+	out=$(printf '%s\n' "$out" | grep -v -E '^\s*(CHECK|CC|LD|MODPOST|BTF)\b|^make' || true)
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+
+test_dkms() {
+	local ver
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$PMEMU_TOP/driver/dkms.conf")
+	rm -rf "$ROOTFS/usr/src/pmemu-$ver"
+	cp -a "$PMEMU_TOP/driver" "$ROOTFS/usr/src/pmemu-$ver"
+	in_chroot /bin/sh -ec "
+		dkms remove pmemu/$ver --all >/dev/null 2>&1 || true
+		dkms add pmemu/$ver
+		dkms build pmemu/$ver -k $KVER
+		dkms install pmemu/$ver -k $KVER --force
+		modinfo -k $KVER -n pmemu | grep -q /updates/dkms/
+		dkms status pmemu/$ver -k $KVER | grep -q installed
+		dkms remove pmemu/$ver --all
+		depmod -a $KVER
+		modinfo -k $KVER -n pmemu | grep -q /updates/pmemu.ko"
+	local rc=$?
+	rm -rf "$ROOTFS/usr/src/pmemu-$ver"
+	return $rc
+}
+
+# The documented in-tree procedure (docs/usage.md), applied to the cached
+# kernel source: drivers/pmemu + Kconfig hook, Debian's config with
+# CONFIG_PMEMU=m, and a build of drivers/pmemu/ (objects under
+# $PMEMU_CACHE/intree, kept between runs).
+test_intree() {
+	local obj=$PMEMU_CACHE/intree
+	[ -d "$KSRC/drivers" ] || { echo "no kernel source at $KSRC (make setup)"; return 1; }
+	rm -rf "$KSRC/drivers/pmemu"
+	cp -a "$PMEMU_TOP/driver" "$KSRC/drivers/pmemu"
+	cp "$PMEMU_TOP/Kconfig" "$KSRC/drivers/pmemu/Kconfig"
+	grep -q 'drivers/pmemu/Kconfig' "$KSRC/drivers/Kconfig" ||
+		sed -i 's|^endmenu$|source "drivers/pmemu/Kconfig"\n\nendmenu|' "$KSRC/drivers/Kconfig"
+	grep -q 'CONFIG_PMEMU' "$KSRC/drivers/Makefile" ||
+		echo 'obj-$(CONFIG_PMEMU)		+= pmemu/' >> "$KSRC/drivers/Makefile"
+	mkdir -p "$obj"
+	[ -e "$obj/.config" ] || cp "$ROOTFS/boot/config-$KVER" "$obj/.config"
+	PMEMU_BIND="$KSRC:/usr/src/ksrc $obj:/usr/src/kobj" in_chroot /bin/sh -ec "
+		cd /usr/src/ksrc
+		scripts/config --file /usr/src/kobj/.config -m PMEMU
+		make -s O=/usr/src/kobj olddefconfig
+		grep -qx CONFIG_PMEMU=m /usr/src/kobj/.config
+		make -s O=/usr/src/kobj -j$(nproc) prepare
+		make -s O=/usr/src/kobj -j$(nproc) drivers/pmemu/
+		ls /usr/src/kobj/drivers/pmemu/pmemu.o"
+}
+
+t_run "checkpatch --strict --no-tree driver/" test_checkpatch
+t_run "kernel-doc -Wall driver/" test_kernel_doc
+t_run "sparse (make C=2) clean" test_sparse
+t_run "DKMS add/build/install/remove for $KVER" test_dkms
+t_run "in-tree build: Kconfig + drivers/pmemu with CONFIG_PMEMU=m" test_intree
+echo "1..$T_N"
+echo "# $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+[ $T_FAIL -eq 0 ]
