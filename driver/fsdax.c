@@ -97,9 +97,22 @@ static void pmemu_submit_bio(struct bio *bio)
 	bio_endio(bio);
 }
 
+/*
+ * The last reference to the gendisk is gone: no filesystem is mounted on it
+ * and nobody has it open, so only page references can still reach the
+ * device's memory.  Drain them (pagemap.c).
+ */
+static void pmemu_free_disk(struct gendisk *disk)
+{
+	struct pmemu_dev *pd = disk->private_data;
+
+	pmemu_pages_drain(pd);
+}
+
 static const struct block_device_operations pmemu_bdev_ops = {
 	.owner = THIS_MODULE,
 	.submit_bio = pmemu_submit_bio,
+	.free_disk = pmemu_free_disk,
 };
 
 static long pmemu_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff,
@@ -229,8 +242,8 @@ err_dax:
 	kill_dax(dax_dev);
 	put_dax(dax_dev);
 err_pages:
-	/* nothing can have referenced a page yet, so this cannot defer */
-	WARN_ON(pmemu_pages_unmap(pd));
+	/* the disk was never added: no page can have been used */
+	memunmap_pages(&pd->pgmap);
 err_disk:
 	put_disk(disk);
 err_ida:
@@ -241,35 +254,44 @@ err_free:
 }
 
 /**
- * pmemu_fsdax_destroy() - tear down /dev/pmemuN
+ * pmemu_fsdax_destroy() - take /dev/pmemuN away
  * @pd: device to destroy
  *
  * The one teardown path: remove the dax host, kill the dax_device (xfs with
  * rmapbt gets MF_MEM_PRE_REMOVE and unmaps its users), put it, delete the
- * gendisk (filesystems are told the disk is dead and shut down), then wait
- * until no FS_DAX page of the range is referenced before unmapping the
- * struct pages.
- *
- * Return: 0 when @pd is gone; -EBUSY when pages were still mapped or pinned
- * when the wait ran out.  @pd and its struct pages then stay (see
- * pmemu_pages_unmap()) and the caller must keep the range claimed.
+ * gendisk (filesystems are told the disk is dead and shut down) and drop
+ * the driver's reference to it.  The struct pages are freed later, when the
+ * gendisk has been released (a filesystem may still be mounted on it) and no
+ * page is mapped or pinned any more; pmemu_fsdax_free() then finishes.  A
+ * module reference is held until then.
  */
-int pmemu_fsdax_destroy(struct pmemu_dev *pd)
+void pmemu_fsdax_destroy(struct pmemu_dev *pd)
 {
-	int ret;
+	struct gendisk *disk = pd->disk;
 
-	dax_remove_host(pd->disk);
+	dax_remove_host(disk);
 	kill_dax(pd->dax_dev);
 	put_dax(pd->dax_dev);
 	pd->dax_dev = NULL;
-	del_gendisk(pd->disk);
-	put_disk(pd->disk);
+	del_gendisk(disk);
+	pd->state = PMEMU_DEAD;
 	pd->disk = NULL;
+	__module_get(THIS_MODULE);
+	/* may call pmemu_free_disk() right here if nobody else holds it */
+	put_disk(disk);
+}
 
-	ret = pmemu_pages_unmap(pd);
-	if (ret)
-		return ret;
+/**
+ * pmemu_fsdax_free() - free a drained device
+ * @pd: device whose struct pages have been unmapped
+ *
+ * Releases the device number and tells the region its range is free.
+ */
+void pmemu_fsdax_free(struct pmemu_dev *pd)
+{
+	struct pmemu_region *region = pd->region;
+
 	ida_free(&pmemu_dev_ida, pd->id);
 	kfree(pd);
-	return 0;
+	pmemu_region_dev_released(region);
 }

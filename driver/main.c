@@ -142,12 +142,18 @@ static int __init pmemu_init(void)
 		if (ret)
 			goto out;
 	}
-	ret = pmemu_region_driver_register();
+	ret = pmemu_lifetime_init();
 	if (ret)
 		goto out;
-	ret = pmemu_add_pdevs(r, n);
+	ret = pmemu_region_driver_register();
 	if (ret)
-		pmemu_region_driver_unregister();
+		goto out_lifetime;
+	ret = pmemu_add_pdevs(r, n);
+	if (!ret)
+		goto out;
+	pmemu_region_driver_unregister();
+out_lifetime:
+	pmemu_lifetime_exit();
 out:
 	kfree(r);
 	return ret;
@@ -157,6 +163,7 @@ static void __exit pmemu_exit(void)
 {
 	pmemu_remove_pdevs();
 	pmemu_region_driver_unregister();
+	pmemu_lifetime_exit();
 }
 
 module_init(pmemu_init);

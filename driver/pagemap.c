@@ -1,29 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pmemu page lifetime: the struct pages of a device's range and the wait
- * that makes sure none of them is freed while someone still uses it.
+ * pmemu page lifetime: the struct pages of a device's range and the drain
+ * that makes sure none of them is freed while something still uses it.
  *
  * memunmap_pages() only waits for explicit dev_pagemap references.  For
  * MEMORY_DEVICE_FS_DAX pages it frees the struct pages (the vmemmap) even
- * while userspace still maps a page or the kernel holds a GUP pin on it, so
- * pmemu first waits for every page of the range to become idle.  An FS_DAX
- * page is idle at refcount 0; free_zone_device_folio() wakes
- * wait_var_event() waiters keyed on the folio's head page when it gets there.
+ * while userspace still maps a page or the kernel holds a GUP pin on it, and
+ * a filesystem that is still mounted on a dead disk walks the folios of its
+ * DAX entries when it evicts inodes at unmount.  So a device's pages are
+ * drained in two steps:
+ *
+ *  1. the gendisk must be released (fops->free_disk): after that no
+ *     filesystem or opener can reach the pages through the device;
+ *  2. every page must be idle (FS_DAX: refcount 0), i.e. no mapping and no
+ *     pin is left.  Nothing reliably signals the last put of every page, so
+ *     a delayed work polls, with backoff, and reports progress.
+ *
+ * Only then is memunmap_pages() called.  Draining never gives up on its own:
+ * the device stays in PMEMU_DRAINING and the module stays pinned (a module
+ * reference is held from teardown to the end of the drain), so rmmod is
+ * refused.  The one exception is module unload itself, which cannot be
+ * refused once it started: pmemu_lifetime_exit() waits a bounded time and
+ * then abandons what is still draining, keeping its struct pages and range
+ * forever rather than freeing them under their users.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/jiffies.h>
+#include <linux/kmemleak.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/wait_bit.h>
+#include <linux/workqueue.h>
 
 #include "pmemu.h"
 
-/* How long teardown waits for the last users of a device's pages. */
-#define PMEMU_DRAIN_TIMEOUT	(30 * HZ)
+#define PMEMU_DRAIN_MIN_DELAY	msecs_to_jiffies(10)
+#define PMEMU_DRAIN_MAX_DELAY	HZ
 #define PMEMU_DRAIN_REPORT	(5 * HZ)
+/* How long module unload waits for drains it started itself. */
+#define PMEMU_EXIT_DRAIN_TIMEOUT	(30 * HZ)
+
+static struct workqueue_struct *pmemu_drain_wq;
+/* Devices between teardown and the end of their drain. */
+static LIST_HEAD(pmemu_draining);
+static DEFINE_MUTEX(pmemu_draining_lock);
+static unsigned int pmemu_nr_draining;
 
 /**
  * pmemu_pages_map() - create struct pages for a device's range
@@ -47,19 +72,14 @@ void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 	return memremap_pages(pgmap, dev_to_node(pd->region->parent));
 }
 
-static bool pmemu_page_idle(struct page *page)
-{
-	return page_ref_count(page) == 0;
-}
-
-/* Number of pages of @pd still referenced. */
+/* Number of pages of @pd that are not idle (FS_DAX: refcount != 0). */
 static unsigned long pmemu_busy_pages(struct pmemu_dev *pd)
 {
 	unsigned long pfn, end = PHYS_PFN(pd->phys + pd->size);
 	unsigned long busy = 0;
 
 	for (pfn = PHYS_PFN(pd->phys); pfn < end; pfn++) {
-		if (!pmemu_page_idle(pfn_to_page(pfn)))
+		if (page_ref_count(pfn_to_page(pfn)))
 			busy++;
 		if (!(pfn & 4095))
 			cond_resched();
@@ -67,66 +87,122 @@ static unsigned long pmemu_busy_pages(struct pmemu_dev *pd)
 	return busy;
 }
 
-/*
- * Wait until every page of @pd is idle or @deadline passes, reporting the
- * number of busy pages every PMEMU_DRAIN_REPORT.  Returns the pages still
- * busy at the end.
- */
-static unsigned long pmemu_wait_idle(struct pmemu_dev *pd,
-				     unsigned long deadline)
+/* Free the pages and the device; @pd is already off the draining list. */
+static void pmemu_drain_finish(struct pmemu_dev *pd)
 {
-	unsigned long pfn = PHYS_PFN(pd->phys), end = PHYS_PFN(pd->phys + pd->size);
-	unsigned long report = jiffies + PMEMU_DRAIN_REPORT;
-	struct device *parent = pd->region->parent;
+	unsigned long took = jiffies - pd->drain_start;
+	int id = pd->id;
 
-	for (; pfn < end; pfn++) {
-		struct page *page = pfn_to_page(pfn);
-		long left;
+	memunmap_pages(&pd->pgmap);
+	pmemu_fsdax_free(pd);
+	if (took >= PMEMU_DRAIN_REPORT)
+		pr_info("pmemu%d: drained after %us\n", id,
+			jiffies_to_msecs(took) / 1000);
+	/* pmemu_lifetime_exit() destroys the workqueue, so a work returns first */
+	module_put(THIS_MODULE);
+}
 
-		while (!pmemu_page_idle(page)) {
-			left = (long)(min(deadline, report) - jiffies);
-			if (left > 0)
-				wait_var_event_timeout(page, pmemu_page_idle(page),
-						       left);
-			if (pmemu_page_idle(page))
-				break;
-			if (time_after_eq(jiffies, deadline))
-				return pmemu_busy_pages(pd);
-			if (time_after_eq(jiffies, report)) {
-				dev_info(parent, "pmemu%d: waiting for %lu pages still mapped or pinned\n",
-					 pd->id, pmemu_busy_pages(pd));
-				report = jiffies + PMEMU_DRAIN_REPORT;
-			}
+static void pmemu_drain_work(struct work_struct *work)
+{
+	struct pmemu_dev *pd = container_of(to_delayed_work(work),
+					    struct pmemu_dev, drain_work);
+	unsigned long busy = pmemu_busy_pages(pd);
+
+	if (!busy) {
+		mutex_lock(&pmemu_draining_lock);
+		if (pd->drain_abandoned) {
+			/* module unload took over this device */
+			mutex_unlock(&pmemu_draining_lock);
+			return;
 		}
-		if (!(pfn & 4095))
-			cond_resched();
+		list_del(&pd->drain_node);
+		pmemu_nr_draining--;
+		mutex_unlock(&pmemu_draining_lock);
+		wake_up_var(&pmemu_nr_draining);
+		pmemu_drain_finish(pd);
+		return;
 	}
-	return 0;
+	if (time_after_eq(jiffies, pd->drain_report)) {
+		/* the platform device may be gone: no dev_*() here */
+		pr_info("pmemu%d: draining: %lu pages still mapped or pinned after %us\n",
+			pd->id, busy,
+			jiffies_to_msecs(jiffies - pd->drain_start) / 1000);
+		pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
+	}
+	queue_delayed_work(pmemu_drain_wq, &pd->drain_work, pd->drain_delay);
+	pd->drain_delay = min(pd->drain_delay * 2,
+			      (unsigned long)PMEMU_DRAIN_MAX_DELAY);
 }
 
 /**
- * pmemu_pages_unmap() - free the struct pages of a device once idle
- * @pd: device whose page map is released
+ * pmemu_pages_drain() - free a dead device's struct pages once idle
+ * @pd: device whose gendisk has been released
  *
- * Waits (bounded by PMEMU_DRAIN_TIMEOUT) until no page of the range is
- * referenced, then calls memunmap_pages().  If pages are still in use when
- * the wait runs out, the struct pages are kept: freeing them would leave
- * their users with dangling pointers.  The module then takes a reference so
- * it cannot be unloaded from under the page map.
- *
- * Return: 0 if the pages were unmapped, -EBUSY if they were kept.
+ * Called once nothing can reach the pages through the device any more.
+ * Queues the drain; pmemu_fsdax_free() runs when every page is idle and
+ * the page map is gone.  The caller has taken the module reference that the
+ * drain drops at its end.
  */
-int pmemu_pages_unmap(struct pmemu_dev *pd)
+void pmemu_pages_drain(struct pmemu_dev *pd)
 {
+	pd->state = PMEMU_DRAINING;
+	pd->drain_start = jiffies;
+	pd->drain_delay = PMEMU_DRAIN_MIN_DELAY;
+	pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
+	pd->drain_abandoned = false;
+	INIT_DELAYED_WORK(&pd->drain_work, pmemu_drain_work);
+	mutex_lock(&pmemu_draining_lock);
+	list_add_tail(&pd->drain_node, &pmemu_draining);
+	pmemu_nr_draining++;
+	mutex_unlock(&pmemu_draining_lock);
+	queue_delayed_work(pmemu_drain_wq, &pd->drain_work, 0);
+}
+
+/**
+ * pmemu_lifetime_init() - set up the drain workqueue
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int pmemu_lifetime_init(void)
+{
+	pmemu_drain_wq = alloc_workqueue("pmemu_drain", WQ_UNBOUND, 0);
+	return pmemu_drain_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * pmemu_lifetime_exit() - wait for drains at module unload
+ *
+ * Every device has been torn down; drains started by the unload itself may
+ * still wait for pages.  Waits up to PMEMU_EXIT_DRAIN_TIMEOUT, then keeps
+ * whatever is still in use: its struct pages and range are never freed
+ * (its page map has no ops, so nothing calls back into the module).
+ */
+void pmemu_lifetime_exit(void)
+{
+	struct pmemu_dev *pd, *tmp;
 	unsigned long busy;
 
-	busy = pmemu_wait_idle(pd, jiffies + PMEMU_DRAIN_TIMEOUT);
-	if (busy) {
-		dev_err(pd->region->parent, "pmemu%d: %lu pages still mapped or pinned after %us; keeping the struct pages and the range claimed (module pinned)\n",
-			pd->id, busy, PMEMU_DRAIN_TIMEOUT / HZ);
-		__module_get(THIS_MODULE);
-		return -EBUSY;
+	if (!wait_var_event_timeout(&pmemu_nr_draining,
+				    READ_ONCE(pmemu_nr_draining) == 0,
+				    PMEMU_EXIT_DRAIN_TIMEOUT)) {
+		/* from here on no drain work frees its device */
+		mutex_lock(&pmemu_draining_lock);
+		list_for_each_entry(pd, &pmemu_draining, drain_node)
+			pd->drain_abandoned = true;
+		mutex_unlock(&pmemu_draining_lock);
+
+		list_for_each_entry_safe(pd, tmp, &pmemu_draining, drain_node) {
+			cancel_delayed_work_sync(&pd->drain_work);
+			list_del(&pd->drain_node);
+			busy = pmemu_busy_pages(pd);
+			if (!busy) {
+				pmemu_drain_finish(pd);
+				continue;
+			}
+			pr_err("pmemu%d: %lu pages still mapped or pinned at unload; their struct pages and [mem %#llx-%#llx] are kept until reboot\n",
+			       pd->id, busy, pd->phys, pd->phys + pd->size - 1);
+			kmemleak_not_leak(pd);
+		}
 	}
-	memunmap_pages(&pd->pgmap);
-	return 0;
+	destroy_workqueue(pmemu_drain_wq);
 }

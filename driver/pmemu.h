@@ -15,6 +15,7 @@
 #include <linux/list.h>
 #include <linux/memremap.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #define PMEMU_NAME		"pmemu"
 /* memremap_pages() works in subsections; everything is aligned to them. */
@@ -50,6 +51,20 @@ struct pmemu_region {
 };
 
 /**
+ * enum pmemu_dev_state - where a device is in its life
+ * @PMEMU_LIVE: serving I/O and faults
+ * @PMEMU_DEAD: torn down (no dax host, gendisk deleted); the gendisk is
+ *	still referenced, e.g. by a filesystem that is not unmounted yet
+ * @PMEMU_DRAINING: the gendisk is gone; waiting for the last page
+ *	reference (mapping or pin) before the struct pages are freed
+ */
+enum pmemu_dev_state {
+	PMEMU_LIVE,
+	PMEMU_DEAD,
+	PMEMU_DRAINING,
+};
+
+/**
  * struct pmemu_dev - an fsdax block device on (part of) a region
  * @region: region the device is carved from
  * @id: device number (pmemuN)
@@ -59,6 +74,13 @@ struct pmemu_region {
  * @pgmap: ZONE_DEVICE page map of the range (MEMORY_DEVICE_FS_DAX)
  * @disk: the block device
  * @dax_dev: the DAX device filesystems map through
+ * @state: see enum pmemu_dev_state
+ * @drain_node: entry in the list of draining devices (pagemap.c)
+ * @drain_work: polls the pages until all are idle, then frees them
+ * @drain_start: jiffies when draining began
+ * @drain_delay: current poll interval of @drain_work
+ * @drain_report: jiffies of the next progress message
+ * @drain_abandoned: module unload took the device over (pagemap.c)
  */
 struct pmemu_dev {
 	struct pmemu_region *region;
@@ -69,21 +91,32 @@ struct pmemu_dev {
 	struct dev_pagemap pgmap;
 	struct gendisk *disk;
 	struct dax_device *dax_dev;
+	enum pmemu_dev_state state;
+	struct list_head drain_node;
+	struct delayed_work drain_work;
+	unsigned long drain_start;
+	unsigned long drain_delay;
+	unsigned long drain_report;
+	bool drain_abandoned;
 };
 
 /* region.c: platform driver, range validation, region list */
 int pmemu_check_range(const char *who, u64 start, u64 size);
 int pmemu_region_driver_register(void);
 void pmemu_region_driver_unregister(void);
+void pmemu_region_dev_released(struct pmemu_region *region);
 
 /* fsdax.c: block device + dax_device personality */
 struct pmemu_dev *pmemu_fsdax_create(struct pmemu_region *region,
 				     u64 offset, u64 size);
-int pmemu_fsdax_destroy(struct pmemu_dev *pd);
+void pmemu_fsdax_destroy(struct pmemu_dev *pd);
+void pmemu_fsdax_free(struct pmemu_dev *pd);
 
 /* pagemap.c: struct pages of a device and their lifetime */
+int pmemu_lifetime_init(void);
+void pmemu_lifetime_exit(void);
 void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 		      const struct dev_pagemap_ops *ops);
-int pmemu_pages_unmap(struct pmemu_dev *pd);
+void pmemu_pages_drain(struct pmemu_dev *pd);
 
 #endif /* _PMEMU_H */

@@ -23,8 +23,8 @@
 
 /* All live regions, for overlap checks and teardown. */
 static LIST_HEAD(pmemu_regions);
-/* Regions whose pages were still in use at teardown (see pmemu_pages_unmap). */
-static LIST_HEAD(pmemu_leaked_regions);
+/* Regions being torn down: their range stays claimed until drained. */
+static LIST_HEAD(pmemu_dying_regions);
 static DEFINE_MUTEX(pmemu_regions_lock);
 static DEFINE_IDA(pmemu_region_ida);
 
@@ -103,7 +103,7 @@ static struct pmemu_region *pmemu_region_overlapping(u64 start, u64 size)
 	list_for_each_entry(r, &pmemu_regions, node)
 		if (start < r->start + r->size && r->start < start + size)
 			return r;
-	list_for_each_entry(r, &pmemu_leaked_regions, node)
+	list_for_each_entry(r, &pmemu_dying_regions, node)
 		if (start < r->start + r->size && r->start < start + size)
 			return r;
 	return NULL;
@@ -182,20 +182,32 @@ err_unlock:
 	return ERR_PTR(ret);
 }
 
-/* The one teardown path of a region: its device first, then the claim. */
+/*
+ * The one teardown path of a region: its device first; the range is
+ * released by pmemu_region_dev_released() once the device has drained.
+ */
 static void pmemu_region_destroy(struct pmemu_region *region)
 {
-	if (region->dev && pmemu_fsdax_destroy(region->dev)) {
-		/*
-		 * Pages of the range are still mapped or pinned: the struct
-		 * pages stay, and so do the iomem claim and the region, on a
-		 * list that keeps them reachable.
-		 */
-		mutex_lock(&pmemu_regions_lock);
-		list_move_tail(&region->node, &pmemu_leaked_regions);
-		mutex_unlock(&pmemu_regions_lock);
-		return;
-	}
+	struct pmemu_dev *pd = region->dev;
+
+	mutex_lock(&pmemu_regions_lock);
+	list_move_tail(&region->node, &pmemu_dying_regions);
+	mutex_unlock(&pmemu_regions_lock);
+	if (pd)
+		pmemu_fsdax_destroy(pd);
+	else
+		pmemu_region_dev_released(region);
+}
+
+/**
+ * pmemu_region_dev_released() - the region's device is gone
+ * @region: region being torn down
+ *
+ * Called when the device's struct pages have been freed: nothing uses the
+ * range any more, so the iomem claim and the region go.
+ */
+void pmemu_region_dev_released(struct pmemu_region *region)
+{
 	mutex_lock(&pmemu_regions_lock);
 	list_del(&region->node);
 	mutex_unlock(&pmemu_regions_lock);
@@ -312,12 +324,10 @@ int pmemu_region_driver_register(void)
 /**
  * pmemu_region_driver_unregister() - unbind every region and unregister
  *
- * Regions whose pages were still in use at teardown stay claimed; the module
- * holds a reference for each of them, so this is only reached once none is
- * left.
+ * Regions torn down here finish when their devices have drained
+ * (pmemu_lifetime_exit() waits for that).
  */
 void pmemu_region_driver_unregister(void)
 {
 	platform_driver_unregister(&pmemu_driver);
-	WARN_ON(!list_empty(&pmemu_leaked_regions));
 }

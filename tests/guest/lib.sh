@@ -89,7 +89,7 @@ size_bytes() {
 mkfs_dax() {
 	case "$1" in
 	ext4) mkfs.ext4 -q -F -b 4096 -E stride=512,stripe_width=512 "$2" ;;
-	xfs) mkfs.xfs -q -f -m reflink=0 -d su=2m,sw=1 "$2" ;;
+	xfs) mkfs.xfs -q -f -m reflink=0 -d su=2m,sw=1 "$2" ${MKFS_XFS_EXTRA:-} ;;
 	*) fail "mkfs_dax: unknown filesystem $1" ;;
 	esac
 }

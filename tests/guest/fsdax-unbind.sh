@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Taking an fsdax device away (platform unbind) while a filesystem is still
+# mounted on it and a DAX file is mapped.  The unbind returns at once; the
+# struct pages stay until the filesystem is unmounted and no page is in use,
+# so the mapping keeps working, umount of the dead filesystem is safe (it
+# walks the folios of its DAX entries), the range is released afterwards,
+# and rmmod is refused until then.
+#
+# xfs runs with rmapbt=0: with rmapbt=1 the 7.3 kernel spins forever in
+# kill_dax() (MF_MEM_PRE_REMOVE over a multi-AG filesystem: the u32
+# "ri_high.rm_startblock + 1" in xfs_dax_notify_dev_failure() wraps to 0 for
+# every AG but the last, giving mf_dax_kill_procs() a ~2^32-page count).
+# The in-tree nd_pmem hangs the same way; see docs/lifetime.md.
+. "$(dirname "$0")/lib.sh"
+
+DRV=/sys/bus/platform/drivers/pmemu
+
+# start_holder FILE LEN: mmap_hold in the background; sets HOLDER and HOLD_OUT.
+start_holder() {
+	HOLD_OUT=$(mktemp)
+	mmap_hold "$1" "$2" > "$HOLD_OUT" &
+	HOLDER=$!
+	local i
+	for i in $(seq 100); do
+		grep -q ready "$HOLD_OUT" && return 0
+		sleep 0.1
+	done
+	fail "mmap_hold did not map $1"
+}
+
+# wait_released N: the iomem claim of regionN goes away within 10 s.
+wait_released() {
+	local i
+	for i in $(seq 100); do
+		grep -q "pmemu.region$1\$" /proc/iomem || return 0
+		sleep 0.1
+	done
+	fail "region$1 still claimed 10 s after its last user went"
+}
+
+# unbind_mounted N FS HOLDER-EXIT: the scenario for /dev/pmemuN.
+unbind_mounted() {
+	local n=$1 fs=$2 want=$3 mnt=/mnt/d$1 t0 hrc
+	mkfs_dax "$fs" /dev/pmemu$n || fail "mkfs.$fs"
+	mount_dax "$fs" /dev/pmemu$n $mnt
+	start_holder $mnt/held 8388608
+	dmesg_mark "unbind$n"
+	t0=$SECONDS
+	timeout 20 sh -c "echo pmemu.$n > $DRV/unbind" || fail "unbind failed or hung"
+	echo "unbind returned after $((SECONDS - t0)) s"
+	[ ! -e /dev/pmemu$n ] || fail "/dev/pmemu$n still present after unbind"
+	grep -q "pmemu.region$n\$" /proc/iomem ||
+		fail "range released while a filesystem is still mounted on it"
+	expect_fail rmmod pmemu 2> /tmp/rmmod.err
+	grep -q 'in use' /tmp/rmmod.err || { cat /tmp/rmmod.err; fail "rmmod not refused"; }
+	kill -TERM $HOLDER
+	wait $HOLDER
+	hrc=$?
+	cat "$HOLD_OUT"
+	[ $hrc -eq "$want" ] || fail "holder exit $hrc, expected $want"
+	umount $mnt || fail "umount of the dead filesystem"
+	wait_released "$n"
+	dmesg_since "unbind$n" | grep -E 'pmemu|EXT4|XFS' | tail -n 8
+}
+
+load_pmemu || { echo "not ok 1 - modprobe pmemu"; exit 1; }
+# ext4 gets no PRE_REMOVE: the mapping stays valid and its data intact.
+t_run "ext4: unbind while mounted+mapped: returns, mapping intact, umount safe, range released" \
+	unbind_mounted 0 ext4 0
+export MKFS_XFS_EXTRA="-m rmapbt=0"
+t_run "xfs (rmapbt=0): unbind while mounted+mapped: returns, mapping intact, umount safe, range released" \
+	unbind_mounted 1 xfs 0
+t_run "rmmod once both torn-down devices drained" unload_pmemu
+t_done
