@@ -24,7 +24,11 @@
 
 #include "pmemu.h"
 
-static DEFINE_IDA(pmemu_dev_ida);
+/* Usable bytes: the extent minus the memmap kept at its start (map=dev). */
+static u64 pmemu_capacity(struct pmemu_dev *pd)
+{
+	return pd->cfg.size - pd->data_offset;
+}
 
 /* Write zeroes to [off, off + len) of the device, non-temporally. */
 static void pmemu_zero(struct pmemu_dev *pd, u64 off, u64 len)
@@ -109,8 +113,17 @@ static void pmemu_free_disk(struct gendisk *disk)
 	pmemu_pages_drain(pd);
 }
 
+/* Called under disk->open_mutex: a device being taken away takes no opener. */
+static int pmemu_bdev_open(struct gendisk *disk, blk_mode_t mode)
+{
+	struct pmemu_dev *pd = disk->private_data;
+
+	return READ_ONCE(pd->state) == PMEMU_LIVE ? 0 : -ENXIO;
+}
+
 static const struct block_device_operations pmemu_bdev_ops = {
 	.owner = THIS_MODULE,
+	.open = pmemu_bdev_open,
 	.submit_bio = pmemu_submit_bio,
 	.free_disk = pmemu_free_disk,
 };
@@ -122,13 +135,13 @@ static long pmemu_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff,
 	struct pmemu_dev *pd = dax_get_private(dax_dev);
 	u64 off = PFN_PHYS(pgoff);
 
-	if (off >= pd->size)
+	if (off >= pmemu_capacity(pd))
 		return -ERANGE;
 	if (kaddr)
 		*kaddr = pd->virt + off;
 	if (pfn)
-		*pfn = PHYS_PFN(pd->phys + off);
-	return PHYS_PFN(pd->size - off);
+		*pfn = PHYS_PFN(pd->phys + pd->data_offset + off);
+	return PHYS_PFN(pmemu_capacity(pd) - off);
 }
 
 static int pmemu_dax_zero_page_range(struct dax_device *dax_dev, pgoff_t pgoff,
@@ -158,20 +171,114 @@ static const struct dax_operations pmemu_dax_ops = {
 	.recovery_write = pmemu_dax_recovery_write,
 };
 
+static ssize_t name_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct pmemu_dev *pd = dev_to_disk(dev)->private_data;
+
+	return sysfs_emit(buf, "%s\n", pd->cfg.name);
+}
+static DEVICE_ATTR_RO(name);
+
+static ssize_t region_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct pmemu_dev *pd = dev_to_disk(dev)->private_data;
+
+	return sysfs_emit(buf, "%d\n", pd->cfg.region);
+}
+static DEVICE_ATTR_RO(region);
+
+static ssize_t offset_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct pmemu_dev *pd = dev_to_disk(dev)->private_data;
+
+	return sysfs_emit(buf, "%llu\n", pd->cfg.offset);
+}
+static DEVICE_ATTR_RO(offset);
+
+static ssize_t size_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct pmemu_dev *pd = dev_to_disk(dev)->private_data;
+
+	return sysfs_emit(buf, "%llu\n", pd->cfg.size);
+}
+static DEVICE_ATTR_RO(size);
+
+static ssize_t data_offset_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct pmemu_dev *pd = dev_to_disk(dev)->private_data;
+
+	return sysfs_emit(buf, "%llu\n", pd->data_offset);
+}
+static DEVICE_ATTR_RO(data_offset);
+
+static ssize_t mode_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	struct pmemu_dev *pd = dev_to_disk(dev)->private_data;
+
+	return sysfs_emit(buf, "%s\n", pmemu_mode_name(pd->cfg.mode));
+}
+static DEVICE_ATTR_RO(mode);
+
+static ssize_t map_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	struct pmemu_dev *pd = dev_to_disk(dev)->private_data;
+
+	return sysfs_emit(buf, "%s\n", pmemu_map_name(pd->cfg.map));
+}
+static DEVICE_ATTR_RO(map);
+
+static ssize_t phys_start_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct pmemu_dev *pd = dev_to_disk(dev)->private_data;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return sysfs_emit(buf, "%#llx\n", (u64)pd->phys);
+}
+static DEVICE_ATTR_ADMIN_RO(phys_start);
+
+static struct attribute *pmemu_fsdax_attrs[] = {
+	&dev_attr_name.attr,
+	&dev_attr_region.attr,
+	&dev_attr_offset.attr,
+	&dev_attr_size.attr,
+	&dev_attr_data_offset.attr,
+	&dev_attr_mode.attr,
+	&dev_attr_map.attr,
+	&dev_attr_phys_start.attr,
+	NULL,
+};
+
+static const struct attribute_group pmemu_fsdax_group = {
+	.name = PMEMU_NAME,
+	.attrs = pmemu_fsdax_attrs,
+};
+
+const struct attribute_group *pmemu_fsdax_groups[] = {
+	&pmemu_fsdax_group,
+	NULL,
+};
+
 /**
- * pmemu_fsdax_create() - create /dev/pmemuN on part of a region
- * @region: region to carve the device from
- * @offset: byte offset of the device in the region (2 MiB aligned)
- * @size: length in bytes (2 MiB aligned)
+ * pmemu_fsdax_init() - make an extent into /dev/pmemuN
+ * @pd: device with its extent reserved (cfg, region, phys, id set)
  *
- * Maps struct pages for the range (MEMORY_DEVICE_FS_DAX), then builds the
- * gendisk and its dax_device in pmem's order and adds the disk last, so the
- * device is complete the moment userspace can see it.
+ * Maps struct pages for the extent (MEMORY_DEVICE_FS_DAX; with map=dev the
+ * memmap takes the first data_offset bytes), then builds the gendisk and its
+ * dax_device in pmem's order and adds the disk last, so the device is
+ * complete the moment userspace can see it.
  *
- * Return: the new device or an ERR_PTR().
+ * Return: 0 or a negative errno; on error nothing is left allocated.
  */
-struct pmemu_dev *pmemu_fsdax_create(struct pmemu_region *region,
-				     u64 offset, u64 size)
+int pmemu_fsdax_init(struct pmemu_dev *pd)
 {
 	struct queue_limits lim = {
 		.logical_block_size = SECTOR_SIZE,
@@ -182,27 +289,13 @@ struct pmemu_dev *pmemu_fsdax_create(struct pmemu_region *region,
 			    BLK_FEAT_NOWAIT,
 	};
 	struct dax_device *dax_dev;
-	struct pmemu_dev *pd;
 	struct gendisk *disk;
 	void *addr;
 	int ret;
 
-	pd = kzalloc_obj(*pd);
-	if (!pd)
-		return ERR_PTR(-ENOMEM);
-	ret = ida_alloc(&pmemu_dev_ida, GFP_KERNEL);
-	if (ret < 0)
-		goto err_free;
-	pd->id = ret;
-	pd->region = region;
-	pd->phys = region->start + offset;
-	pd->size = size;
-
-	disk = blk_alloc_disk(&lim, dev_to_node(region->parent));
-	if (IS_ERR(disk)) {
-		ret = PTR_ERR(disk);
-		goto err_ida;
-	}
+	disk = blk_alloc_disk(&lim, dev_to_node(pd->region->parent));
+	if (IS_ERR(disk))
+		return PTR_ERR(disk);
 	pd->disk = disk;
 
 	addr = pmemu_pages_map(pd, MEMORY_DEVICE_FS_DAX, NULL);
@@ -210,12 +303,12 @@ struct pmemu_dev *pmemu_fsdax_create(struct pmemu_region *region,
 		ret = PTR_ERR(addr);
 		goto err_disk;
 	}
-	pd->virt = addr;
+	pd->virt = addr + pd->data_offset;
 
 	disk->fops = &pmemu_bdev_ops;
 	disk->private_data = pd;
 	snprintf(disk->disk_name, DISK_NAME_LEN, PMEMU_NAME "%d", pd->id);
-	set_capacity(disk, size >> SECTOR_SHIFT);
+	set_capacity(disk, pmemu_capacity(pd) >> SECTOR_SHIFT);
 
 	dax_dev = alloc_dax(pd, &pmemu_dax_ops);
 	if (IS_ERR(dax_dev)) {
@@ -231,41 +324,68 @@ struct pmemu_dev *pmemu_fsdax_create(struct pmemu_region *region,
 		goto err_dax;
 	dax_write_cache(dax_dev, false);
 
-	ret = device_add_disk(region->parent, disk, NULL);
+	ret = device_add_disk(pd->region->parent, disk, pmemu_fsdax_groups);
 	if (ret)
 		goto err_host;
-	return pd;
+	return 0;
 
 err_host:
 	dax_remove_host(disk);
 err_dax:
 	kill_dax(dax_dev);
 	put_dax(dax_dev);
+	pd->dax_dev = NULL;
 err_pages:
 	/* the disk was never added: no page can have been used */
 	memunmap_pages(&pd->pgmap);
 err_disk:
 	put_disk(disk);
-err_ida:
-	ida_free(&pmemu_dev_ida, pd->id);
-err_free:
-	kfree(pd);
-	return ERR_PTR(ret);
+	pd->disk = NULL;
+	return ret;
 }
 
 /**
- * pmemu_fsdax_destroy() - take /dev/pmemuN away
- * @pd: device to destroy
+ * pmemu_fsdax_kill_unused() - claim a device for teardown unless it is open
+ * @pd: live device; the caller holds a reference to its gendisk
+ *
+ * Under the gendisk's open_mutex, refuses if anything has the block device
+ * open (a mounted filesystem, a process) and otherwise moves the device out
+ * of PMEMU_LIVE, which makes every later open fail, so the check holds until
+ * teardown.
+ *
+ * Return: 0 if the caller now owns the teardown, -EBUSY if the device is
+ * open, -ENODEV if someone else is already taking it away.
+ */
+int pmemu_fsdax_kill_unused(struct pmemu_dev *pd)
+{
+	struct gendisk *disk = pd->disk;
+	int ret = 0;
+
+	mutex_lock(&disk->open_mutex);
+	if (disk_openers(disk)) {
+		pr_err("%s: in use (mounted or open); unmount or close it first\n",
+		       disk->disk_name);
+		ret = -EBUSY;
+	} else if (!pmemu_dev_claim_teardown(pd)) {
+		ret = -ENODEV;
+	}
+	mutex_unlock(&disk->open_mutex);
+	return ret;
+}
+
+/**
+ * pmemu_fsdax_teardown() - take /dev/pmemuN away
+ * @pd: device claimed for teardown (state PMEMU_DEAD)
  *
  * The one teardown path: remove the dax host, kill the dax_device (xfs with
  * rmapbt gets MF_MEM_PRE_REMOVE and unmaps its users), put it, delete the
  * gendisk (filesystems are told the disk is dead and shut down) and drop
  * the driver's reference to it.  The struct pages are freed later, when the
  * gendisk has been released (a filesystem may still be mounted on it) and no
- * page is mapped or pinned any more; pmemu_fsdax_free() then finishes.  A
- * module reference is held until then.
+ * page is mapped or pinned any more (pagemap.c).  A module reference is held
+ * until then.
  */
-void pmemu_fsdax_destroy(struct pmemu_dev *pd)
+void pmemu_fsdax_teardown(struct pmemu_dev *pd)
 {
 	struct gendisk *disk = pd->disk;
 
@@ -274,24 +394,7 @@ void pmemu_fsdax_destroy(struct pmemu_dev *pd)
 	put_dax(pd->dax_dev);
 	pd->dax_dev = NULL;
 	del_gendisk(disk);
-	pd->state = PMEMU_DEAD;
-	pd->disk = NULL;
 	__module_get(THIS_MODULE);
 	/* may call pmemu_free_disk() right here if nobody else holds it */
 	put_disk(disk);
-}
-
-/**
- * pmemu_fsdax_free() - free a drained device
- * @pd: device whose struct pages have been unmapped
- *
- * Releases the device number and tells the region its range is free.
- */
-void pmemu_fsdax_free(struct pmemu_dev *pd)
-{
-	struct pmemu_region *region = pd->region;
-
-	ida_free(&pmemu_dev_ida, pd->id);
-	kfree(pd);
-	pmemu_region_dev_released(region);
 }

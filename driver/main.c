@@ -145,13 +145,25 @@ static int __init pmemu_init(void)
 	ret = pmemu_lifetime_init();
 	if (ret)
 		goto out;
-	ret = pmemu_region_driver_register();
+	ret = pmemu_region_class_register();
 	if (ret)
 		goto out_lifetime;
+	ret = pmemu_region_driver_register();
+	if (ret)
+		goto out_class;
+	ret = pmemu_configfs_init();
+	if (ret)
+		goto out_driver;
 	ret = pmemu_add_pdevs(r, n);
 	if (!ret)
 		goto out;
+	pmemu_configfs_exit();
+out_driver:
 	pmemu_region_driver_unregister();
+out_class:
+	pmemu_lifetime_exit();
+	pmemu_region_class_unregister();
+	goto out;
 out_lifetime:
 	pmemu_lifetime_exit();
 out:
@@ -161,14 +173,17 @@ out:
 
 static void __exit pmemu_exit(void)
 {
+	pmemu_configfs_exit();
 	pmemu_remove_pdevs();
 	pmemu_region_driver_unregister();
 	pmemu_lifetime_exit();
+	pmemu_region_class_unregister();
 }
 
 module_init(pmemu_init);
 module_exit(pmemu_exit);
 MODULE_DESCRIPTION("Persistent memory emulation on reserved RAM (fsdax block device)");
+MODULE_SOFTDEP("pre: configfs");
 MODULE_AUTHOR("The pmemu authors");
 MODULE_VERSION("0.1.0");
 MODULE_LICENSE("GPL");

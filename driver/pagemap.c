@@ -64,21 +64,35 @@ void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 	struct dev_pagemap *pgmap = &pd->pgmap;
 
 	pgmap->range.start = pd->phys;
-	pgmap->range.end = pd->phys + pd->size - 1;
+	pgmap->range.end = pd->phys + pd->cfg.size - 1;
 	pgmap->nr_range = 1;
+	if (pd->data_offset) {
+		/* map=dev: the memmap lives in the first data_offset bytes */
+		struct vmem_altmap altmap = {
+			.base_pfn = PHYS_PFN(pd->phys),
+			.end_pfn = PHYS_PFN(pd->phys + pd->cfg.size) - 1,
+			.free = PHYS_PFN(pd->data_offset),
+		};
+
+		memcpy(&pgmap->altmap, &altmap, sizeof(altmap));
+		pgmap->flags |= PGMAP_ALTMAP_VALID;
+	}
 	pgmap->type = type;
 	pgmap->ops = ops;
 	pgmap->owner = pd;
 	return memremap_pages(pgmap, dev_to_node(pd->region->parent));
 }
 
-/* Number of pages of @pd that are not idle (FS_DAX: refcount != 0). */
+/*
+ * Number of data pages of @pd that are not idle (FS_DAX: refcount != 0).
+ * With map=dev the pages holding the memmap are not data and are skipped.
+ */
 static unsigned long pmemu_busy_pages(struct pmemu_dev *pd)
 {
-	unsigned long pfn, end = PHYS_PFN(pd->phys + pd->size);
+	unsigned long pfn, end = PHYS_PFN(pd->phys + pd->cfg.size);
 	unsigned long busy = 0;
 
-	for (pfn = PHYS_PFN(pd->phys); pfn < end; pfn++) {
+	for (pfn = PHYS_PFN(pd->phys + pd->data_offset); pfn < end; pfn++) {
 		if (page_ref_count(pfn_to_page(pfn)))
 			busy++;
 		if (!(pfn & 4095))
@@ -94,7 +108,7 @@ static void pmemu_drain_finish(struct pmemu_dev *pd)
 	int id = pd->id;
 
 	memunmap_pages(&pd->pgmap);
-	pmemu_fsdax_free(pd);
+	pmemu_dev_released(pd);
 	if (took >= PMEMU_DRAIN_REPORT)
 		pr_info("pmemu%d: drained after %us\n", id,
 			jiffies_to_msecs(took) / 1000);
@@ -139,7 +153,7 @@ static void pmemu_drain_work(struct work_struct *work)
  * @pd: device whose gendisk has been released
  *
  * Called once nothing can reach the pages through the device any more.
- * Queues the drain; pmemu_fsdax_free() runs when every page is idle and
+ * Queues the drain; pmemu_dev_released() runs when every page is idle and
  * the page map is gone.  The caller has taken the module reference that the
  * drain drops at its end.
  */
@@ -200,7 +214,7 @@ void pmemu_lifetime_exit(void)
 				continue;
 			}
 			pr_err("pmemu%d: %lu pages still mapped or pinned at unload; their struct pages and [mem %#llx-%#llx] are kept until reboot\n",
-			       pd->id, busy, pd->phys, pd->phys + pd->size - 1);
+			       pd->id, busy, pd->phys, pd->phys + pd->cfg.size - 1);
 			kmemleak_not_leak(pd);
 		}
 	}

@@ -7,10 +7,13 @@
  * "e820_pmem" platform device (memmap=SIZE!START), which has no resources:
  * its ranges are the iomem entries described as legacy persistent memory,
  * exactly as nd_e820 finds them.  Each region is validated, requested from
- * iomem and gets one fsdax device over its whole length.
+ * iomem and shown as /sys/class/pmemu/regionN.  Devices are extents carved
+ * from a region (pmemu_dev_create()), by configfs or, with autocreate, one
+ * over the whole region at probe.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blkdev.h>
 #include <linux/ioport.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
@@ -18,15 +21,21 @@
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 
 #include "pmemu.h"
 
-/* All live regions, for overlap checks and teardown. */
+static bool autocreate = true;
+module_param(autocreate, bool, 0444);
+MODULE_PARM_DESC(autocreate,
+		 "Create one fsdax device over each region at probe (default Y; N leaves regions empty for configfs)");
+
+/* regions, their device lists, device states and owner slots */
+DEFINE_MUTEX(pmemu_lock);
+/* All regions until their last reference goes (dying ones included). */
 static LIST_HEAD(pmemu_regions);
-/* Regions being torn down: their range stays claimed until drained. */
-static LIST_HEAD(pmemu_dying_regions);
-static DEFINE_MUTEX(pmemu_regions_lock);
 static DEFINE_IDA(pmemu_region_ida);
+static DEFINE_IDA(pmemu_dev_ida);
 
 static int pmemu_count_covered(struct resource *res, void *arg)
 {
@@ -95,7 +104,43 @@ int pmemu_check_range(const char *who, u64 start, u64 size)
 	return -EINVAL;
 }
 
-/* Caller holds pmemu_regions_lock. */
+static const char * const pmemu_mode_names[] = {
+	[PMEMU_MODE_FSDAX] = "fsdax",
+};
+
+static const char * const pmemu_map_names[] = {
+	[PMEMU_MAP_MEM] = "mem",
+	[PMEMU_MAP_DEV] = "dev",
+};
+
+/**
+ * pmemu_mode_name() - name of a device mode, as configfs and sysfs show it
+ * @mode: the mode
+ *
+ * Return: "fsdax", ...
+ */
+const char *pmemu_mode_name(enum pmemu_mode mode)
+{
+	return pmemu_mode_names[mode];
+}
+
+/**
+ * pmemu_map_name() - name of a memmap location, as configfs and sysfs show it
+ * @map: the location
+ *
+ * Return: "mem" or "dev".
+ */
+const char *pmemu_map_name(enum pmemu_map map)
+{
+	return pmemu_map_names[map];
+}
+
+static struct pmemu_region *to_pmemu_region(struct device *dev)
+{
+	return container_of(dev, struct pmemu_region, dev);
+}
+
+/* Caller holds pmemu_lock. */
 static struct pmemu_region *pmemu_region_overlapping(u64 start, u64 size)
 {
 	struct pmemu_region *r;
@@ -103,16 +148,140 @@ static struct pmemu_region *pmemu_region_overlapping(u64 start, u64 size)
 	list_for_each_entry(r, &pmemu_regions, node)
 		if (start < r->start + r->size && r->start < start + size)
 			return r;
-	list_for_each_entry(r, &pmemu_dying_regions, node)
-		if (start < r->start + r->size && r->start < start + size)
-			return r;
 	return NULL;
 }
 
-static void pmemu_region_free(struct pmemu_region *region)
+/*
+ * Call @fn for each free extent [start, end) of @region in address order,
+ * with the device that follows it (NULL at the end of the region), until
+ * @fn returns true.  Caller holds pmemu_lock.
+ */
+static void pmemu_region_holes(struct pmemu_region *region,
+			       bool (*fn)(void *arg, u64 start, u64 end,
+					  struct pmemu_dev *next),
+			       void *arg)
 {
-	release_mem_region(region->start, region->size);
-	ida_free(&pmemu_region_ida, region->id);
+	struct pmemu_dev *pd;
+	u64 pos = 0;
+
+	list_for_each_entry(pd, &region->devs, region_node) {
+		if (pd->cfg.offset > pos && fn(arg, pos, pd->cfg.offset, pd))
+			return;
+		pos = pd->cfg.offset + pd->cfg.size;
+	}
+	if (region->size > pos)
+		fn(arg, pos, region->size, NULL);
+}
+
+struct pmemu_space {
+	u64 avail;
+	u64 max_extent;
+};
+
+static bool pmemu_count_hole(void *arg, u64 start, u64 end,
+			     struct pmemu_dev *next)
+{
+	struct pmemu_space *sp = arg;
+
+	sp->avail += end - start;
+	sp->max_extent = max(sp->max_extent, end - start);
+	return false;
+}
+
+static struct pmemu_space pmemu_region_free_space(struct pmemu_region *region)
+{
+	struct pmemu_space sp = { };
+
+	mutex_lock(&pmemu_lock);
+	pmemu_region_holes(region, pmemu_count_hole, &sp);
+	mutex_unlock(&pmemu_lock);
+	return sp;
+}
+
+static ssize_t id_show(struct device *dev, struct device_attribute *attr,
+		       char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_pmemu_region(dev)->id);
+}
+static DEVICE_ATTR_RO(id);
+
+static ssize_t size_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", to_pmemu_region(dev)->size);
+}
+static DEVICE_ATTR_RO(size);
+
+static ssize_t available_size_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  pmemu_region_free_space(to_pmemu_region(dev)).avail);
+}
+static DEVICE_ATTR_RO(available_size);
+
+static ssize_t max_available_extent_show(struct device *dev,
+					 struct device_attribute *attr,
+					 char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  pmemu_region_free_space(to_pmemu_region(dev)).max_extent);
+}
+static DEVICE_ATTR_RO(max_available_extent);
+
+static ssize_t align_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", (unsigned long)PMEMU_MIN_ALIGN);
+}
+static DEVICE_ATTR_RO(align);
+
+static ssize_t source_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_pmemu_region(dev)->source);
+}
+static DEVICE_ATTR_RO(source);
+
+static ssize_t start_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return sysfs_emit(buf, "%#llx\n", (u64)to_pmemu_region(dev)->start);
+}
+static DEVICE_ATTR_ADMIN_RO(start);
+
+static struct attribute *pmemu_region_attrs[] = {
+	&dev_attr_id.attr,
+	&dev_attr_size.attr,
+	&dev_attr_available_size.attr,
+	&dev_attr_max_available_extent.attr,
+	&dev_attr_align.attr,
+	&dev_attr_source.attr,
+	&dev_attr_start.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(pmemu_region);
+
+static const struct class pmemu_class = {
+	.name = PMEMU_NAME,
+	.dev_groups = pmemu_region_groups,
+};
+
+/* Last reference: no device uses the range any more. */
+static void pmemu_region_release(struct device *dev)
+{
+	struct pmemu_region *region = to_pmemu_region(dev);
+
+	mutex_lock(&pmemu_lock);
+	if (!list_empty(&region->node))
+		list_del(&region->node);
+	mutex_unlock(&pmemu_lock);
+	if (region->res)
+		release_mem_region(region->start, region->size);
+	if (region->id >= 0)
+		ida_free(&pmemu_region_ida, region->id);
 	kfree(region);
 }
 
@@ -120,7 +289,6 @@ static struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 					     u64 size, const char *source)
 {
 	struct pmemu_region *region, *other;
-	struct pmemu_dev *pd;
 	int ret;
 
 	if (pmemu_check_range(dev_name(parent), start, size))
@@ -133,8 +301,15 @@ static struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 	region->start = start;
 	region->size = size;
 	region->source = source;
+	region->id = -1;
+	INIT_LIST_HEAD(&region->node);
+	INIT_LIST_HEAD(&region->devs);
+	device_initialize(&region->dev);
+	region->dev.class = &pmemu_class;
+	region->dev.parent = parent;
+	region->dev.release = pmemu_region_release;
 
-	mutex_lock(&pmemu_regions_lock);
+	mutex_lock(&pmemu_lock);
 	other = pmemu_region_overlapping(start, size);
 	if (other) {
 		dev_err(parent, "range [%#llx-%#llx] overlaps region%d [%#llx-%#llx]\n",
@@ -154,64 +329,340 @@ static struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 		dev_err(parent, "range [%#llx-%#llx] is already claimed by another driver (see /proc/iomem)\n",
 			start, start + size - 1);
 		ret = -EBUSY;
-		goto err_ida;
+		goto err_unlock;
 	}
 	list_add_tail(&region->node, &pmemu_regions);
-	mutex_unlock(&pmemu_regions_lock);
+	mutex_unlock(&pmemu_lock);
 
-	pd = pmemu_fsdax_create(region, 0, size);
-	if (IS_ERR(pd)) {
-		dev_err(parent, "region%d: cannot create the fsdax device: %pe\n",
-			region->id, pd);
-		mutex_lock(&pmemu_regions_lock);
-		list_del(&region->node);
-		mutex_unlock(&pmemu_regions_lock);
-		pmemu_region_free(region);
-		return ERR_CAST(pd);
+	ret = dev_set_name(&region->dev, "region%d", region->id);
+	if (!ret)
+		ret = device_add(&region->dev);
+	if (ret) {
+		put_device(&region->dev);
+		return ERR_PTR(ret);
 	}
-	region->dev = pd;
-	dev_info(parent, "region%d: [mem %#llx-%#llx] from %s: /dev/pmemu%d\n",
-		 region->id, start, start + size - 1, source, pd->id);
+	dev_info(parent, "region%d: [mem %#llx-%#llx] from %s\n", region->id,
+		 start, start + size - 1, source);
 	return region;
 
-err_ida:
-	ida_free(&pmemu_region_ida, region->id);
 err_unlock:
-	mutex_unlock(&pmemu_regions_lock);
-	kfree(region);
+	mutex_unlock(&pmemu_lock);
+	put_device(&region->dev);
 	return ERR_PTR(ret);
 }
 
-/*
- * The one teardown path of a region: its device first; the range is
- * released by pmemu_region_dev_released() once the device has drained.
+/**
+ * pmemu_dev_claim_teardown() - move a live device to PMEMU_DEAD
+ * @pd: the device
+ *
+ * Whoever makes this transition owns the device's teardown; it also cuts the
+ * link from the configfs item.
+ *
+ * Return: true if the caller now owns the teardown.
  */
+bool pmemu_dev_claim_teardown(struct pmemu_dev *pd)
+{
+	bool claimed = false;
+
+	mutex_lock(&pmemu_lock);
+	if (pd->state == PMEMU_LIVE) {
+		WRITE_ONCE(pd->state, PMEMU_DEAD);
+		if (pd->owner_slot)
+			*pd->owner_slot = NULL;
+		pd->owner_slot = NULL;
+		claimed = true;
+	}
+	mutex_unlock(&pmemu_lock);
+	return claimed;
+}
+
+/* Tear down every live device of @region and drop the region. */
 static void pmemu_region_destroy(struct pmemu_region *region)
 {
-	struct pmemu_dev *pd = region->dev;
+	struct pmemu_dev *pd;
 
-	mutex_lock(&pmemu_regions_lock);
-	list_move_tail(&region->node, &pmemu_dying_regions);
-	mutex_unlock(&pmemu_regions_lock);
-	if (pd)
-		pmemu_fsdax_destroy(pd);
+	mutex_lock(&pmemu_lock);
+	region->dying = true;
+	mutex_unlock(&pmemu_lock);
+	for (;;) {
+		mutex_lock(&pmemu_lock);
+		list_for_each_entry(pd, &region->devs, region_node)
+			if (pd->state == PMEMU_LIVE)
+				break;
+		if (list_entry_is_head(pd, &region->devs, region_node))
+			pd = NULL;
+		mutex_unlock(&pmemu_lock);
+		if (!pd)
+			break;
+		if (pmemu_dev_claim_teardown(pd))
+			pmemu_fsdax_teardown(pd);
+	}
+	device_del(&region->dev);
+	/* the range is released when the last device has drained */
+	put_device(&region->dev);
+}
+
+struct pmemu_placement {
+	struct pmemu_dev_config *cfg;
+	bool auto_off;
+	bool found;
+	u64 best;		/* size 0 with auto offset: largest hole */
+	struct pmemu_dev *next;	/* the device to insert before */
+};
+
+static bool pmemu_try_hole(void *arg, u64 start, u64 end,
+			   struct pmemu_dev *next)
+{
+	struct pmemu_placement *pl = arg;
+	struct pmemu_dev_config *cfg = pl->cfg;
+
+	if (!pl->auto_off) {
+		if (cfg->offset < start || cfg->offset >= end)
+			return false;
+		if (!cfg->size)
+			cfg->size = end - cfg->offset;
+		pl->found = cfg->offset + cfg->size <= end;
+		pl->next = next;
+		return true;
+	}
+	if (cfg->size) {
+		if (end - start < cfg->size)
+			return false;
+		cfg->offset = start;
+		pl->found = true;
+		pl->next = next;
+		return true;
+	}
+	if (end - start > pl->best) {
+		pl->best = end - start;
+		pl->found = true;
+		pl->next = next;
+		cfg->offset = start;
+	}
+	return false;
+}
+
+/*
+ * Resolve @cfg's offset and size against the free extents of @region and
+ * check them.  Caller holds pmemu_lock.  Returns the device to insert
+ * before (NULL: at the end) or an ERR_PTR.
+ */
+static struct pmemu_dev *pmemu_region_place(struct pmemu_region *region,
+					    struct pmemu_dev_config *cfg)
+{
+	struct pmemu_placement pl = {
+		.cfg = cfg,
+		.auto_off = cfg->offset == PMEMU_OFFSET_AUTO,
+	};
+
+	if ((!pl.auto_off && !IS_ALIGNED(cfg->offset, PMEMU_MIN_ALIGN)) ||
+	    !IS_ALIGNED(cfg->size, PMEMU_MIN_ALIGN)) {
+		pr_err("%s: offset and size must be multiples of 2 MiB\n",
+		       cfg->name);
+		return ERR_PTR(-EINVAL);
+	}
+	if (cfg->size > region->size ||
+	    (!pl.auto_off && (cfg->offset >= region->size ||
+			      cfg->size > region->size - cfg->offset))) {
+		pr_err("%s: extent [%llu, +%llu) is beyond region%d (%llu bytes)\n",
+		       cfg->name, pl.auto_off ? 0 : cfg->offset, cfg->size,
+		       region->id, region->size);
+		return ERR_PTR(-EINVAL);
+	}
+	pmemu_region_holes(region, pmemu_try_hole, &pl);
+	if (pl.found) {
+		if (pl.auto_off && !cfg->size)
+			cfg->size = pl.best;
+		return pl.next;
+	}
+	if (pl.auto_off) {
+		pr_err("%s: no free extent of %llu bytes in region%d\n",
+		       cfg->name, cfg->size, region->id);
+		return ERR_PTR(-ENOSPC);
+	}
+	pr_err("%s: extent [%llu, +%llu) overlaps another device in region%d\n",
+	       cfg->name, cfg->offset, cfg->size, region->id);
+	return ERR_PTR(-EINVAL);
+}
+
+/* Caller holds pmemu_lock. */
+static struct pmemu_region *pmemu_region_find(int id)
+{
+	struct pmemu_region *region;
+
+	list_for_each_entry(region, &pmemu_regions, node)
+		if (region->id == id && !region->dying)
+			return region;
+	return NULL;
+}
+
+/* Reserve the extent: a PMEMU_NEW device in the region's list. */
+static struct pmemu_dev *pmemu_dev_reserve(const struct pmemu_dev_config *cfg)
+{
+	struct pmemu_region *region;
+	struct pmemu_dev *pd, *next;
+	int ret;
+
+	pd = kzalloc_obj(*pd);
+	if (!pd)
+		return ERR_PTR(-ENOMEM);
+	pd->cfg = *cfg;
+	ret = ida_alloc(&pmemu_dev_ida, GFP_KERNEL);
+	if (ret < 0)
+		goto err_free;
+	pd->id = ret;
+
+	mutex_lock(&pmemu_lock);
+	region = pmemu_region_find(cfg->region);
+	if (!region) {
+		pr_err("%s: region%d does not exist\n", cfg->name, cfg->region);
+		ret = -EINVAL;
+		goto err_unlock;
+	}
+	next = pmemu_region_place(region, &pd->cfg);
+	if (IS_ERR(next)) {
+		ret = PTR_ERR(next);
+		goto err_unlock;
+	}
+	pd->region = region;
+	pd->phys = region->start + pd->cfg.offset;
+	pd->state = PMEMU_NEW;
+	get_device(&region->dev);
+	if (next)
+		list_add_tail(&pd->region_node, &next->region_node);
 	else
-		pmemu_region_dev_released(region);
+		list_add_tail(&pd->region_node, &region->devs);
+	mutex_unlock(&pmemu_lock);
+	return pd;
+
+err_unlock:
+	mutex_unlock(&pmemu_lock);
+	ida_free(&pmemu_dev_ida, pd->id);
+err_free:
+	kfree(pd);
+	return ERR_PTR(ret);
 }
 
 /**
- * pmemu_region_dev_released() - the region's device is gone
- * @region: region being torn down
+ * pmemu_dev_released() - a device is gone: free its extent
+ * @pd: device whose struct pages are unmapped (or were never mapped)
  *
- * Called when the device's struct pages have been freed: nothing uses the
- * range any more, so the iomem claim and the region go.
+ * Removes the extent from the region, frees the device and drops its
+ * reference on the region (the last one releases the range).
  */
-void pmemu_region_dev_released(struct pmemu_region *region)
+void pmemu_dev_released(struct pmemu_dev *pd)
 {
-	mutex_lock(&pmemu_regions_lock);
-	list_del(&region->node);
-	mutex_unlock(&pmemu_regions_lock);
-	pmemu_region_free(region);
+	struct pmemu_region *region = pd->region;
+
+	mutex_lock(&pmemu_lock);
+	list_del(&pd->region_node);
+	mutex_unlock(&pmemu_lock);
+	ida_free(&pmemu_dev_ida, pd->id);
+	kfree(pd);
+	put_device(&region->dev);
+}
+
+/**
+ * pmemu_dev_create() - carve a device from a region and bring it up
+ * @cfg: what to create; offset may be PMEMU_OFFSET_AUTO and size 0
+ * @owner_slot: where the creator keeps its pointer to the device, cleared
+ *	if the device is torn down from elsewhere (platform unbind); or NULL
+ *
+ * Invalid or unplaceable configurations are refused with one error line.
+ *
+ * Return: the live device or an ERR_PTR(): -EINVAL (bad configuration, no
+ * such region, overlap), -ENOSPC (no free extent that fits), -ENODEV (the
+ * region went away meanwhile), or an allocation/registration error.
+ */
+struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
+				   struct pmemu_dev **owner_slot)
+{
+	struct pmemu_dev *pd;
+	bool dying;
+	int ret;
+
+	if (cfg->map == PMEMU_MAP_DEV && cfg->size &&
+	    cfg->size <= ALIGN(PHYS_PFN(cfg->size) * sizeof(struct page),
+			       PMEMU_MIN_ALIGN)) {
+		pr_err("%s: %llu bytes leave no room for data after the memmap (map=dev)\n",
+		       cfg->name, cfg->size);
+		return ERR_PTR(-EINVAL);
+	}
+	pd = pmemu_dev_reserve(cfg);
+	if (IS_ERR(pd))
+		return pd;
+	if (pd->cfg.map == PMEMU_MAP_DEV)
+		pd->data_offset = ALIGN(PHYS_PFN(pd->cfg.size) *
+					sizeof(struct page), PMEMU_MIN_ALIGN);
+	if (pd->data_offset >= pd->cfg.size) {
+		pr_err("%s: %llu bytes leave no room for data after the memmap (map=dev)\n",
+		       cfg->name, pd->cfg.size);
+		ret = -EINVAL;
+		goto err_release;
+	}
+
+	ret = pmemu_fsdax_init(pd);
+	if (ret)
+		goto err_release;
+	pr_info("%s%s/dev/%s: region%d [%llu, +%llu) %s map=%s\n",
+		pd->cfg.name, pd->cfg.name[0] ? ": " : "", pd->disk->disk_name,
+		pd->region->id, pd->cfg.offset, pd->cfg.size,
+		pmemu_mode_name(pd->cfg.mode), pmemu_map_name(pd->cfg.map));
+
+	mutex_lock(&pmemu_lock);
+	dying = pd->region->dying;
+	WRITE_ONCE(pd->state, PMEMU_LIVE);
+	if (!dying && owner_slot) {
+		pd->owner_slot = owner_slot;
+		*owner_slot = pd;
+	}
+	mutex_unlock(&pmemu_lock);
+	if (dying) {
+		/* the region was unbound while we built the device */
+		if (pmemu_dev_claim_teardown(pd))
+			pmemu_fsdax_teardown(pd);
+		return ERR_PTR(-ENODEV);
+	}
+	return pd;
+
+err_release:
+	pmemu_dev_released(pd);
+	return ERR_PTR(ret);
+}
+
+/**
+ * pmemu_dev_disable() - tear down the device a configfs item created
+ * @owner_slot: the item's pointer to its device
+ * @force: tear down even if the block device is open
+ *
+ * Without @force, refuses while the block device is open (mounted).  The
+ * struct pages and the extent are released later, once drained (pagemap.c).
+ *
+ * Return: 0 (also if the device was already gone) or -EBUSY.
+ */
+int pmemu_dev_disable(struct pmemu_dev **owner_slot, bool force)
+{
+	struct pmemu_dev *pd;
+	struct device *disk_dev = NULL;
+	int ret;
+
+	mutex_lock(&pmemu_lock);
+	pd = *owner_slot;
+	if (pd && pd->state == PMEMU_LIVE) {
+		/* keeps the gendisk, and so @pd, until we are done */
+		disk_dev = get_device(disk_to_dev(pd->disk));
+	}
+	mutex_unlock(&pmemu_lock);
+	if (!disk_dev)
+		return 0;
+	if (force)
+		ret = pmemu_dev_claim_teardown(pd) ? 0 : -ENODEV;
+	else
+		ret = pmemu_fsdax_kill_unused(pd);
+	if (!ret)
+		pmemu_fsdax_teardown(pd);
+	put_device(disk_dev);
+	return ret == -ENODEV ? 0 : ret;
 }
 
 static void pmemu_remove_regions_of(struct device *parent)
@@ -219,18 +670,33 @@ static void pmemu_remove_regions_of(struct device *parent)
 	struct pmemu_region *region;
 
 	for (;;) {
-		region = NULL;
-		mutex_lock(&pmemu_regions_lock);
+		mutex_lock(&pmemu_lock);
 		list_for_each_entry_reverse(region, &pmemu_regions, node)
-			if (region->parent == parent)
+			if (region->parent == parent && !region->dying)
 				break;
 		if (list_entry_is_head(region, &pmemu_regions, node))
 			region = NULL;
-		mutex_unlock(&pmemu_regions_lock);
+		mutex_unlock(&pmemu_lock);
 		if (!region)
 			return;
 		pmemu_region_destroy(region);
 	}
+}
+
+/* probe: one fsdax device over the whole region, unless autocreate=N */
+static int pmemu_region_autocreate(struct pmemu_region *region)
+{
+	struct pmemu_dev_config cfg = {
+		.region = region->id,
+		.offset = 0,
+		.size = region->size,
+		.mode = PMEMU_MODE_FSDAX,
+		.map = PMEMU_MAP_MEM,
+	};
+
+	if (!autocreate)
+		return 0;
+	return PTR_ERR_OR_ZERO(pmemu_dev_create(&cfg, NULL));
 }
 
 struct pmemu_e820_walk {
@@ -252,7 +718,8 @@ static int pmemu_add_e820_range(struct resource *res, void *arg)
 	}
 	if (!w->first)
 		w->first = region;
-	return 0;
+	w->err = pmemu_region_autocreate(region);
+	return w->err;
 }
 
 static int pmemu_probe(struct platform_device *pdev)
@@ -277,10 +744,13 @@ static int pmemu_probe(struct platform_device *pdev)
 				break;
 			region = pmemu_region_add(&pdev->dev, res->start,
 						  resource_size(res), "ranges");
-			if (IS_ERR(region))
+			if (IS_ERR(region)) {
 				w.err = PTR_ERR(region);
-			else if (!w.first)
+				break;
+			}
+			if (!w.first)
 				w.first = region;
+			w.err = pmemu_region_autocreate(region);
 		}
 		if (!w.err && !w.first) {
 			dev_err(&pdev->dev, "platform device has no memory resource\n");
@@ -312,9 +782,29 @@ static struct platform_driver pmemu_driver = {
 };
 
 /**
+ * pmemu_region_class_register() - register the region class (/sys/class/pmemu)
+ *
+ * Return: 0 or a negative errno.
+ */
+int pmemu_region_class_register(void)
+{
+	return class_register(&pmemu_class);
+}
+
+/**
+ * pmemu_region_class_unregister() - unregister the region class
+ *
+ * Called last at unload, after every drain has finished or been abandoned.
+ */
+void pmemu_region_class_unregister(void)
+{
+	class_unregister(&pmemu_class);
+}
+
+/**
  * pmemu_region_driver_register() - register the pmemu platform driver
  *
- * Return: 0 or a negative errno from platform_driver_register().
+ * Return: 0 or a negative errno.
  */
 int pmemu_region_driver_register(void)
 {
@@ -324,7 +814,7 @@ int pmemu_region_driver_register(void)
 /**
  * pmemu_region_driver_unregister() - unbind every region and unregister
  *
- * Regions torn down here finish when their devices have drained
+ * Regions torn down here are released when their devices have drained
  * (pmemu_lifetime_exit() waits for that).
  */
 void pmemu_region_driver_unregister(void)

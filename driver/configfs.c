@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmemu control plane: devices created at runtime through configfs, as
+ * null_blk and nvmet do.
+ *
+ *   mkdir /sys/kernel/config/pmemu/NAME      a disabled device
+ *   echo 0 > .../NAME/region                 region id (/sys/class/pmemu)
+ *   echo auto|BYTES > .../NAME/offset        where in the region (auto)
+ *   echo BYTES > .../NAME/size               0: the largest free extent
+ *   echo fsdax > .../NAME/mode
+ *   echo mem|dev > .../NAME/map              where the struct pages live
+ *   echo 1 > .../NAME/enable                 create /dev/pmemuN (dev)
+ *   echo 0 > .../NAME/enable                 tear it down (EBUSY if open)
+ *   rmdir .../NAME                           tear down and forget
+ *
+ * Attributes other than enable are read-only while the device is enabled.
+ * Every refused write logs one line saying why.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/configfs.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/blkdev.h>
+
+#include "pmemu.h"
+
+/**
+ * struct pmemu_cfs_dev - one configfs directory
+ * @item: the configfs item
+ * @lock: serialises attribute writes and enable/disable
+ * @cfg: the configuration the next enable uses
+ * @pd: the device while enabled; cleared under pmemu_lock by whoever tears
+ *	the device down (also platform unbind)
+ */
+struct pmemu_cfs_dev {
+	struct config_item item;
+	struct mutex lock;	/* see above */
+	struct pmemu_dev_config cfg;
+	struct pmemu_dev *pd;
+};
+
+static struct pmemu_cfs_dev *to_cfs_dev(struct config_item *item)
+{
+	return container_of(item, struct pmemu_cfs_dev, item);
+}
+
+static bool pmemu_cfs_enabled(struct pmemu_cfs_dev *d)
+{
+	bool enabled;
+
+	mutex_lock(&pmemu_lock);
+	enabled = d->pd;
+	mutex_unlock(&pmemu_lock);
+	return enabled;
+}
+
+/*
+ * Common prologue of a configuration write: take the item lock and refuse
+ * while enabled.  Returns 0 with the lock held, or -EBUSY without it.
+ */
+static int pmemu_cfs_begin_write(struct pmemu_cfs_dev *d, const char *attr)
+{
+	mutex_lock(&d->lock);
+	if (pmemu_cfs_enabled(d)) {
+		mutex_unlock(&d->lock);
+		pr_err("%s: %s cannot change while the device is enabled\n",
+		       config_item_name(&d->item), attr);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* Parse a byte count: decimal/0x, optional K/M/G/T suffix, nothing else. */
+static int pmemu_parse_bytes(const char *page, u64 *val)
+{
+	char *end;
+
+	*val = memparse(page, &end);
+	if (end == page || (*end && !(*end == '\n' && !end[1])))
+		return -EINVAL;
+	return 0;
+}
+
+static int pmemu_cfs_invalid(struct pmemu_cfs_dev *d, const char *attr,
+			     const char *page, const char *want)
+{
+	pr_err("%s: invalid %s \"%.*s\": expected %s\n",
+	       config_item_name(&d->item), attr,
+	       (int)min_t(size_t, strcspn(page, "\n"), 40), page, want);
+	return -EINVAL;
+}
+
+static ssize_t pmemu_cfs_region_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%d\n", to_cfs_dev(item)->cfg.region);
+}
+
+static ssize_t pmemu_cfs_region_store(struct config_item *item,
+				      const char *page, size_t count)
+{
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+	int ret, id;
+
+	ret = pmemu_cfs_begin_write(d, "region");
+	if (ret)
+		return ret;
+	if (kstrtoint(page, 0, &id) || id < 0)
+		ret = pmemu_cfs_invalid(d, "region", page, "a region id >= 0");
+	else
+		d->cfg.region = id;
+	mutex_unlock(&d->lock);
+	return ret ?: count;
+}
+
+static ssize_t pmemu_cfs_offset_show(struct config_item *item, char *page)
+{
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+
+	if (d->cfg.offset == PMEMU_OFFSET_AUTO)
+		return sysfs_emit(page, "auto\n");
+	return sysfs_emit(page, "%llu\n", d->cfg.offset);
+}
+
+static ssize_t pmemu_cfs_offset_store(struct config_item *item,
+				      const char *page, size_t count)
+{
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+	u64 off;
+	int ret;
+
+	ret = pmemu_cfs_begin_write(d, "offset");
+	if (ret)
+		return ret;
+	if (sysfs_streq(page, "auto"))
+		d->cfg.offset = PMEMU_OFFSET_AUTO;
+	else if (pmemu_parse_bytes(page, &off) || off == PMEMU_OFFSET_AUTO ||
+		 !IS_ALIGNED(off, PMEMU_MIN_ALIGN))
+		ret = pmemu_cfs_invalid(d, "offset", page,
+					"\"auto\" or bytes, a multiple of 2 MiB");
+	else
+		d->cfg.offset = off;
+	mutex_unlock(&d->lock);
+	return ret ?: count;
+}
+
+static ssize_t pmemu_cfs_size_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%llu\n", to_cfs_dev(item)->cfg.size);
+}
+
+static ssize_t pmemu_cfs_size_store(struct config_item *item,
+				    const char *page, size_t count)
+{
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+	u64 size;
+	int ret;
+
+	ret = pmemu_cfs_begin_write(d, "size");
+	if (ret)
+		return ret;
+	if (pmemu_parse_bytes(page, &size) || !IS_ALIGNED(size, PMEMU_MIN_ALIGN))
+		ret = pmemu_cfs_invalid(d, "size", page,
+					"bytes, a multiple of 2 MiB (0: the largest free extent)");
+	else
+		d->cfg.size = size;
+	mutex_unlock(&d->lock);
+	return ret ?: count;
+}
+
+static ssize_t pmemu_cfs_mode_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%s\n",
+			  pmemu_mode_name(to_cfs_dev(item)->cfg.mode));
+}
+
+static ssize_t pmemu_cfs_mode_store(struct config_item *item,
+				    const char *page, size_t count)
+{
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+	int ret;
+
+	ret = pmemu_cfs_begin_write(d, "mode");
+	if (ret)
+		return ret;
+	if (sysfs_streq(page, pmemu_mode_name(PMEMU_MODE_FSDAX)))
+		d->cfg.mode = PMEMU_MODE_FSDAX;
+	else
+		ret = pmemu_cfs_invalid(d, "mode", page, "\"fsdax\"");
+	mutex_unlock(&d->lock);
+	return ret ?: count;
+}
+
+static ssize_t pmemu_cfs_map_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%s\n",
+			  pmemu_map_name(to_cfs_dev(item)->cfg.map));
+}
+
+static ssize_t pmemu_cfs_map_store(struct config_item *item,
+				   const char *page, size_t count)
+{
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+	int ret;
+
+	ret = pmemu_cfs_begin_write(d, "map");
+	if (ret)
+		return ret;
+	if (sysfs_streq(page, pmemu_map_name(PMEMU_MAP_MEM)))
+		d->cfg.map = PMEMU_MAP_MEM;
+	else if (sysfs_streq(page, pmemu_map_name(PMEMU_MAP_DEV)))
+		d->cfg.map = PMEMU_MAP_DEV;
+	else
+		ret = pmemu_cfs_invalid(d, "map", page, "\"mem\" or \"dev\"");
+	mutex_unlock(&d->lock);
+	return ret ?: count;
+}
+
+static ssize_t pmemu_cfs_enable_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%d\n", pmemu_cfs_enabled(to_cfs_dev(item)));
+}
+
+static int pmemu_cfs_enable(struct pmemu_cfs_dev *d)
+{
+	struct pmemu_dev *pd;
+
+	if (pmemu_cfs_enabled(d))
+		return 0;
+	if (d->cfg.region < 0) {
+		pr_err("%s: set region before enabling\n", d->cfg.name);
+		return -EINVAL;
+	}
+	pd = pmemu_dev_create(&d->cfg, &d->pd);
+	return PTR_ERR_OR_ZERO(pd);
+}
+
+static ssize_t pmemu_cfs_enable_store(struct config_item *item,
+				      const char *page, size_t count)
+{
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+	bool enable;
+	int ret;
+
+	if (kstrtobool(page, &enable))
+		return pmemu_cfs_invalid(d, "enable", page, "0 or 1");
+	mutex_lock(&d->lock);
+	ret = enable ? pmemu_cfs_enable(d) : pmemu_dev_disable(&d->pd, false);
+	mutex_unlock(&d->lock);
+	return ret ?: count;
+}
+
+static ssize_t pmemu_cfs_dev_show(struct config_item *item, char *page)
+{
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+	ssize_t len;
+
+	mutex_lock(&pmemu_lock);
+	len = sysfs_emit(page, "%s\n", d->pd ? d->pd->disk->disk_name : "");
+	mutex_unlock(&pmemu_lock);
+	return len;
+}
+
+CONFIGFS_ATTR(pmemu_cfs_, region);
+CONFIGFS_ATTR(pmemu_cfs_, offset);
+CONFIGFS_ATTR(pmemu_cfs_, size);
+CONFIGFS_ATTR(pmemu_cfs_, mode);
+CONFIGFS_ATTR(pmemu_cfs_, map);
+CONFIGFS_ATTR(pmemu_cfs_, enable);
+CONFIGFS_ATTR_RO(pmemu_cfs_, dev);
+
+static struct configfs_attribute *pmemu_cfs_attrs[] = {
+	&pmemu_cfs_attr_region,
+	&pmemu_cfs_attr_offset,
+	&pmemu_cfs_attr_size,
+	&pmemu_cfs_attr_mode,
+	&pmemu_cfs_attr_map,
+	&pmemu_cfs_attr_enable,
+	&pmemu_cfs_attr_dev,
+	NULL,
+};
+
+static void pmemu_cfs_release(struct config_item *item)
+{
+	kfree(to_cfs_dev(item));
+}
+
+static const struct configfs_item_operations pmemu_cfs_item_ops = {
+	.release = pmemu_cfs_release,
+};
+
+static const struct config_item_type pmemu_cfs_dev_type = {
+	.ct_item_ops = &pmemu_cfs_item_ops,
+	.ct_attrs = pmemu_cfs_attrs,
+	.ct_owner = THIS_MODULE,
+};
+
+static struct config_item *pmemu_cfs_make_item(struct config_group *group,
+					       const char *name)
+{
+	struct pmemu_cfs_dev *d;
+
+	if (strlen(name) >= PMEMU_NAME_LEN) {
+		pr_err("device name \"%.40s...\" is longer than %d characters\n",
+		       name, PMEMU_NAME_LEN - 1);
+		return ERR_PTR(-ENAMETOOLONG);
+	}
+	d = kzalloc_obj(*d);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&d->lock);
+	strscpy(d->cfg.name, name);
+	d->cfg.region = -1;
+	d->cfg.offset = PMEMU_OFFSET_AUTO;
+	d->cfg.mode = PMEMU_MODE_FSDAX;
+	d->cfg.map = PMEMU_MAP_MEM;
+	config_item_init_type_name(&d->item, name, &pmemu_cfs_dev_type);
+	return &d->item;
+}
+
+/*
+ * rmdir: configfs cannot refuse it, so an enabled device is torn down even
+ * if open (as on platform unbind); pmemuctl disables first and so gets the
+ * EBUSY.
+ */
+static void pmemu_cfs_drop_item(struct config_group *group,
+				struct config_item *item)
+{
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+
+	mutex_lock(&d->lock);
+	pmemu_dev_disable(&d->pd, true);
+	mutex_unlock(&d->lock);
+	config_item_put(item);
+}
+
+static const struct configfs_group_operations pmemu_cfs_group_ops = {
+	.make_item = pmemu_cfs_make_item,
+	.drop_item = pmemu_cfs_drop_item,
+};
+
+static const struct config_item_type pmemu_cfs_subsys_type = {
+	.ct_group_ops = &pmemu_cfs_group_ops,
+	.ct_owner = THIS_MODULE,
+};
+
+static struct configfs_subsystem pmemu_cfs_subsys = {
+	.su_group = {
+		.cg_item = {
+			.ci_namebuf = PMEMU_NAME,
+			.ci_type = &pmemu_cfs_subsys_type,
+		},
+	},
+};
+
+/**
+ * pmemu_configfs_init() - register /sys/kernel/config/pmemu
+ *
+ * Return: 0 or a negative errno from configfs_register_subsystem().
+ */
+int pmemu_configfs_init(void)
+{
+	config_group_init(&pmemu_cfs_subsys.su_group);
+	mutex_init(&pmemu_cfs_subsys.su_mutex);
+	return configfs_register_subsystem(&pmemu_cfs_subsys);
+}
+
+/**
+ * pmemu_configfs_exit() - unregister /sys/kernel/config/pmemu
+ *
+ * Items pin the module, so none exists when this runs.
+ */
+void pmemu_configfs_exit(void)
+{
+	configfs_unregister_subsystem(&pmemu_cfs_subsys);
+}
