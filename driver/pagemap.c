@@ -173,6 +173,18 @@ void pmemu_pages_drain(struct pmemu_dev *pd)
 }
 
 /**
+ * pmemu_pages_drain_flush() - let queued drains run once
+ *
+ * A device nobody uses drains on the first run of its work; flushing lets
+ * the caller report it gone (and its extent free) instead of racing the
+ * workqueue.  Drains still waiting for pages stay queued.
+ */
+void pmemu_pages_drain_flush(void)
+{
+	flush_workqueue(pmemu_drain_wq);
+}
+
+/**
  * pmemu_lifetime_init() - set up the drain workqueue
  *
  * Return: 0 or -ENOMEM.

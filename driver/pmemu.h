@@ -189,6 +189,7 @@ void pmemu_lifetime_exit(void);
 void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 		      const struct dev_pagemap_ops *ops);
 void pmemu_pages_drain(struct pmemu_dev *pd);
+void pmemu_pages_drain_flush(void);
 
 /* configfs.c: runtime device creation */
 int pmemu_configfs_init(void);

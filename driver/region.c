@@ -635,8 +635,10 @@ err_release:
  * @owner_slot: the item's pointer to its device
  * @force: tear down even if the block device is open
  *
- * Without @force, refuses while the block device is open (mounted).  The
- * struct pages and the extent are released later, once drained (pagemap.c).
+ * Without @force, refuses while the block device is open (mounted).  If no
+ * page is in use the device has drained, and its extent is free, when this
+ * returns; otherwise the struct pages and the extent are released later,
+ * once drained (pagemap.c).
  *
  * Return: 0 (also if the device was already gone) or -EBUSY.
  */
@@ -661,7 +663,10 @@ int pmemu_dev_disable(struct pmemu_dev **owner_slot, bool force)
 		ret = pmemu_fsdax_kill_unused(pd);
 	if (!ret)
 		pmemu_fsdax_teardown(pd);
+	/* the last gendisk reference: free_disk queues the drain */
 	put_device(disk_dev);
+	if (!ret)
+		pmemu_pages_drain_flush();
 	return ret == -ENODEV ? 0 : ret;
 }
 

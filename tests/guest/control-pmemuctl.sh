@@ -1,0 +1,146 @@
+# SPDX-License-Identifier: GPL-2.0
+# pmemuctl tests, sourced by control.sh (pmemu loaded with autocreate=0).
+
+# dev_json NAME: the device object pmemuctl lists for NAME
+dev_json() {
+	pmemuctl list -D | jq -e --arg n "$1" '.[] | select(.name == $n)'
+}
+
+# check_listed NAME REGION MAP: JSON agrees with sysfs and /dev
+check_listed() {
+	local j blk
+	j=$(dev_json "$1") || fail "$1 not in pmemuctl list"
+	blk=$(jq -r .blockdev <<< "$j")
+	[ -b "/dev/$blk" ] || fail "$1: /dev/$blk is not a block device"
+	[ "$(jq -r .mode <<< "$j")" = fsdax ] || fail "$1: mode"
+	[ "$(jq -r .map <<< "$j")" = "$3" ] || fail "$1: map"
+	[ "$(jq -r .map <<< "$j")" = "$(cat /sys/block/$blk/pmemu/map)" ] || fail "$1: map vs sysfs"
+	[ "$(jq -r .region <<< "$j")" = "$2" ] || fail "$1: region"
+	[ "$(jq -r .region <<< "$j")" = "$(cat /sys/block/$blk/pmemu/region)" ] || fail "$1: region vs sysfs"
+	[ "$(jq -r .size <<< "$j")" = "$(size_bytes /dev/$blk)" ] || fail "$1: size vs blockdev"
+	[ "$(jq -r .enabled <<< "$j")" = true ] || fail "$1: not enabled"
+	[ "$(cat $C/$1/dev)" = "$blk" ] || fail "$1: configfs dev"
+	local rj
+	rj=$(pmemuctl list -R | jq -e --argjson r "$2" '.[] | select(.id == $r)') || fail "region $2 not listed"
+	[ "$(jq -r .available_size <<< "$rj")" = "$(cat $R/region$2/available_size)" ] ||
+		fail "region$2 available_size: JSON vs sysfs"
+	echo "$1 -> /dev/$blk ($(jq -c . <<< "$j"))"
+}
+
+test_pmemuctl_cycles() {
+	local r map name blk round
+	for round in 1 2; do
+		for r in 0 1; do
+			for map in mem dev; do
+				name=c$r$map
+				pmemuctl create-device --region $r --size 512M --mode fsdax \
+					--map $map --name $name > /tmp/create.json ||
+					fail "create-device $name"
+				jq -e . /tmp/create.json > /dev/null || fail "create-device printed no JSON"
+				check_listed $name $r $map
+				blk=$(dev_json $name | jq -r .blockdev)
+				mkfs_dax ext4 /dev/$blk > /dev/null || fail "mkfs $blk"
+				mount_dax ext4 /dev/$blk /mnt/$name
+				echo "$name" > /mnt/$name/id && sync
+				umount /mnt/$name
+			done
+		done
+		[ "$(pmemuctl list | jq length)" = 4 ] || fail "expected 4 devices"
+		[ "$(pmemuctl list -R -D | jq '[.[].devices | length] | add')" = 4 ] ||
+			fail "list -R -D does not nest 4 devices"
+		for r in 0 1; do
+			for map in mem dev; do
+				blk=$(dev_json c$r$map | jq -r .blockdev)
+				pmemuctl destroy-device c$r$map || fail "destroy-device c$r$map"
+				[ ! -e $C/c$r$map ] || fail "configfs item c$r$map left"
+				[ ! -e /dev/$blk ] || fail "/dev/$blk left"
+			done
+		done
+		for r in 0 1; do
+			[ "$(cat $R/region$r/available_size)" = "$(cat $R/region$r/size)" ] ||
+				fail "round $round: region$r extents not all released"
+		done
+		[ "$(pmemuctl list)" = "[]" ] || fail "list not empty after destroying everything"
+	done
+}
+
+test_pmemuctl_destroy_mounted() {
+	pmemuctl create-device --region 0 --mode fsdax --name busy > /dev/null || fail create
+	local blk
+	blk=$(dev_json busy | jq -r .blockdev)
+	mkfs_dax ext4 /dev/$blk && mount_dax ext4 /dev/$blk /mnt/busy
+	expect_fail pmemuctl destroy-device busy 2> /tmp/e
+	cat /tmp/e
+	grep -q "busy" /tmp/e || fail "no EBUSY message"
+	[ "$(wc -l < /tmp/e)" -eq 1 ] || fail "expected one error line"
+	[ -e $C/busy ] && [ -b /dev/$blk ] || fail "refused destroy changed something"
+	umount /mnt/busy
+	pmemuctl destroy-device busy || fail "destroy after umount"
+}
+
+test_pmemuctl_race() {
+	local i ok a b
+	for i in $(seq 5); do
+		pmemuctl create-device --region 1 --offset 0 --size 1G --mode fsdax --name ra > /dev/null 2>&1 &
+		a=$!
+		pmemuctl create-device --region 1 --offset 512M --size 1G --mode fsdax --name rb > /dev/null 2>&1 &
+		b=$!
+		ok=0
+		wait $a && ok=$((ok + 1))
+		wait $b && ok=$((ok + 1))
+		[ $ok -eq 1 ] || fail "round $i: $ok creators succeeded"
+		[ "$(pmemuctl list | jq length)" = 1 ] || fail "round $i: not exactly one device"
+		ls $C | grep -qx ra && pmemuctl destroy-device ra
+		ls $C | grep -qx rb && pmemuctl destroy-device rb
+		[ -z "$(ls $C)" ] || fail "round $i: the loser left a configfs item"
+	done
+}
+
+test_pmemuctl_reconfigure() {
+	pmemuctl create-device --region 1 --size 256M --mode fsdax --map mem --name rc > /dev/null || fail create
+	pmemuctl reconfigure-device rc --map dev > /dev/null || fail reconfigure
+	local blk
+	blk=$(dev_json rc | jq -r .blockdev)
+	[ "$(cat /sys/block/$blk/pmemu/map)" = dev ] || fail "map not dev after reconfigure"
+	[ "$(cat /sys/block/$blk/pmemu/data_offset)" -gt 0 ] || fail "no memmap reserved"
+	expect_fail pmemuctl reconfigure-device rc --size 4G 2> /tmp/e
+	cat /tmp/e
+	blk=$(dev_json rc | jq -r .blockdev)
+	[ "$(cat /sys/block/$blk/pmemu/map)" = dev ] && [ "$(cat $C/rc/size)" = $((256 << 20)) ] ||
+		fail "failed reconfigure did not restore the device"
+	pmemuctl destroy-device rc || fail destroy
+}
+
+test_pmemuctl_bad_input() {
+	local rc
+	for args in "create-device --region 0" "create-device --mode fsdax" \
+		    "create-device --region 0 --mode fsdax --size 3Q" \
+		    "create-device --region 0 --mode bogus" "nosuchverb" \
+		    "list --bogus" "destroy-device"; do
+		# shellcheck disable=SC2086
+		pmemuctl $args > /dev/null 2> /tmp/e
+		rc=$?
+		[ $rc -eq 2 ] || { cat /tmp/e; fail "'pmemuctl $args' exit $rc, expected 2"; }
+		[ -s /tmp/e ] || fail "'pmemuctl $args' printed no message"
+	done
+	expect_fail pmemuctl destroy-device nosuch 2> /tmp/e
+	grep -q nosuch /tmp/e || fail "no message naming the missing device"
+	expect_fail pmemuctl create-device --region 9 --mode fsdax 2> /tmp/e
+	cat /tmp/e
+	[ -z "$(ls $C)" ] || fail "a failed create left an item"
+	pmemuctl --help | grep -q create-device || fail "--help lacks the verbs"
+}
+
+test_pmemuctl_loads_module() {
+	rmmod pmemu || fail "rmmod"
+	pmemuctl list > /dev/null || fail "list without the module loaded"
+	[ -d /sys/module/pmemu ] || fail "pmemuctl did not load the module"
+	rmmod pmemu && load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0
+}
+
+t_run "pmemuctl: create/list/destroy, map=mem and map=dev, both regions, ext4 -o dax (2 rounds)" test_pmemuctl_cycles
+t_run "pmemuctl: destroy of a mounted device refused, works after umount" test_pmemuctl_destroy_mounted
+t_run "pmemuctl: racing overlapping create-device: exactly one wins" test_pmemuctl_race
+t_run "pmemuctl: reconfigure-device, and restore after a failed one" test_pmemuctl_reconfigure
+t_run "pmemuctl: bad input: message and exit 2/1, nothing created" test_pmemuctl_bad_input
+t_run "pmemuctl: loads the module through libkmod" test_pmemuctl_loads_module

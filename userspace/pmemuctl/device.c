@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmemuctl device verbs: create-device, destroy-device, enable-device,
+ * disable-device, and the helpers they share with reconfigure-device.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "pmemuctl.h"
+
+static const char create_help[] =
+"Usage: pmemuctl create-device --region R --mode fsdax [--size S] [--offset O]\n"
+"                              [--map mem|dev] [--name NAME]\n"
+"\n"
+"Carve a new device out of region R and enable it: make the configfs\n"
+"directory /sys/kernel/config/pmemu/NAME, write its settings and write 1 to\n"
+"its enable attribute, which instantiates /dev/pmemuN. On success print the\n"
+"device as JSON (as 'pmemuctl list -D' does); on failure remove the directory\n"
+"again. Needs root.\n"
+"\n"
+"Options:\n"
+"  -r, --region R    region id (see 'pmemuctl list -R'); required\n"
+"  -m, --mode MODE   device mode: fsdax; required\n"
+"  -s, --size S      bytes to carve; 0 or absent: the largest free extent\n"
+"                    at or after the offset\n"
+"  -o, --offset O    byte offset in the region, or \"auto\" (the default):\n"
+"                    the kernel picks the first free extent that fits\n"
+"  -M, --map WHERE   where the struct pages live: \"mem\" (default, system\n"
+"                    RAM) or \"dev\" (the start of the extent, which reduces\n"
+"                    the capacity)\n"
+"  -n, --name NAME   configfs name; default: the first free devN\n"
+"  -h, --help        show this help\n"
+"\n"
+"Sizes and offsets are bytes, decimal or 0x hexadecimal, with an optional\n"
+"K, M, G or T suffix (binary: 1K = 1024); the kernel requires multiples of\n"
+"the region's align. When it refuses a setting it logs why (dmesg).\n"
+"\n"
+"Example:\n"
+"  pmemuctl create-device --region 0 --size 4G --mode fsdax\n";
+
+static const char destroy_help[] =
+"Usage: pmemuctl destroy-device NAME\n"
+"\n"
+"Disable device NAME if it is enabled, then remove its configfs directory.\n"
+"Fails with EBUSY while its block device is mounted or open. NAME is the\n"
+"configfs name or the block device name (pmemuN). Needs root.\n"
+"\n"
+"Options:\n"
+"  -h, --help   show this help\n"
+"\n"
+"Example:\n"
+"  pmemuctl destroy-device dev0\n";
+
+static const char enable_help[] =
+"Usage: pmemuctl enable-device NAME\n"
+"\n"
+"Enable device NAME (write 1 to its enable attribute): the kernel carves its\n"
+"extent and instantiates /dev/pmemuN. Print the device as JSON. Enabling an\n"
+"enabled device does nothing. NAME is the configfs name or the block device\n"
+"name. Needs root.\n"
+"\n"
+"Options:\n"
+"  -h, --help   show this help\n"
+"\n"
+"Example:\n"
+"  pmemuctl enable-device dev0\n";
+
+static const char disable_help[] =
+"Usage: pmemuctl disable-device NAME\n"
+"\n"
+"Disable device NAME (write 0 to its enable attribute): its block device\n"
+"goes away, its settings stay. Fails with EBUSY while the block device is\n"
+"mounted or open. Disabling a disabled device does nothing. NAME is the\n"
+"configfs name or the block device name. Needs root.\n"
+"\n"
+"Options:\n"
+"  -h, --help   show this help\n"
+"\n"
+"Example:\n"
+"  pmemuctl disable-device dev0\n";
+
+struct create_opts {
+	char region[16];
+	char size[SIZE_STR_MAX];	/* "" if not given */
+	char offset[SIZE_STR_MAX];	/* "" if not given */
+	const char *mode;
+	const char *map;
+	const char *name;		/* NULL: first free devN */
+};
+
+/* Report a failed attribute write: "enable dev1", "set dev1 size=4096". */
+void fail_set(const char *verb, int err, const char *name, const char *attr,
+	      const char *val, const char *extra)
+{
+	if (!strcmp(attr, "enable"))
+		fail(verb, err, "%s %s%s", strcmp(val, "0") ? "enable" : "disable",
+		     name, extra);
+	else
+		fail(verb, err, "set %s %s=%s%s", name, attr, val, extra);
+}
+
+int check_map(const char *verb, const char *map)
+{
+	if (strcmp(map, "mem") && strcmp(map, "dev"))
+		return usage_error(verb, "invalid --map '%s': expected mem or dev", map);
+	return RC_OK;
+}
+
+/* fsdax; devdax is passed on so that a kernel that has it can be used. */
+int check_mode(const char *verb, const char *mode)
+{
+	if (strcmp(mode, "fsdax") && strcmp(mode, "devdax"))
+		return usage_error(verb, "invalid --mode '%s': expected fsdax", mode);
+	return RC_OK;
+}
+
+/* Parse a --size or --offset value into its attribute string. */
+int parse_extent_arg(const char *verb, const char *opt, const char *arg,
+		     char *buf, size_t len)
+{
+	uint64_t v;
+	int err;
+
+	err = strcmp(opt, "offset") ? size_parse(arg, &v) : offset_parse(arg, buf, len);
+	if (err)
+		return usage_error(verb, "invalid --%s '%s': %s", opt, arg,
+				   err == -ERANGE ? "too large" :
+				   "expected a number with an optional K, M, G or T suffix");
+	if (strcmp(opt, "offset"))
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+	return RC_OK;
+}
+
+static int parse_region(const char *arg, char *buf, size_t len)
+{
+	char *end;
+	long id;
+
+	errno = 0;
+	id = strtol(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || *end || errno || id > INT_MAX)
+		return usage_error("create-device", "invalid --region '%s'", arg);
+	snprintf(buf, len, "%d", (int)id);
+	return RC_OK;
+}
+
+static int create_opt(struct create_opts *o, int c, char **argv)
+{
+	const char *verb = "create-device";
+
+	switch (c) {
+	case 'r':
+		return parse_region(optarg, o->region, sizeof(o->region));
+	case 's':
+		return parse_extent_arg(verb, "size", optarg, o->size, sizeof(o->size));
+	case 'o':
+		return parse_extent_arg(verb, "offset", optarg, o->offset,
+					sizeof(o->offset));
+	case 'm':
+		o->mode = optarg;
+		return check_mode(verb, optarg);
+	case 'M':
+		o->map = optarg;
+		return check_map(verb, optarg);
+	case 'n':
+		o->name = optarg;
+		return check_name(verb, optarg);
+	case 'h':
+		fputs(create_help, stdout);
+		return RC_DONE;
+	default:
+		return option_error(verb, c, argv);
+	}
+}
+
+static int parse_create(int argc, char **argv, struct create_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "region", required_argument, NULL, 'r' },
+		{ "size", required_argument, NULL, 's' },
+		{ "offset", required_argument, NULL, 'o' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "map", required_argument, NULL, 'M' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, ":r:s:o:m:M:n:h", longopts, NULL)) != -1) {
+		rc = create_opt(o, c, argv);
+		if (rc != RC_OK)
+			return rc;
+	}
+	if (optind < argc)
+		return usage_error("create-device", "unexpected argument '%s'",
+				   argv[optind]);
+	if (!o->region[0])
+		return usage_error("create-device", "missing --region");
+	if (!o->mode)
+		return usage_error("create-device", "missing --mode");
+	return RC_OK;
+}
+
+/* mkdir the configfs directory: WANT, or the first free devN. */
+static int create_dir(const char *want, char *name, size_t len)
+{
+	char dir[PATH_MAX];
+	int i, err;
+
+	for (i = 0; i < 100000; i++) {
+		if (want)
+			snprintf(name, len, "%s", want);
+		else
+			snprintf(name, len, "dev%d", i);
+		err = cfg_path(dir, sizeof(dir), name);
+		if (err)
+			return err;
+		if (!mkdir(dir, 0755))
+			return 0;
+		if (errno != EEXIST || want)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+/* Write the settings and enable; on failure report which write failed. */
+static int create_configure(const struct create_opts *o, const char *name)
+{
+	const char *const attrs[] = { "region", "offset", "size", "mode", "map", "enable" };
+	const char *const vals[] = { o->region, o->offset, o->size, o->mode, o->map, "1" };
+	size_t i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(attrs); i++) {
+		if (!vals[i][0])
+			continue;
+		err = dev_set(name, attrs[i], vals[i]);
+		if (err) {
+			fail_set("create-device", -err, name, attrs[i], vals[i], "");
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void remove_dir(const char *verb, const char *name)
+{
+	int err = dev_remove(name);
+
+	if (err)
+		fail(verb, -err, "remove %s", name);
+}
+
+int cmd_create(int argc, char **argv)
+{
+	struct create_opts o = { .offset = "", .size = "", .map = "mem" };
+	const char *verb = "create-device";
+	char name[NAME_MAX + 1];
+	int rc, err;
+
+	rc = parse_create(argc, argv, &o);
+	if (rc != RC_OK)
+		return rc == RC_DONE ? RC_OK : rc;
+	if (!require_root(verb) || env_prepare(verb))
+		return RC_FAIL;
+	if (!region_exists(atoi(o.region))) {
+		fail(verb, ENODEV, "region %s", o.region);
+		return RC_FAIL;
+	}
+	err = create_dir(o.name, name, sizeof(name));
+	if (err) {
+		fail(verb, -err, "create %s", o.name ? o.name : "devN");
+		return RC_FAIL;
+	}
+	if (create_configure(&o, name)) {
+		remove_dir(verb, name);
+		return RC_FAIL;
+	}
+	print_dev(verb, name);
+	return RC_OK;
+}
+
+/* Print configfs device NAME as JSON (as list -D does). */
+int print_dev(const char *verb, const char *name)
+{
+	struct json_object *o;
+	struct pmemu_dev d;
+	int err;
+
+	err = dev_load_cfg(name, &d);
+	if (err) {
+		fail(verb, -err, "read %s", name);
+		return RC_FAIL;
+	}
+	o = dev_to_json(&d, 0);
+	if (!o) {
+		fail(verb, ENOMEM, "print %s", name);
+		return RC_FAIL;
+	}
+	print_json(o);
+	json_object_put(o);
+	return RC_OK;
+}
+
+/* Parse "VERB [-h] NAME"; RC_OK with *name set, RC_DONE after --help. */
+int parse_name_only(const char *verb, const char *help, int argc, char **argv,
+		    const char **name)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c != 'h')
+			return option_error(verb, c, argv);
+		fputs(help, stdout);
+		return RC_DONE;
+	}
+	if (optind >= argc)
+		return usage_error(verb, "missing device NAME");
+	if (optind + 1 < argc)
+		return usage_error(verb, "unexpected argument '%s'", argv[optind + 1]);
+	*name = argv[optind];
+	return check_name(verb, *name);
+}
+
+/* Find a device that has a configfs directory; reports the error. */
+int find_cfg_dev(const char *verb, const char *arg, struct pmemu_dev *d)
+{
+	int err = dev_find(arg, d);
+
+	if (err == -ENODEV) {
+		fail(verb, ENODEV, "%s", arg);
+		return RC_FAIL;
+	}
+	if (err) {
+		fail(verb, -err, "read %s", arg);
+		return RC_FAIL;
+	}
+	if (!d->name[0]) {
+		fail(verb, EOPNOTSUPP, "%s was made by the module at load time", arg);
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+/* The common start of destroy/enable/disable: parse, root, module, find. */
+static int start_verb(const char *verb, const char *help, int argc, char **argv,
+		      struct pmemu_dev *d)
+{
+	const char *arg;
+	int rc;
+
+	rc = parse_name_only(verb, help, argc, argv, &arg);
+	if (rc != RC_OK)
+		return rc;
+	if (!require_root(verb) || env_prepare(verb))
+		return RC_FAIL;
+	return find_cfg_dev(verb, arg, d);
+}
+
+static int set_enable(const char *verb, const struct pmemu_dev *d, bool on)
+{
+	const char *val = on ? "1" : "0";
+	int err;
+
+	if (d->enabled == on)
+		return RC_OK;
+	err = dev_set(d->name, "enable", val);
+	if (err) {
+		fail_set(verb, -err, d->name, "enable", val, "");
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
+int cmd_enable(int argc, char **argv)
+{
+	const char *verb = "enable-device";
+	struct pmemu_dev d;
+	int rc;
+
+	rc = start_verb(verb, enable_help, argc, argv, &d);
+	if (rc == RC_OK)
+		rc = set_enable(verb, &d, true);
+	if (rc == RC_OK)
+		rc = print_dev(verb, d.name);
+	return rc == RC_DONE ? RC_OK : rc;
+}
+
+int cmd_disable(int argc, char **argv)
+{
+	const char *verb = "disable-device";
+	struct pmemu_dev d;
+	int rc;
+
+	rc = start_verb(verb, disable_help, argc, argv, &d);
+	if (rc == RC_OK)
+		rc = set_enable(verb, &d, false);
+	return rc == RC_DONE ? RC_OK : rc;
+}
+
+int cmd_destroy(int argc, char **argv)
+{
+	const char *verb = "destroy-device";
+	struct pmemu_dev d;
+	int rc, err;
+
+	rc = start_verb(verb, destroy_help, argc, argv, &d);
+	if (rc == RC_OK)
+		rc = set_enable(verb, &d, false);
+	if (rc != RC_OK)
+		return rc == RC_DONE ? RC_OK : rc;
+	err = dev_remove(d.name);
+	if (err) {
+		fail(verb, -err, "remove %s", d.name);
+		return RC_FAIL;
+	}
+	return RC_OK;
+}

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmemuctl: devices.  A device is a configfs directory
+ * /sys/kernel/config/pmemu/NAME; while enabled it also has a block device
+ * whose /sys/block/pmemuN/pmemu/ directory describes the carved extent.
+ * Devices the module creates at load time have only the block device.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "pmemuctl.h"
+
+#define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
+
+int cfg_path(char *buf, size_t len, const char *name)
+{
+	return sys_path(buf, len, PMEMU_CFG_DIR "/%s", name);
+}
+
+static int block_path(char *buf, size_t len, const char *blockdev)
+{
+	return sys_path(buf, len, BLOCK_DIR "/%s/pmemu", blockdev);
+}
+
+static void dev_init(struct pmemu_dev *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->region = -1;
+}
+
+/*
+ * Fill in what /sys/block/BLOCKDEV/pmemu/ says about the live device
+ * (BLOCKDEV is d->blockdev, set by the caller).
+ */
+static int dev_load_block(struct pmemu_dev *d)
+{
+	char dir[PATH_MAX];
+	int err;
+
+	err = block_path(dir, sizeof(dir), d->blockdev);
+	if (err)
+		return err;
+	if (!is_dir(dir))
+		return -ENOENT;
+	attr_read_int(dir, "region", &d->region);
+	attr_read(dir, "mode", d->mode, sizeof(d->mode));
+	attr_read(dir, "map", d->map, sizeof(d->map));
+	d->have_extent = !attr_read_u64(dir, "offset", &d->offset) &&
+			 !attr_read_u64(dir, "size", &d->extent_size) &&
+			 !attr_read_u64(dir, "data_offset", &d->data_offset);
+	if (attr_read(dir, "phys_start", d->phys_start, sizeof(d->phys_start)))
+		d->phys_start[0] = '\0';
+	return 0;
+}
+
+/* A device known only by its block device (made by the module at load). */
+static int dev_load_block_only(const char *blockdev, struct pmemu_dev *d)
+{
+	char dir[PATH_MAX];
+	int err;
+
+	dev_init(d);
+	err = block_path(dir, sizeof(dir), blockdev);
+	if (err)
+		return err;
+	err = attr_read(dir, "name", d->name, sizeof(d->name));
+	if (err)
+		return err;
+	COPY(d->blockdev, blockdev);
+	d->enabled = true;
+	return dev_load_block(d);
+}
+
+/* Load configfs device NAME (and its block device if enabled). */
+int dev_load_cfg(const char *name, struct pmemu_dev *d)
+{
+	char dir[PATH_MAX];
+	int enable, err;
+
+	dev_init(d);
+	if (strlen(name) > NAME_MAX)
+		return -ENAMETOOLONG;
+	err = cfg_path(dir, sizeof(dir), name);
+	if (err)
+		return err;
+	if (!is_dir(dir))
+		return -ENOENT;
+	COPY(d->name, name);
+	err = attr_read_int(dir, "enable", &enable);
+	if (err)
+		return err;
+	d->enabled = enable != 0;
+	attr_read_int(dir, "region", &d->region);
+	attr_read(dir, "mode", d->mode, sizeof(d->mode));
+	attr_read(dir, "map", d->map, sizeof(d->map));
+	attr_read(dir, "offset", d->offset_cfg, sizeof(d->offset_cfg));
+	attr_read_u64(dir, "size", &d->size_cfg);
+	if (d->enabled && !attr_read(dir, "dev", d->blockdev, sizeof(d->blockdev)) &&
+	    d->blockdev[0])
+		dev_load_block(d);
+	return 0;
+}
+
+/*
+ * Find a device by configfs name or by block device name.  -ENODEV if there
+ * is none.  A device made by the module at load time is returned with an
+ * empty name.
+ */
+int dev_find(const char *arg, struct pmemu_dev *d)
+{
+	char dir[PATH_MAX], name[NAME_MAX + 1];
+	int err;
+
+	err = dev_load_cfg(arg, d);
+	if (err != -ENOENT)
+		return err;
+	err = block_path(dir, sizeof(dir), arg);
+	if (err)
+		return err;
+	if (!is_dir(dir))
+		return -ENODEV;
+	err = attr_read(dir, "name", name, sizeof(name));
+	if (err)
+		return err;
+	if (!name[0])
+		return dev_load_block_only(arg, d);
+	err = dev_load_cfg(name, d);
+	return err == -ENOENT ? -ENODEV : err;
+}
+
+const char *dev_key(const struct pmemu_dev *d)
+{
+	return d->name[0] ? d->name : d->blockdev;
+}
+
+static int dev_cmp(const void *a, const void *b)
+{
+	return strverscmp(dev_key(a), dev_key(b));
+}
+
+static struct pmemu_dev *dev_vec_add(struct dev_vec *devs)
+{
+	struct pmemu_dev *nv = realloc(devs->v, (devs->n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return NULL;
+	devs->v = nv;
+	return &nv[devs->n];
+}
+
+void dev_vec_free(struct dev_vec *devs)
+{
+	free(devs->v);
+	devs->v = NULL;
+	devs->n = 0;
+}
+
+/* Every configfs device (a device removed meanwhile is skipped). */
+static int list_cfg(struct dev_vec *devs)
+{
+	char path[PATH_MAX];
+	struct pmemu_dev *d;
+	struct dirent *de;
+	int err = 0;
+	DIR *dir;
+
+	err = sys_path(path, sizeof(path), PMEMU_CFG_DIR);
+	if (err)
+		return err;
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while (!err && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		d = dev_vec_add(devs);
+		if (!d) {
+			err = -ENOMEM;
+			break;
+		}
+		err = dev_load_cfg(de->d_name, d);
+		if (!err)
+			devs->n++;
+		else if (err == -ENOENT || err == -ENOTDIR)
+			err = 0;
+	}
+	closedir(dir);
+	return err;
+}
+
+/*
+ * Every pmemu block device that list_cfg() does not already cover: those
+ * made by the module, or all of them when configfs could not be read.
+ */
+static int list_block(struct dev_vec *devs, bool with_cfg)
+{
+	char path[PATH_MAX], name[NAME_MAX + 1];
+	struct pmemu_dev *d;
+	struct dirent *de;
+	int err = 0;
+	DIR *dir;
+
+	err = sys_path(path, sizeof(path), BLOCK_DIR);
+	if (err)
+		return err;
+	dir = opendir(path);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while (!err && (de = readdir(dir))) {
+		if (strncmp(de->d_name, "pmemu", 5) ||
+		    block_path(path, sizeof(path), de->d_name) ||
+		    attr_read(path, "name", name, sizeof(name)) ||
+		    (name[0] && with_cfg))
+			continue;
+		d = dev_vec_add(devs);
+		if (!d) {
+			err = -ENOMEM;
+			break;
+		}
+		if (!dev_load_block_only(de->d_name, d))
+			devs->n++;
+	}
+	closedir(dir);
+	return err;
+}
+
+/* All devices, sorted by their "dev" key (dev2 before dev10). */
+int dev_list(struct dev_vec *devs, bool with_cfg)
+{
+	int err = 0;
+
+	devs->v = NULL;
+	devs->n = 0;
+	if (with_cfg)
+		err = list_cfg(devs);
+	if (!err)
+		err = list_block(devs, with_cfg);
+	if (err) {
+		dev_vec_free(devs);
+		return err;
+	}
+	if (devs->n)
+		qsort(devs->v, devs->n, sizeof(*devs->v), dev_cmp);
+	return 0;
+}
+
+static void add_str(struct json_object *o, const char *key, const char *val)
+{
+	json_object_object_add(o, key, json_object_new_string(val));
+}
+
+static void add_verbose(struct json_object *o, const struct pmemu_dev *d,
+			bool human)
+{
+	uint64_t off;
+
+	if (d->have_extent) {
+		json_object_object_add(o, "offset", json_size(d->offset, human));
+		json_object_object_add(o, "data_offset",
+				       json_size(d->data_offset, human));
+		json_object_object_add(o, "extent_size",
+				       json_size(d->extent_size, human));
+		if (d->phys_start[0])
+			add_str(o, "phys_start", d->phys_start);
+	} else if (!size_parse(d->offset_cfg, &off)) {
+		json_object_object_add(o, "offset", json_size(off, human));
+	} else if (d->offset_cfg[0]) {
+		add_str(o, "offset", d->offset_cfg);
+	}
+}
+
+/*
+ * One device as a JSON object.  "size" is the capacity of the block device
+ * when enabled, else the configured size (0: the rest of the region).
+ */
+struct json_object *dev_to_json(const struct pmemu_dev *d, unsigned int flags)
+{
+	bool human = flags & JF_HUMAN;
+	uint64_t size = d->size_cfg;
+	struct json_object *o;
+
+	o = json_object_new_object();
+	if (!o)
+		return NULL;
+	if (d->have_extent && d->data_offset <= d->extent_size)
+		size = d->extent_size - d->data_offset;
+	add_str(o, "dev", dev_key(d));
+	add_str(o, "name", d->name);
+	if (d->mode[0])
+		add_str(o, "mode", d->mode);
+	if (d->map[0])
+		add_str(o, "map", d->map);
+	json_object_object_add(o, "size", json_size(size, human));
+	if (d->region >= 0)
+		json_object_object_add(o, "region", json_object_new_int(d->region));
+	if (d->enabled && d->blockdev[0])
+		add_str(o, "blockdev", d->blockdev);
+	json_object_object_add(o, "enabled", json_object_new_boolean(d->enabled));
+	if (flags & JF_VERBOSE)
+		add_verbose(o, d, human);
+	return o;
+}
+
+/* Write one attribute of configfs device NAME. */
+int dev_set(const char *name, const char *attr, const char *val)
+{
+	char dir[PATH_MAX];
+	int err;
+
+	err = cfg_path(dir, sizeof(dir), name);
+	return err ? err : attr_write(dir, attr, val);
+}
+
+/* rmdir configfs device NAME (it must be disabled). */
+int dev_remove(const char *name)
+{
+	char dir[PATH_MAX];
+	int err;
+
+	err = cfg_path(dir, sizeof(dir), name);
+	if (err)
+		return err;
+	return rmdir(dir) ? -errno : 0;
+}

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmemuctl: control tool for pmemu, the emulated persistent-memory driver.
+ * Top-level options and command dispatch.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pmemuctl.h"
+
+static const char main_help[] =
+"Usage: pmemuctl [-h|--help] [-V|--version] COMMAND [OPTIONS] [ARGS]\n"
+"\n"
+"Control pmemu, which emulates persistent memory on reserved RAM: list its\n"
+"regions and devices, and create, destroy, enable, disable and reconfigure\n"
+"devices carved from the regions.\n"
+"\n"
+"Commands:\n"
+"  list                 print regions and devices as JSON\n"
+"  create-device        carve a device out of a region and enable it\n"
+"  destroy-device       disable a device and remove it\n"
+"  enable-device        instantiate a device's block device /dev/pmemuN\n"
+"  disable-device       tear down a device's block device, keep its settings\n"
+"  reconfigure-device   change a device's mode, map, size or offset\n"
+"  help [COMMAND]       show this help, or a command's help\n"
+"\n"
+"Options:\n"
+"  -h, --help           show this help ('pmemuctl COMMAND --help' for a command)\n"
+"  -V, --version        print the version\n"
+"\n"
+"Every command except list needs root. If the pmemu module is not loaded,\n"
+"pmemuctl loads it (module options come from /etc/modprobe.d); if configfs\n"
+"is not mounted on /sys/kernel/config, pmemuctl mounts it.\n"
+"\n"
+"Exit status: 0 success, 1 the operation failed, 2 usage error.\n"
+"\n"
+"Example:\n"
+"  pmemuctl create-device --region 0 --size 4G --mode fsdax\n"
+"\n"
+"See pmemuctl(1) and pmemuctl-COMMAND(1), e.g. pmemuctl-list(1).\n";
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{ "list", cmd_list },
+	{ "create-device", cmd_create },
+	{ "destroy-device", cmd_destroy },
+	{ "enable-device", cmd_enable },
+	{ "disable-device", cmd_disable },
+	{ "reconfigure-device", cmd_reconfigure },
+};
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* Run a command with argv[0] = its name; getopt starts afresh. */
+static int run(const struct command *cmd, int argc, char **argv)
+{
+	optind = 0;
+	return cmd->fn(argc, argv);
+}
+
+/* "pmemuctl help [COMMAND]" */
+static int help(int argc, char **argv)
+{
+	const struct command *cmd;
+	char *hargv[] = { NULL, "--help", NULL };
+
+	if (argc < 2) {
+		fputs(main_help, stdout);
+		return RC_OK;
+	}
+	if (argc > 2)
+		return usage_error("help", "unexpected argument '%s'", argv[2]);
+	cmd = find_command(argv[1]);
+	if (!cmd)
+		return usage_error("pmemuctl", "unknown command '%s'", argv[1]);
+	hargv[0] = argv[1];
+	return run(cmd, 2, hargv);
+}
+
+static int parse_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(main_help, stdout);
+			return RC_DONE;
+		case 'V':
+			printf("pmemuctl %s\n", PMEMUCTL_VERSION);
+			return RC_DONE;
+		default:
+			return option_error("pmemuctl", c, argv);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("pmemuctl", "missing COMMAND");
+	return RC_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd;
+	int rc;
+
+	opterr = 0;
+	rc = parse_main(argc, argv);
+	if (rc != RC_OK)
+		return rc == RC_DONE ? RC_OK : rc;
+	argc -= optind;
+	argv += optind;
+	if (!strcmp(argv[0], "help"))
+		return help(argc, argv);
+	cmd = find_command(argv[0]);
+	if (!cmd)
+		return usage_error("pmemuctl", "unknown command '%s'", argv[0]);
+	return run(cmd, argc, argv);
+}

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmemuctl reconfigure-device: disable, rewrite settings, enable; on
+ * failure write the old settings back and re-enable.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "pmemuctl.h"
+
+static const char reconfigure_help[] =
+"Usage: pmemuctl reconfigure-device NAME [--mode MODE] [--map mem|dev]\n"
+"                                   [--size S] [--offset O]\n"
+"\n"
+"Change the settings of device NAME: record the current ones, disable the\n"
+"device, write the new ones and enable it. On success print the device as\n"
+"JSON; it ends up enabled. If a write or the enable fails, the old settings\n"
+"are written back, the device is re-enabled if it was enabled before, and\n"
+"the failure is reported (exit status 1). Fails with EBUSY while the block\n"
+"device is mounted or open. NAME is the configfs name or the block device\n"
+"name. Needs root.\n"
+"\n"
+"An enabled device keeps its current offset unless --offset is given, so its\n"
+"data stays in place; --offset auto lets the kernel choose again.\n"
+"\n"
+"Options:\n"
+"  -m, --mode MODE   device mode: fsdax\n"
+"  -M, --map WHERE   where the struct pages live: mem or dev\n"
+"  -s, --size S      bytes to carve; 0: the largest free extent at or after\n"
+"                    the offset\n"
+"  -o, --offset O    byte offset in the region, or \"auto\"\n"
+"  -h, --help        show this help\n"
+"\n"
+"Sizes and offsets take K, M, G, T suffixes (binary) and 0x numbers.\n"
+"\n"
+"Example:\n"
+"  pmemuctl reconfigure-device dev0 --size 8G\n";
+
+enum { S_MODE, S_MAP, S_OFFSET, S_SIZE, S_COUNT };
+
+static const char *const set_attr[S_COUNT] = { "mode", "map", "offset", "size" };
+
+struct settings {
+	char v[S_COUNT][SIZE_STR_MAX];
+	bool given[S_COUNT];
+};
+
+/* Where a sequence of writes stopped. */
+struct failure {
+	int err;
+	const char *attr;
+	const char *val;
+};
+
+static int reconf_opt(struct settings *s, int c, char **argv)
+{
+	const char *verb = "reconfigure-device";
+
+	switch (c) {
+	case 'm':
+		s->given[S_MODE] = true;
+		snprintf(s->v[S_MODE], SIZE_STR_MAX, "%s", optarg);
+		return check_mode(verb, optarg);
+	case 'M':
+		s->given[S_MAP] = true;
+		snprintf(s->v[S_MAP], SIZE_STR_MAX, "%s", optarg);
+		return check_map(verb, optarg);
+	case 's':
+		s->given[S_SIZE] = true;
+		return parse_extent_arg(verb, "size", optarg, s->v[S_SIZE], SIZE_STR_MAX);
+	case 'o':
+		s->given[S_OFFSET] = true;
+		return parse_extent_arg(verb, "offset", optarg, s->v[S_OFFSET],
+					SIZE_STR_MAX);
+	case 'h':
+		fputs(reconfigure_help, stdout);
+		return RC_DONE;
+	default:
+		return option_error(verb, c, argv);
+	}
+}
+
+static int parse_reconf(int argc, char **argv, struct settings *s,
+			const char **name)
+{
+	static const struct option longopts[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "map", required_argument, NULL, 'M' },
+		{ "size", required_argument, NULL, 's' },
+		{ "offset", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *verb = "reconfigure-device";
+	int c, i, rc;
+
+	while ((c = getopt_long(argc, argv, ":m:M:s:o:h", longopts, NULL)) != -1) {
+		rc = reconf_opt(s, c, argv);
+		if (rc != RC_OK)
+			return rc;
+	}
+	if (optind >= argc)
+		return usage_error(verb, "missing device NAME");
+	if (optind + 1 < argc)
+		return usage_error(verb, "unexpected argument '%s'", argv[optind + 1]);
+	*name = argv[optind];
+	for (i = 0; i < S_COUNT && !s->given[i]; i++)
+		;
+	if (i == S_COUNT)
+		return usage_error(verb, "nothing to change: give --mode, --map, --size or --offset");
+	return check_name(verb, *name);
+}
+
+static int read_settings(const char *name, struct settings *s)
+{
+	char dir[PATH_MAX];
+	int i, err;
+
+	err = cfg_path(dir, sizeof(dir), name);
+	for (i = 0; !err && i < S_COUNT; i++)
+		err = attr_read(dir, set_attr[i], s->v[i], SIZE_STR_MAX);
+	return err;
+}
+
+/*
+ * Write all settings (the device is disabled), then enable if asked.  The
+ * size is first set to 0 ("the rest", valid at any offset) so that the
+ * kernel never sees a new offset with an old size that does not fit.
+ */
+static int apply(const char *name, const struct settings *s, bool enable,
+		 struct failure *f)
+{
+	int i;
+
+	f->attr = "size";
+	f->val = "0";
+	f->err = dev_set(name, f->attr, f->val);
+	if (f->err)
+		return f->err;
+	for (i = 0; i < S_COUNT; i++) {
+		f->attr = set_attr[i];
+		f->val = s->v[i];
+		f->err = dev_set(name, f->attr, f->val);
+		if (f->err)
+			return f->err;
+	}
+	if (!enable)
+		return 0;
+	f->attr = "enable";
+	f->val = "1";
+	f->err = dev_set(name, f->attr, f->val);
+	return f->err;
+}
+
+static int reconfigure(const struct pmemu_dev *d, const struct settings *want,
+		       const struct settings *old)
+{
+	const char *verb = "reconfigure-device";
+	struct failure f, r;
+	int err;
+
+	if (d->enabled) {
+		err = dev_set(d->name, "enable", "0");
+		if (err) {
+			fail_set(verb, -err, d->name, "enable", "0", "");
+			return RC_FAIL;
+		}
+	}
+	if (!apply(d->name, want, true, &f))
+		return print_dev(verb, d->name);
+	if (apply(d->name, old, d->enabled, &r)) {
+		fail_set(verb, -f.err, d->name, f.attr, f.val, "");
+		fail_set(verb, -r.err, d->name, r.attr, r.val, " while restoring");
+	} else {
+		fail_set(verb, -f.err, d->name, f.attr, f.val,
+			 " (old settings restored)");
+	}
+	return RC_FAIL;
+}
+
+int cmd_reconfigure(int argc, char **argv)
+{
+	const char *verb = "reconfigure-device", *arg = NULL;
+	struct settings want = { 0 }, old = { 0 };
+	struct pmemu_dev d;
+	int i, rc, err;
+
+	rc = parse_reconf(argc, argv, &want, &arg);
+	if (rc != RC_OK)
+		return rc == RC_DONE ? RC_OK : rc;
+	if (!require_root(verb) || env_prepare(verb) || find_cfg_dev(verb, arg, &d))
+		return RC_FAIL;
+	err = read_settings(d.name, &old);
+	if (err) {
+		fail(verb, -err, "read %s settings", d.name);
+		return RC_FAIL;
+	}
+	/* Pin an enabled device to where it is, for the new and the old settings. */
+	if (d.enabled && d.have_extent)
+		snprintf(old.v[S_OFFSET], SIZE_STR_MAX, "%" PRIu64, d.offset);
+	for (i = 0; i < S_COUNT; i++)
+		if (!want.given[i])
+			snprintf(want.v[i], SIZE_STR_MAX, "%s", old.v[i]);
+	return reconfigure(&d, &want, &old);
+}
