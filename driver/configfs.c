@@ -181,15 +181,16 @@ static ssize_t pmemu_cfs_mode_store(struct config_item *item,
 				    const char *page, size_t count)
 {
 	struct pmemu_cfs_dev *d = to_cfs_dev(item);
-	int ret;
+	int ret, mode;
 
 	ret = pmemu_cfs_begin_write(d, "mode");
 	if (ret)
 		return ret;
-	if (sysfs_streq(page, pmemu_mode_name(PMEMU_MODE_FSDAX)))
-		d->cfg.mode = PMEMU_MODE_FSDAX;
-	else
+	mode = pmemu_mode_parse(page);
+	if (mode < 0)
 		ret = pmemu_cfs_invalid(d, "mode", page, "\"fsdax\"");
+	else
+		d->cfg.mode = mode;
 	mutex_unlock(&d->lock);
 	return ret ?: count;
 }
@@ -204,17 +205,16 @@ static ssize_t pmemu_cfs_map_store(struct config_item *item,
 				   const char *page, size_t count)
 {
 	struct pmemu_cfs_dev *d = to_cfs_dev(item);
-	int ret;
+	int ret, map;
 
 	ret = pmemu_cfs_begin_write(d, "map");
 	if (ret)
 		return ret;
-	if (sysfs_streq(page, pmemu_map_name(PMEMU_MAP_MEM)))
-		d->cfg.map = PMEMU_MAP_MEM;
-	else if (sysfs_streq(page, pmemu_map_name(PMEMU_MAP_DEV)))
-		d->cfg.map = PMEMU_MAP_DEV;
-	else
+	map = pmemu_map_parse(page);
+	if (map < 0)
 		ret = pmemu_cfs_invalid(d, "map", page, "\"mem\" or \"dev\"");
+	else
+		d->cfg.map = map;
 	mutex_unlock(&d->lock);
 	return ret ?: count;
 }

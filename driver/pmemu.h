@@ -176,6 +176,8 @@ void pmemu_dev_released(struct pmemu_dev *pd);
 bool pmemu_dev_claim_teardown(struct pmemu_dev *pd);
 const char *pmemu_mode_name(enum pmemu_mode mode);
 const char *pmemu_map_name(enum pmemu_map map);
+int pmemu_mode_parse(const char *buf);
+int pmemu_map_parse(const char *buf);
 
 /* fsdax.c: block device + dax_device personality */
 int pmemu_fsdax_init(struct pmemu_dev *pd);

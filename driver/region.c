@@ -135,6 +135,28 @@ const char *pmemu_map_name(enum pmemu_map map)
 	return pmemu_map_names[map];
 }
 
+/**
+ * pmemu_mode_parse() - mode named by a configfs write
+ * @buf: the written text (a trailing newline is ignored)
+ *
+ * Return: the enum pmemu_mode value or -EINVAL.
+ */
+int pmemu_mode_parse(const char *buf)
+{
+	return sysfs_match_string(pmemu_mode_names, buf);
+}
+
+/**
+ * pmemu_map_parse() - memmap location named by a configfs write
+ * @buf: the written text (a trailing newline is ignored)
+ *
+ * Return: the enum pmemu_map value or -EINVAL.
+ */
+int pmemu_map_parse(const char *buf)
+{
+	return sysfs_match_string(pmemu_map_names, buf);
+}
+
 static struct pmemu_region *to_pmemu_region(struct device *dev)
 {
 	return container_of(dev, struct pmemu_region, dev);
@@ -311,7 +333,12 @@ static struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 
 	mutex_lock(&pmemu_lock);
 	other = pmemu_region_overlapping(start, size);
-	if (other) {
+	if (other && other->dying) {
+		dev_err(parent, "range [%#llx-%#llx] is still held by region%d, which is draining (pages in use)\n",
+			start, start + size - 1, other->id);
+		ret = -EBUSY;
+		goto err_unlock;
+	} else if (other) {
 		dev_err(parent, "range [%#llx-%#llx] overlaps region%d [%#llx-%#llx]\n",
 			start, start + size - 1, other->id, other->start,
 			other->start + other->size - 1);
@@ -400,6 +427,8 @@ static void pmemu_region_destroy(struct pmemu_region *region)
 	device_del(&region->dev);
 	/* the range is released when the last device has drained */
 	put_device(&region->dev);
+	/* unused devices drain on their first run: the range is free now */
+	pmemu_pages_drain_flush();
 }
 
 struct pmemu_placement {

@@ -71,5 +71,16 @@ t_run "ext4: unbind while mounted+mapped: returns, mapping intact, umount safe, 
 export MKFS_XFS_EXTRA="-m rmapbt=0"
 t_run "xfs (rmapbt=0): unbind while mounted+mapped: returns, mapping intact, umount safe, range released" \
 	unbind_mounted 1 xfs 0
+# an unbind with nothing in use releases the range before it returns
+test_rebind_at_once() {
+	local i
+	for i in 1 2 3; do
+		echo pmemu.0 > $DRV/bind || fail "bind $i right after the last unbind"
+		[ -b /dev/pmemu0 ] || fail "no /dev/pmemu0 after bind $i"
+		echo pmemu.0 > $DRV/unbind || fail "unbind $i"
+	done
+}
+
+t_run "bind right after an idle unbind x3" test_rebind_at_once
 t_run "rmmod once both torn-down devices drained" unload_pmemu
 t_done
