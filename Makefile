@@ -6,11 +6,14 @@
 #   make build          pmemu.ko + userspace for the guest kernel, root image
 #   make check          all test suites; ends with "N passed, N failed"
 #   make check SUITES="guest/fsdax-fs"    one suite (see tests/check)
+#   make check KERNEL=debug   the suite on a DEBUG_VM+KASAN+lockdep build of the
+#                       same kernel (built once by tests/vm/debug-kernel, cached)
 #   make demo           boot, load pmemu, ext4 -o dax, fio, summary
 #   make shell          interactive guest shell
 #   make lint           checkpatch, kernel-doc, sparse, DKMS (host/lint suite)
 #   make rebuild-cache  wipe the cache ($$XDG_CACHE_HOME/pmemu) and set up again
 SUITES ?=
+KERNEL ?= stock
 
 all: build
 
@@ -21,7 +24,10 @@ build: setup
 	tests/vm/build
 
 check: build
-	tests/check $(SUITES)
+ifeq ($(KERNEL),debug)
+	tests/vm/debug-kernel
+endif
+	PMEMU_KERNEL=$(KERNEL) tests/check $(SUITES)
 
 lint: build
 	tests/check host/lint

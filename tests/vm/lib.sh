@@ -63,4 +63,12 @@ guest_kver() {
 	echo "$v"
 }
 
-images_dir() { echo "$PMEMU_CACHE/images/$(guest_kver)"; }
+# Images of the kernel the guest boots: the stock trixie-backports kernel,
+# or with PMEMU_KERNEL=debug the debug-lane kernel (tests/vm/debug-kernel).
+images_dir() {
+	case "${PMEMU_KERNEL:-stock}" in
+	stock) echo "$PMEMU_CACHE/images/$(guest_kver)" ;;
+	debug) echo "$PMEMU_CACHE/images/debug" ;;
+	*) die "PMEMU_KERNEL must be stock or debug, not '$PMEMU_KERNEL'" ;;
+	esac
+}
