@@ -262,7 +262,7 @@ static const struct attribute_group pmemu_fsdax_group = {
 	.attrs = pmemu_fsdax_attrs,
 };
 
-const struct attribute_group *pmemu_fsdax_groups[] = {
+static const struct attribute_group *pmemu_fsdax_groups[] = {
 	&pmemu_fsdax_group,
 	NULL,
 };

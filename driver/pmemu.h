@@ -183,7 +183,6 @@ int pmemu_map_parse(const char *buf);
 int pmemu_fsdax_init(struct pmemu_dev *pd);
 int pmemu_fsdax_kill_unused(struct pmemu_dev *pd);
 void pmemu_fsdax_teardown(struct pmemu_dev *pd);
-extern const struct attribute_group *pmemu_fsdax_groups[];
 
 /* pagemap.c: struct pages of a device and their lifetime */
 int pmemu_lifetime_init(void);
