@@ -7,9 +7,11 @@
  *   echo 0 > .../NAME/region                 region id (/sys/class/pmemu)
  *   echo auto|BYTES > .../NAME/offset        where in the region (auto)
  *   echo BYTES > .../NAME/size               0: the largest free extent
- *   echo fsdax > .../NAME/mode
+ *   echo fsdax|devdax > .../NAME/mode
  *   echo mem|dev > .../NAME/map              where the struct pages live
- *   echo 1 > .../NAME/enable                 create /dev/pmemuN (dev)
+ *   echo 4K|2M|1G > .../NAME/align           devdax page size (default 2M)
+ *   echo sweep|tracked > .../NAME/lifetime   devdax folio lifetime
+ *   echo 1 > .../NAME/enable                 create /dev/pmemuN[.dax] (dev)
  *   echo 0 > .../NAME/enable                 tear it down (EBUSY if open)
  *   rmdir .../NAME                           tear down and forget
  *
@@ -188,7 +190,8 @@ static ssize_t pmemu_cfs_mode_store(struct config_item *item,
 		return ret;
 	mode = pmemu_mode_parse(page);
 	if (mode < 0)
-		ret = pmemu_cfs_invalid(d, "mode", page, "\"fsdax\"");
+		ret = pmemu_cfs_invalid(d, "mode", page,
+					"\"fsdax\" or \"devdax\"");
 	else
 		d->cfg.mode = mode;
 	mutex_unlock(&d->lock);
@@ -215,6 +218,57 @@ static ssize_t pmemu_cfs_map_store(struct config_item *item,
 		ret = pmemu_cfs_invalid(d, "map", page, "\"mem\" or \"dev\"");
 	else
 		d->cfg.map = map;
+	mutex_unlock(&d->lock);
+	return ret ?: count;
+}
+
+static ssize_t pmemu_cfs_align_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%llu\n", to_cfs_dev(item)->cfg.align);
+}
+
+static ssize_t pmemu_cfs_align_store(struct config_item *item,
+				     const char *page, size_t count)
+{
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+	u64 align;
+	int ret;
+
+	ret = pmemu_cfs_begin_write(d, "align");
+	if (ret)
+		return ret;
+	if (pmemu_parse_bytes(page, &align) ||
+	    (align && align != PAGE_SIZE && align != PMD_SIZE &&
+	     align != PUD_SIZE))
+		ret = pmemu_cfs_invalid(d, "align", page,
+					"0 (default), 4K, 2M or 1G");
+	else
+		d->cfg.align = align;
+	mutex_unlock(&d->lock);
+	return ret ?: count;
+}
+
+static ssize_t pmemu_cfs_lifetime_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%s\n",
+			  pmemu_lifetime_name(to_cfs_dev(item)->cfg.lifetime));
+}
+
+static ssize_t pmemu_cfs_lifetime_store(struct config_item *item,
+					const char *page, size_t count)
+{
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+	int ret, lifetime;
+
+	ret = pmemu_cfs_begin_write(d, "lifetime");
+	if (ret)
+		return ret;
+	lifetime = pmemu_lifetime_parse(page);
+	if (lifetime < 0)
+		ret = pmemu_cfs_invalid(d, "lifetime", page,
+					"\"sweep\" or \"tracked\"");
+	else
+		d->cfg.lifetime = lifetime;
 	mutex_unlock(&d->lock);
 	return ret ?: count;
 }
@@ -259,7 +313,7 @@ static ssize_t pmemu_cfs_dev_show(struct config_item *item, char *page)
 	ssize_t len;
 
 	mutex_lock(&pmemu_lock);
-	len = sysfs_emit(page, "%s\n", d->pd ? d->pd->disk->disk_name : "");
+	len = sysfs_emit(page, "%s\n", d->pd ? d->pd->devname : "");
 	mutex_unlock(&pmemu_lock);
 	return len;
 }
@@ -269,6 +323,8 @@ CONFIGFS_ATTR(pmemu_cfs_, offset);
 CONFIGFS_ATTR(pmemu_cfs_, size);
 CONFIGFS_ATTR(pmemu_cfs_, mode);
 CONFIGFS_ATTR(pmemu_cfs_, map);
+CONFIGFS_ATTR(pmemu_cfs_, align);
+CONFIGFS_ATTR(pmemu_cfs_, lifetime);
 CONFIGFS_ATTR(pmemu_cfs_, enable);
 CONFIGFS_ATTR_RO(pmemu_cfs_, dev);
 
@@ -278,6 +334,8 @@ static struct configfs_attribute *pmemu_cfs_attrs[] = {
 	&pmemu_cfs_attr_size,
 	&pmemu_cfs_attr_mode,
 	&pmemu_cfs_attr_map,
+	&pmemu_cfs_attr_align,
+	&pmemu_cfs_attr_lifetime,
 	&pmemu_cfs_attr_enable,
 	&pmemu_cfs_attr_dev,
 	NULL,

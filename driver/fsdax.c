@@ -267,7 +267,7 @@ static const struct attribute_group *pmemu_fsdax_groups[] = {
 	NULL,
 };
 
-/**
+/*
  * pmemu_fsdax_init() - make an extent into /dev/pmemuN
  * @pd: device with its extent reserved (cfg, region, phys, id set)
  *
@@ -278,7 +278,7 @@ static const struct attribute_group *pmemu_fsdax_groups[] = {
  *
  * Return: 0 or a negative errno; on error nothing is left allocated.
  */
-int pmemu_fsdax_init(struct pmemu_dev *pd)
+static int pmemu_fsdax_init(struct pmemu_dev *pd)
 {
 	struct queue_limits lim = {
 		.logical_block_size = SECTOR_SIZE,
@@ -298,7 +298,19 @@ int pmemu_fsdax_init(struct pmemu_dev *pd)
 		return PTR_ERR(disk);
 	pd->disk = disk;
 
-	addr = pmemu_pages_map(pd, MEMORY_DEVICE_FS_DAX, NULL);
+	if (pd->cfg.align && pd->cfg.align != PAGE_SIZE) {
+		pr_err("%s: align applies to devdax; fsdax pages are 4 KiB (filesystems map 2 MiB themselves)\n",
+		       pd->cfg.name);
+		ret = -EINVAL;
+		goto err_disk;
+	}
+	if (pd->cfg.lifetime != PMEMU_LIFETIME_SWEEP) {
+		pr_err("%s: lifetime applies to devdax; fsdax page lifetime is the filesystem's\n",
+		       pd->cfg.name);
+		ret = -EINVAL;
+		goto err_disk;
+	}
+	addr = pmemu_pages_map(pd, MEMORY_DEVICE_FS_DAX, NULL, 0);
 	if (IS_ERR(addr)) {
 		ret = PTR_ERR(addr);
 		goto err_disk;
@@ -308,6 +320,7 @@ int pmemu_fsdax_init(struct pmemu_dev *pd)
 	disk->fops = &pmemu_bdev_ops;
 	disk->private_data = pd;
 	snprintf(disk->disk_name, DISK_NAME_LEN, PMEMU_NAME "%d", pd->id);
+	strscpy(pd->devname, disk->disk_name);
 	set_capacity(disk, pmemu_capacity(pd) >> SECTOR_SHIFT);
 
 	dax_dev = alloc_dax(pd, &pmemu_dax_ops);
@@ -344,7 +357,7 @@ err_disk:
 	return ret;
 }
 
-/**
+/*
  * pmemu_fsdax_kill_unused() - claim a device for teardown unless it is open
  * @pd: live device; the caller holds a reference to its gendisk
  *
@@ -356,7 +369,7 @@ err_disk:
  * Return: 0 if the caller now owns the teardown, -EBUSY if the device is
  * open, -ENODEV if someone else is already taking it away.
  */
-int pmemu_fsdax_kill_unused(struct pmemu_dev *pd)
+static int pmemu_fsdax_kill_unused(struct pmemu_dev *pd)
 {
 	struct gendisk *disk = pd->disk;
 	int ret = 0;
@@ -373,7 +386,7 @@ int pmemu_fsdax_kill_unused(struct pmemu_dev *pd)
 	return ret;
 }
 
-/**
+/*
  * pmemu_fsdax_teardown() - take /dev/pmemuN away
  * @pd: device claimed for teardown (state PMEMU_DEAD)
  *
@@ -385,7 +398,7 @@ int pmemu_fsdax_kill_unused(struct pmemu_dev *pd)
  * page is mapped or pinned any more (pagemap.c).  A module reference is held
  * until then.
  */
-void pmemu_fsdax_teardown(struct pmemu_dev *pd)
+static void pmemu_fsdax_teardown(struct pmemu_dev *pd)
 {
 	struct gendisk *disk = pd->disk;
 
@@ -398,3 +411,15 @@ void pmemu_fsdax_teardown(struct pmemu_dev *pd)
 	/* may call pmemu_free_disk() right here if nobody else holds it */
 	put_disk(disk);
 }
+
+static struct device *pmemu_fsdax_device(struct pmemu_dev *pd)
+{
+	return disk_to_dev(pd->disk);
+}
+
+const struct pmemu_personality pmemu_fsdax_ops = {
+	.init = pmemu_fsdax_init,
+	.kill_unused = pmemu_fsdax_kill_unused,
+	.teardown = pmemu_fsdax_teardown,
+	.device = pmemu_fsdax_device,
+};

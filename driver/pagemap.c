@@ -55,11 +55,13 @@ static unsigned int pmemu_nr_draining;
  * @pd: device whose [phys, phys + size) is mapped
  * @type: ZONE_DEVICE memory type of the pages
  * @ops: page map operations, or NULL
+ * @vmemmap_shift: order of the compound folios the core builds (0: none)
  *
  * Return: the kernel virtual address of the range or an ERR_PTR().
  */
 void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
-		      const struct dev_pagemap_ops *ops)
+		      const struct dev_pagemap_ops *ops,
+		      unsigned int vmemmap_shift)
 {
 	struct dev_pagemap *pgmap = &pd->pgmap;
 
@@ -78,22 +80,30 @@ void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 		pgmap->flags |= PGMAP_ALTMAP_VALID;
 	}
 	pgmap->type = type;
+	pgmap->vmemmap_shift = vmemmap_shift;
 	pgmap->ops = ops;
 	pgmap->owner = pd;
 	return memremap_pages(pgmap, dev_to_node(pd->region->parent));
 }
 
 /*
- * Number of data pages of @pd that are not idle (FS_DAX: refcount != 0).
- * With map=dev the pages holding the memmap are not data and are skipped.
+ * Number of data folios of @pd that are not idle: FS_DAX pages at refcount
+ * 0, GENERIC (devdax sweep) folios at 1; tracked (COHERENT) folios are idle
+ * once freed, which the driver counts exactly.  With map=dev the pages
+ * holding the memmap are not data and are skipped.
  */
 static unsigned long pmemu_busy_pages(struct pmemu_dev *pd)
 {
 	unsigned long pfn, end = PHYS_PFN(pd->phys + pd->cfg.size);
+	unsigned long step = 1UL << pd->pgmap.vmemmap_shift;
+	int idle = pd->pgmap.type == MEMORY_DEVICE_GENERIC ? 1 : 0;
 	unsigned long busy = 0;
 
-	for (pfn = PHYS_PFN(pd->phys + pd->data_offset); pfn < end; pfn++) {
-		if (page_ref_count(pfn_to_page(pfn)))
+	if (pd->pgmap.type == MEMORY_DEVICE_COHERENT)
+		return atomic_long_read(&pd->dax.nr_live);
+	for (pfn = PHYS_PFN(pd->phys + pd->data_offset); pfn < end;
+	     pfn += step) {
+		if (page_ref_count(pfn_to_page(pfn)) != idle)
 			busy++;
 		if (!(pfn & 4095))
 			cond_resched();
@@ -105,12 +115,15 @@ static unsigned long pmemu_busy_pages(struct pmemu_dev *pd)
 static void pmemu_drain_finish(struct pmemu_dev *pd)
 {
 	unsigned long took = jiffies - pd->drain_start;
-	int id = pd->id;
+	char name[PMEMU_NAME_LEN];
 
+	strscpy(name, pd->devname);
 	memunmap_pages(&pd->pgmap);
+	if (pd->ops->drained)
+		pd->ops->drained(pd);
 	pmemu_dev_released(pd);
 	if (took >= PMEMU_DRAIN_REPORT)
-		pr_info("pmemu%d: drained after %us\n", id,
+		pr_info("%s: drained after %us\n", name,
 			jiffies_to_msecs(took) / 1000);
 	/* pmemu_lifetime_exit() destroys the workqueue, so a work returns first */
 	module_put(THIS_MODULE);
@@ -138,8 +151,8 @@ static void pmemu_drain_work(struct work_struct *work)
 	}
 	if (time_after_eq(jiffies, pd->drain_report)) {
 		/* the platform device may be gone: no dev_*() here */
-		pr_info("pmemu%d: draining: %lu pages still mapped or pinned after %us\n",
-			pd->id, busy,
+		pr_info("%s: draining: %lu folios still mapped or pinned after %us\n",
+			pd->devname, busy,
 			jiffies_to_msecs(jiffies - pd->drain_start) / 1000);
 		pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
 	}
@@ -221,12 +234,28 @@ void pmemu_lifetime_exit(void)
 			cancel_delayed_work_sync(&pd->drain_work);
 			list_del(&pd->drain_node);
 			busy = pmemu_busy_pages(pd);
+			if (busy && pd->pgmap.type == MEMORY_DEVICE_COHERENT) {
+				/*
+				 * Cannot happen: every live tracked folio
+				 * holds a module reference, so rmmod was
+				 * refused.  Its folio_free() calls into this
+				 * module: never leave it behind.
+				 */
+				pr_err("%s: %lu tracked folios still live at unload; waiting for them\n",
+				       pd->devname, busy);
+				wait_var_event(&pd->dax.nr_live,
+					       !atomic_long_read(&pd->dax.nr_live));
+				busy = 0;
+			}
 			if (!busy) {
 				pmemu_drain_finish(pd);
 				continue;
 			}
-			pr_err("pmemu%d: %lu pages still mapped or pinned at unload; their struct pages and [mem %#llx-%#llx] are kept until reboot\n",
-			       pd->id, busy, pd->phys, pd->phys + pd->cfg.size - 1);
+			pr_err("%s: %lu folios still mapped or pinned at unload; their struct pages and [mem %#llx-%#llx] are kept until reboot\n",
+			       pd->devname, busy, pd->phys,
+			       pd->phys + pd->cfg.size - 1);
+			/* nothing may call back into the module any more */
+			pd->pgmap.ops = NULL;
 			kmemleak_not_leak(pd);
 		}
 	}

@@ -7,17 +7,20 @@
  *     -> struct pmemu_region   (one physical range, requested from iomem,
  *                               /sys/class/pmemu/regionN)
  *          -> struct pmemu_dev (an extent carved from the region: the
- *                               fsdax block device /dev/pmemuN), created by
- *                               the module at load (autocreate) or through
- *                               configfs (/sys/kernel/config/pmemu/NAME)
+ *                               fsdax block device /dev/pmemuN or the devdax
+ *                               character device /dev/pmemuN.dax), created
+ *                               by the module at load (autocreate) or
+ *                               through configfs (/sys/kernel/config/pmemu)
  */
 #ifndef _PMEMU_H
 #define _PMEMU_H
 
+#include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/list.h>
 #include <linux/memremap.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
@@ -29,6 +32,8 @@
 #define PMEMU_NAME_LEN		32
 /* pmemu_dev_config.offset: let the region pick the first extent that fits */
 #define PMEMU_OFFSET_AUTO	U64_MAX
+/* devdax: first touches of tracked folios are serialised by hashed mutexes */
+#define PMEMU_TOUCH_LOCKS	64
 
 struct gendisk;
 struct dax_device;
@@ -78,9 +83,38 @@ enum pmemu_map {
 /**
  * enum pmemu_mode - personality of a device
  * @PMEMU_MODE_FSDAX: block device with a dax_device (/dev/pmemuN)
+ * @PMEMU_MODE_DEVDAX: character device mapped with huge pages
+ *	(/dev/pmemuN.dax), as drivers/dax/device.c
  */
 enum pmemu_mode {
 	PMEMU_MODE_FSDAX,
+	PMEMU_MODE_DEVDAX,
+};
+
+/**
+ * enum pmemu_lifetime - how a devdax device's folios live and die
+ * @PMEMU_LIFETIME_SWEEP: MEMORY_DEVICE_GENERIC compound folios, idle at
+ *	refcount 1 (device-dax semantics); teardown sweeps them
+ * @PMEMU_LIFETIME_TRACKED: MEMORY_DEVICE_COHERENT folios, initialised on
+ *	first touch and freed through folio_free(); the driver counts them
+ */
+enum pmemu_lifetime {
+	PMEMU_LIFETIME_SWEEP,
+	PMEMU_LIFETIME_TRACKED,
+};
+
+/**
+ * enum pmemu_fault_size - page table level a devdax fault mapped
+ * @PMEMU_FAULT_PTE: a 4 KiB page
+ * @PMEMU_FAULT_PMD: a 2 MiB folio
+ * @PMEMU_FAULT_PUD: a 1 GiB folio
+ * @PMEMU_FAULT_NR: number of sizes
+ */
+enum pmemu_fault_size {
+	PMEMU_FAULT_PTE,
+	PMEMU_FAULT_PMD,
+	PMEMU_FAULT_PUD,
+	PMEMU_FAULT_NR,
 };
 
 /**
@@ -91,6 +125,9 @@ enum pmemu_mode {
  * @size: bytes; 0 means the largest free extent (at @offset if given)
  * @mode: personality
  * @map: where the struct pages live
+ * @align: devdax page size and extent alignment (4K, 2M or 1G); 0 picks
+ *	the default, 2M; fsdax takes only 0 or 4K
+ * @lifetime: devdax folio lifetime strategy
  */
 struct pmemu_dev_config {
 	char name[PMEMU_NAME_LEN];
@@ -99,6 +136,8 @@ struct pmemu_dev_config {
 	u64 size;
 	enum pmemu_mode mode;
 	enum pmemu_map map;
+	u64 align;
+	enum pmemu_lifetime lifetime;
 };
 
 /**
@@ -118,19 +157,77 @@ enum pmemu_dev_state {
 };
 
 /**
- * struct pmemu_dev - an fsdax block device on an extent of a region
- * @cfg: configuration it was created with (offset and size resolved)
+ * struct pmemu_devdax_stats - what a devdax device's faults and folios did
+ * @faults: faults that mapped a page/folio, by page table level
+ * @fallbacks: huge faults sent back to a smaller size (VM_FAULT_FALLBACK)
+ * @sigbus: faults answered with SIGBUS (wrong size, outside the device,
+ *	device dead, poisoned)
+ * @folio_inits: tracked: folios initialised on first touch (the pgmap
+ *	references taken)
+ * @folio_frees: tracked: folios the core freed (the references dropped)
+ * @memory_failures: pages reported to the memory_failure() callback
+ */
+struct pmemu_devdax_stats {
+	atomic_long_t faults[PMEMU_FAULT_NR];
+	atomic_long_t fallbacks;
+	atomic_long_t sigbus;
+	atomic_long_t folio_inits;
+	atomic_long_t folio_frees;
+	atomic_long_t memory_failures;
+};
+
+/**
+ * struct pmemu_devdax - state of the devdax personality
+ * @dev: the character device's device, /sys/class/pmemu/pmemuN.dax; its
+ *	last reference (the last opener gone) starts the drain
+ * @cdev: the character device (embedded in the dax_device's inode)
+ * @open_lock: orders opens against the "is it open" check of a disable
+ * @openers: open files
+ * @order: folio order, log2(align / PAGE_SIZE)
+ * @nr_folios: folios of the data area
+ * @live: tracked: bitmap of initialised folios (under @live_lock)
+ * @poison: tracked: bitmap of folios reported failed (under @live_lock)
+ * @live_lock: IRQ-safe: folio_free() may run in any context
+ * @nr_live: tracked: folios initialised and not yet freed (exact)
+ * @touch_lock: tracked: serialise first touch of a folio (hashed)
+ * @stats: counters shown in sysfs
+ */
+struct pmemu_devdax {
+	struct device dev;
+	struct cdev *cdev;
+	struct mutex open_lock;	/* see above */
+	unsigned int openers;
+	unsigned int order;
+	unsigned long nr_folios;
+	unsigned long *live;
+	unsigned long *poison;
+	spinlock_t live_lock;	/* see above */
+	atomic_long_t nr_live;
+	struct mutex touch_lock[PMEMU_TOUCH_LOCKS];	/* see above */
+	struct pmemu_devdax_stats stats;
+};
+
+struct pmemu_personality;
+
+/**
+ * struct pmemu_dev - a device on an extent of a region
+ * @cfg: configuration it was created with (offset, size, align resolved)
+ * @ops: the personality (fsdax or devdax)
  * @region: region the device is carved from (holds a reference)
  * @region_node: entry in @region->devs (under pmemu_lock)
  * @owner_slot: the configfs item's pointer to this device, cleared under
  *	pmemu_lock when the device is torn down from elsewhere; or NULL
  * @id: device number (pmemuN)
+ * @devname: name of the node in /dev ("pmemu3", "pmemu4.dax")
  * @phys: physical start of the extent
  * @data_offset: bytes at the start holding the memmap (map=dev), else 0
  * @virt: kernel virtual address of @phys (direct map of the pages)
- * @pgmap: ZONE_DEVICE page map of the extent (MEMORY_DEVICE_FS_DAX)
- * @disk: the block device
- * @dax_dev: the DAX device filesystems map through
+ * @pgmap: ZONE_DEVICE page map of the extent (FS_DAX, GENERIC or COHERENT)
+ * @disk: fsdax: the block device
+ * @dax_dev: fsdax: the DAX device filesystems map through; devdax: the
+ *	dax_device whose SRCU fences faults and whose S_DAX inode hosts the
+ *	address_space every opener shares
+ * @dax: devdax state
  * @state: see enum pmemu_dev_state
  * @drain_node: entry in the list of draining devices (pagemap.c)
  * @drain_work: polls the pages until all are idle, then frees them
@@ -141,16 +238,19 @@ enum pmemu_dev_state {
  */
 struct pmemu_dev {
 	struct pmemu_dev_config cfg;
+	const struct pmemu_personality *ops;
 	struct pmemu_region *region;
 	struct list_head region_node;
 	struct pmemu_dev **owner_slot;
 	int id;
+	char devname[PMEMU_NAME_LEN];
 	phys_addr_t phys;
 	u64 data_offset;
 	void *virt;
 	struct dev_pagemap pgmap;
 	struct gendisk *disk;
 	struct dax_device *dax_dev;
+	struct pmemu_devdax dax;
 	enum pmemu_dev_state state;
 	struct list_head drain_node;
 	struct delayed_work drain_work;
@@ -160,8 +260,36 @@ struct pmemu_dev {
 	bool drain_abandoned;
 };
 
+/**
+ * struct pmemu_personality - what a device mode implements
+ * @init: build the device on its reserved extent (pages mapped, node
+ *	visible last); on error nothing is left allocated
+ * @kill_unused: claim the device for teardown unless something has it open
+ *	(0, -EBUSY, or -ENODEV if someone else is taking it away)
+ * @teardown: fence, tell users, drop the driver's reference; the pages are
+ *	drained once the last reference to @device is gone
+ * @device: the object whose references keep the device's files alive
+ * @drained: free personality state once every page is idle and the page
+ *	map is gone
+ */
+struct pmemu_personality {
+	int (*init)(struct pmemu_dev *pd);
+	int (*kill_unused)(struct pmemu_dev *pd);
+	void (*teardown)(struct pmemu_dev *pd);
+	struct device *(*device)(struct pmemu_dev *pd);
+	void (*drained)(struct pmemu_dev *pd);
+};
+
 /* Protects the region list, each region's device list and owner slots. */
 extern struct mutex pmemu_lock;
+extern const struct class pmemu_class;
+
+/*
+ * Exported by drivers/dax/super.c (GPL) but declared only in its private
+ * drivers/dax/dax-private.h, which kernel headers packages do not ship.
+ */
+struct inode *dax_inode(struct dax_device *dax_dev);
+struct dax_device *inode_dax(struct inode *inode);
 
 /* region.c: platform driver, range validation, regions and their extents */
 int pmemu_check_range(const char *who, u64 start, u64 size);
@@ -176,19 +304,33 @@ void pmemu_dev_released(struct pmemu_dev *pd);
 bool pmemu_dev_claim_teardown(struct pmemu_dev *pd);
 const char *pmemu_mode_name(enum pmemu_mode mode);
 const char *pmemu_map_name(enum pmemu_map map);
+const char *pmemu_lifetime_name(enum pmemu_lifetime lifetime);
 int pmemu_mode_parse(const char *buf);
 int pmemu_map_parse(const char *buf);
+int pmemu_lifetime_parse(const char *buf);
 
 /* fsdax.c: block device + dax_device personality */
-int pmemu_fsdax_init(struct pmemu_dev *pd);
-int pmemu_fsdax_kill_unused(struct pmemu_dev *pd);
-void pmemu_fsdax_teardown(struct pmemu_dev *pd);
+extern const struct pmemu_personality pmemu_fsdax_ops;
+
+/* devdax.c: character device personality (open, mmap, faults, sysfs) */
+extern const struct pmemu_personality pmemu_devdax_ops;
+
+/* folio.c: devdax folio lifetimes (sweep and tracked) */
+int pmemu_folios_init(struct pmemu_dev *pd);
+void pmemu_folios_exit(struct pmemu_dev *pd);
+vm_fault_t pmemu_folio_get(struct pmemu_dev *pd, struct folio *folio,
+			   struct address_space *mapping, pgoff_t pgoff);
+void pmemu_folio_put(struct pmemu_dev *pd, struct folio *folio);
+unsigned long pmemu_folios_in_use(struct pmemu_dev *pd);
+long pmemu_pgmap_refs(struct pmemu_dev *pd);
+extern const struct dev_pagemap_ops pmemu_tracked_pgmap_ops;
 
 /* pagemap.c: struct pages of a device and their lifetime */
 int pmemu_lifetime_init(void);
 void pmemu_lifetime_exit(void);
 void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
-		      const struct dev_pagemap_ops *ops);
+		      const struct dev_pagemap_ops *ops,
+		      unsigned int vmemmap_shift);
 void pmemu_pages_drain(struct pmemu_dev *pd);
 void pmemu_pages_drain_flush(void);
 

@@ -106,6 +106,7 @@ int pmemu_check_range(const char *who, u64 start, u64 size)
 
 static const char * const pmemu_mode_names[] = {
 	[PMEMU_MODE_FSDAX] = "fsdax",
+	[PMEMU_MODE_DEVDAX] = "devdax",
 };
 
 static const char * const pmemu_map_names[] = {
@@ -113,11 +114,16 @@ static const char * const pmemu_map_names[] = {
 	[PMEMU_MAP_DEV] = "dev",
 };
 
+static const char * const pmemu_lifetime_names[] = {
+	[PMEMU_LIFETIME_SWEEP] = "sweep",
+	[PMEMU_LIFETIME_TRACKED] = "tracked",
+};
+
 /**
  * pmemu_mode_name() - name of a device mode, as configfs and sysfs show it
  * @mode: the mode
  *
- * Return: "fsdax", ...
+ * Return: "fsdax" or "devdax".
  */
 const char *pmemu_mode_name(enum pmemu_mode mode)
 {
@@ -133,6 +139,17 @@ const char *pmemu_mode_name(enum pmemu_mode mode)
 const char *pmemu_map_name(enum pmemu_map map)
 {
 	return pmemu_map_names[map];
+}
+
+/**
+ * pmemu_lifetime_name() - name of a devdax lifetime strategy
+ * @lifetime: the strategy
+ *
+ * Return: "sweep" or "tracked".
+ */
+const char *pmemu_lifetime_name(enum pmemu_lifetime lifetime)
+{
+	return pmemu_lifetime_names[lifetime];
 }
 
 /**
@@ -155,6 +172,17 @@ int pmemu_mode_parse(const char *buf)
 int pmemu_map_parse(const char *buf)
 {
 	return sysfs_match_string(pmemu_map_names, buf);
+}
+
+/**
+ * pmemu_lifetime_parse() - lifetime strategy named by a configfs write
+ * @buf: the written text (a trailing newline is ignored)
+ *
+ * Return: the enum pmemu_lifetime value or -EINVAL.
+ */
+int pmemu_lifetime_parse(const char *buf)
+{
+	return sysfs_match_string(pmemu_lifetime_names, buf);
 }
 
 static struct pmemu_region *to_pmemu_region(struct device *dev)
@@ -286,9 +314,14 @@ static struct attribute *pmemu_region_attrs[] = {
 };
 ATTRIBUTE_GROUPS(pmemu_region);
 
-static const struct class pmemu_class = {
+static const struct device_type pmemu_region_type = {
+	.name = "pmemu_region",
+	.groups = pmemu_region_groups,
+};
+
+/* /sys/class/pmemu: regions and devdax character devices */
+const struct class pmemu_class = {
 	.name = PMEMU_NAME,
-	.dev_groups = pmemu_region_groups,
 };
 
 /* Last reference: no device uses the range any more. */
@@ -328,6 +361,7 @@ static struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 	INIT_LIST_HEAD(&region->devs);
 	device_initialize(&region->dev);
 	region->dev.class = &pmemu_class;
+	region->dev.type = &pmemu_region_type;
 	region->dev.parent = parent;
 	region->dev.release = pmemu_region_release;
 
@@ -422,7 +456,7 @@ static void pmemu_region_destroy(struct pmemu_region *region)
 		if (!pd)
 			break;
 		if (pmemu_dev_claim_teardown(pd))
-			pmemu_fsdax_teardown(pd);
+			pd->ops->teardown(pd);
 	}
 	device_del(&region->dev);
 	/* the range is released when the last device has drained */
@@ -433,6 +467,8 @@ static void pmemu_region_destroy(struct pmemu_region *region)
 
 struct pmemu_placement {
 	struct pmemu_dev_config *cfg;
+	u64 phys;		/* region start: alignment is physical */
+	u64 align;		/* extent alignment */
 	bool auto_off;
 	bool found;
 	u64 best;		/* size 0 with auto offset: largest hole */
@@ -444,26 +480,32 @@ static bool pmemu_try_hole(void *arg, u64 start, u64 end,
 {
 	struct pmemu_placement *pl = arg;
 	struct pmemu_dev_config *cfg = pl->cfg;
+	u64 len;
 
 	if (!pl->auto_off) {
 		if (cfg->offset < start || cfg->offset >= end)
 			return false;
 		if (!cfg->size)
-			cfg->size = end - cfg->offset;
-		pl->found = cfg->offset + cfg->size <= end;
+			cfg->size = round_down(end - cfg->offset, pl->align);
+		pl->found = cfg->size && cfg->offset + cfg->size <= end;
 		pl->next = next;
 		return true;
 	}
+	/* the first offset in the hole whose physical address is aligned */
+	start = ALIGN(pl->phys + start, pl->align) - pl->phys;
+	if (start >= end)
+		return false;
+	len = round_down(end - start, pl->align);
 	if (cfg->size) {
-		if (end - start < cfg->size)
+		if (len < cfg->size)
 			return false;
 		cfg->offset = start;
 		pl->found = true;
 		pl->next = next;
 		return true;
 	}
-	if (end - start > pl->best) {
-		pl->best = end - start;
+	if (len > pl->best) {
+		pl->best = len;
 		pl->found = true;
 		pl->next = next;
 		cfg->offset = start;
@@ -473,14 +515,18 @@ static bool pmemu_try_hole(void *arg, u64 start, u64 end,
 
 /*
  * Resolve @cfg's offset and size against the free extents of @region and
- * check them.  Caller holds pmemu_lock.  Returns the device to insert
+ * check them.  Extents are aligned to @align (at least 2 MiB) in physical
+ * address space.  Caller holds pmemu_lock.  Returns the device to insert
  * before (NULL: at the end) or an ERR_PTR.
  */
 static struct pmemu_dev *pmemu_region_place(struct pmemu_region *region,
-					    struct pmemu_dev_config *cfg)
+					    struct pmemu_dev_config *cfg,
+					    u64 align)
 {
 	struct pmemu_placement pl = {
 		.cfg = cfg,
+		.phys = region->start,
+		.align = align,
 		.auto_off = cfg->offset == PMEMU_OFFSET_AUTO,
 	};
 
@@ -488,6 +534,17 @@ static struct pmemu_dev *pmemu_region_place(struct pmemu_region *region,
 	    !IS_ALIGNED(cfg->size, PMEMU_MIN_ALIGN)) {
 		pr_err("%s: offset and size must be multiples of 2 MiB\n",
 		       cfg->name);
+		return ERR_PTR(-EINVAL);
+	}
+	if (!IS_ALIGNED(cfg->size, align)) {
+		pr_err("%s: size %llu is not a multiple of align %llu\n",
+		       cfg->name, cfg->size, align);
+		return ERR_PTR(-EINVAL);
+	}
+	if (!pl.auto_off && !IS_ALIGNED(region->start + cfg->offset, align)) {
+		pr_err("%s: offset %llu puts the extent at %#llx, not aligned to align %llu\n",
+		       cfg->name, cfg->offset, region->start + cfg->offset,
+		       align);
 		return ERR_PTR(-EINVAL);
 	}
 	if (cfg->size > region->size ||
@@ -505,8 +562,8 @@ static struct pmemu_dev *pmemu_region_place(struct pmemu_region *region,
 		return pl.next;
 	}
 	if (pl.auto_off) {
-		pr_err("%s: no free extent of %llu bytes in region%d\n",
-		       cfg->name, cfg->size, region->id);
+		pr_err("%s: no free extent of %llu bytes aligned to %llu in region%d\n",
+		       cfg->name, cfg->size, align, region->id);
 		return ERR_PTR(-ENOSPC);
 	}
 	pr_err("%s: extent [%llu, +%llu) overlaps another device in region%d\n",
@@ -548,7 +605,8 @@ static struct pmemu_dev *pmemu_dev_reserve(const struct pmemu_dev_config *cfg)
 		ret = -EINVAL;
 		goto err_unlock;
 	}
-	next = pmemu_region_place(region, &pd->cfg);
+	next = pmemu_region_place(region, &pd->cfg,
+				  max_t(u64, cfg->align, PMEMU_MIN_ALIGN));
 	if (IS_ERR(next)) {
 		ret = PTR_ERR(next);
 		goto err_unlock;
@@ -591,6 +649,43 @@ void pmemu_dev_released(struct pmemu_dev *pd)
 	put_device(&region->dev);
 }
 
+/*
+ * Check the personality-specific part of @cfg and fill in defaults (devdax
+ * align 2M).  Returns 0 or -EINVAL with one message.
+ */
+static int pmemu_dev_check_config(struct pmemu_dev_config *cfg)
+{
+	if (cfg->mode != PMEMU_MODE_DEVDAX)
+		return 0;
+	if (!cfg->align)
+		cfg->align = PMD_SIZE;
+	if (cfg->align != PAGE_SIZE &&
+	    !(cfg->align == PMD_SIZE && has_transparent_hugepage()) &&
+	    !(cfg->align == PUD_SIZE &&
+	      IS_ENABLED(CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD) &&
+	      has_transparent_hugepage())) {
+		pr_err("%s: align %llu is not a page size this kernel maps (4096, 2097152 or 1073741824)\n",
+		       cfg->name, cfg->align);
+		return -EINVAL;
+	}
+	if (cfg->lifetime == PMEMU_LIFETIME_TRACKED && cfg->align == PUD_SIZE) {
+		pr_err("%s: lifetime=tracked supports align 4K and 2M only: the core's rmap walk cannot handle a PUD-mapped device-coherent folio (docs/lifetime.md)\n",
+		       cfg->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Bytes at the start of an extent that hold its memmap (map=dev). */
+static u64 pmemu_memmap_bytes(const struct pmemu_dev_config *cfg)
+{
+	u64 align = max_t(u64, cfg->align, PMEMU_MIN_ALIGN);
+
+	if (cfg->map != PMEMU_MAP_DEV)
+		return 0;
+	return ALIGN(PHYS_PFN(cfg->size) * sizeof(struct page), align);
+}
+
 /**
  * pmemu_dev_create() - carve a device from a region and bring it up
  * @cfg: what to create; offset may be PMEMU_OFFSET_AUTO and size 0
@@ -606,23 +701,25 @@ void pmemu_dev_released(struct pmemu_dev *pd)
 struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
 				   struct pmemu_dev **owner_slot)
 {
+	struct pmemu_dev_config checked = *cfg;
 	struct pmemu_dev *pd;
 	bool dying;
 	int ret;
 
-	if (cfg->map == PMEMU_MAP_DEV && cfg->size &&
-	    cfg->size <= ALIGN(PHYS_PFN(cfg->size) * sizeof(struct page),
-			       PMEMU_MIN_ALIGN)) {
+	ret = pmemu_dev_check_config(&checked);
+	if (ret)
+		return ERR_PTR(ret);
+	if (checked.size && pmemu_memmap_bytes(&checked) >= checked.size) {
 		pr_err("%s: %llu bytes leave no room for data after the memmap (map=dev)\n",
 		       cfg->name, cfg->size);
 		return ERR_PTR(-EINVAL);
 	}
-	pd = pmemu_dev_reserve(cfg);
+	pd = pmemu_dev_reserve(&checked);
 	if (IS_ERR(pd))
 		return pd;
-	if (pd->cfg.map == PMEMU_MAP_DEV)
-		pd->data_offset = ALIGN(PHYS_PFN(pd->cfg.size) *
-					sizeof(struct page), PMEMU_MIN_ALIGN);
+	pd->ops = pd->cfg.mode == PMEMU_MODE_DEVDAX ? &pmemu_devdax_ops :
+						      &pmemu_fsdax_ops;
+	pd->data_offset = pmemu_memmap_bytes(&pd->cfg);
 	if (pd->data_offset >= pd->cfg.size) {
 		pr_err("%s: %llu bytes leave no room for data after the memmap (map=dev)\n",
 		       cfg->name, pd->cfg.size);
@@ -630,13 +727,20 @@ struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
 		goto err_release;
 	}
 
-	ret = pmemu_fsdax_init(pd);
+	ret = pd->ops->init(pd);
 	if (ret)
 		goto err_release;
-	pr_info("%s%s/dev/%s: region%d [%llu, +%llu) %s map=%s\n",
-		pd->cfg.name, pd->cfg.name[0] ? ": " : "", pd->disk->disk_name,
-		pd->region->id, pd->cfg.offset, pd->cfg.size,
-		pmemu_mode_name(pd->cfg.mode), pmemu_map_name(pd->cfg.map));
+	if (pd->cfg.mode == PMEMU_MODE_DEVDAX)
+		pr_info("%s%s/dev/%s: region%d [%llu, +%llu) devdax map=%s align=%llu lifetime=%s\n",
+			pd->cfg.name, pd->cfg.name[0] ? ": " : "", pd->devname,
+			pd->region->id, pd->cfg.offset, pd->cfg.size,
+			pmemu_map_name(pd->cfg.map), pd->cfg.align,
+			pmemu_lifetime_name(pd->cfg.lifetime));
+	else
+		pr_info("%s%s/dev/%s: region%d [%llu, +%llu) fsdax map=%s\n",
+			pd->cfg.name, pd->cfg.name[0] ? ": " : "", pd->devname,
+			pd->region->id, pd->cfg.offset, pd->cfg.size,
+			pmemu_map_name(pd->cfg.map));
 
 	mutex_lock(&pmemu_lock);
 	dying = pd->region->dying;
@@ -649,7 +753,7 @@ struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
 	if (dying) {
 		/* the region was unbound while we built the device */
 		if (pmemu_dev_claim_teardown(pd))
-			pmemu_fsdax_teardown(pd);
+			pd->ops->teardown(pd);
 		return ERR_PTR(-ENODEV);
 	}
 	return pd;
@@ -674,26 +778,26 @@ err_release:
 int pmemu_dev_disable(struct pmemu_dev **owner_slot, bool force)
 {
 	struct pmemu_dev *pd;
-	struct device *disk_dev = NULL;
+	struct device *dev = NULL;
 	int ret;
 
 	mutex_lock(&pmemu_lock);
 	pd = *owner_slot;
 	if (pd && pd->state == PMEMU_LIVE) {
-		/* keeps the gendisk, and so @pd, until we are done */
-		disk_dev = get_device(disk_to_dev(pd->disk));
+		/* keeps the gendisk or chardev, and so @pd, until we are done */
+		dev = get_device(pd->ops->device(pd));
 	}
 	mutex_unlock(&pmemu_lock);
-	if (!disk_dev)
+	if (!dev)
 		return 0;
 	if (force)
 		ret = pmemu_dev_claim_teardown(pd) ? 0 : -ENODEV;
 	else
-		ret = pmemu_fsdax_kill_unused(pd);
+		ret = pd->ops->kill_unused(pd);
 	if (!ret)
-		pmemu_fsdax_teardown(pd);
-	/* the last gendisk reference: free_disk queues the drain */
-	put_device(disk_dev);
+		pd->ops->teardown(pd);
+	/* maybe the last reference: its release queues the drain */
+	put_device(dev);
 	if (!ret)
 		pmemu_pages_drain_flush();
 	return ret == -ENODEV ? 0 : ret;

@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmemu devdax personality: a character device, /dev/pmemuN.dax, whose
+ * mappings are served by huge faults on memremap_pages() folios, as
+ * drivers/dax/device.c does.
+ *
+ * Every opener shares one address_space, that of the dax_device's inode,
+ * whose host has S_DAX: that makes the core call ->huge_fault with PMD and
+ * PUD orders, and lets memory-failure rmap find the mappings through
+ * folio->mapping.  Faults run inside dax_read_lock() and check dax_alive(),
+ * so kill_dax() at teardown fences them.  A fault maps exactly the device's
+ * align: smaller faults get SIGBUS, larger ones fall back, and the VMA can
+ * never be split inside a folio, so no subpage of a compound folio is ever
+ * mapped by a PTE.  Pages are inserted with the refcounted paths
+ * (vmf_insert_page_mkwrite, vmf_insert_folio_pmd/pud); how a folio gets and
+ * loses its references depends on the device's lifetime (folio.c).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cdev.h>
+#include <linux/dax.h>
+#include <linux/fs.h>
+#include <linux/huge_mm.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/module.h>
+#include <linux/pagemap.h>
+#include <linux/pfn.h>
+
+#include "pmemu.h"
+
+static struct pmemu_dev *to_pmemu_devdax(struct device *dev)
+{
+	return container_of(dev, struct pmemu_dev, dax.dev);
+}
+
+/* Usable bytes: the extent minus the memmap kept at its start (map=dev). */
+static u64 pmemu_devdax_capacity(struct pmemu_dev *pd)
+{
+	return pd->cfg.size - pd->data_offset;
+}
+
+static int pmemu_check_vma(struct pmemu_dev *pd, vma_flags_t flags,
+			   unsigned long start, unsigned long end,
+			   pgoff_t pgoff, struct file *file)
+{
+	u64 mask = pd->cfg.align - 1;
+
+	if (!dax_alive(pd->dax_dev))
+		return -ENXIO;
+	if (!vma_flags_test_any(&flags, VMA_MAYSHARE_BIT)) {
+		dev_info_ratelimited(&pd->dax.dev,
+				     "%s: private mapping refused: devdax is MAP_SHARED only\n",
+				     current->comm);
+		return -EINVAL;
+	}
+	if ((start & mask) || (end & mask) || (((u64)pgoff << PAGE_SHIFT) & mask)) {
+		dev_info_ratelimited(&pd->dax.dev,
+				     "%s: mapping [%#lx-%#lx) at offset %#llx is not aligned to align %#llx\n",
+				     current->comm, start, end,
+				     (u64)pgoff << PAGE_SHIFT, pd->cfg.align);
+		return -EINVAL;
+	}
+	if (!file_is_dax(file)) {
+		dev_info_ratelimited(&pd->dax.dev,
+				     "%s: file is not DAX capable\n",
+				     current->comm);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static vm_fault_t pmemu_insert(struct vm_fault *vmf, struct folio *folio,
+			       unsigned int order, bool write)
+{
+	if (order == PUD_ORDER)
+		return vmf_insert_folio_pud(vmf, folio, write);
+	if (order == PMD_ORDER)
+		return vmf_insert_folio_pmd(vmf, folio, write);
+	return vmf_insert_page_mkwrite(vmf, &folio->page, write);
+}
+
+/* A fault of 1 << order pages; the caller holds dax_read_lock(). */
+static vm_fault_t pmemu_devdax_fault_locked(struct pmemu_dev *pd,
+					    struct vm_fault *vmf,
+					    unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long size = PAGE_SIZE << order;
+	unsigned long addr = vmf->address & ~(size - 1);
+	struct folio *folio;
+	vm_fault_t ret;
+	pgoff_t pgoff;
+
+	if (pmemu_check_vma(pd, vma->flags, vma->vm_start, vma->vm_end,
+			    vma->vm_pgoff, vma->vm_file))
+		return VM_FAULT_SIGBUS;
+	if (size < pd->cfg.align)
+		return VM_FAULT_SIGBUS;
+	if (size > pd->cfg.align)
+		return VM_FAULT_FALLBACK;
+	if (order != 0 && order != PMD_ORDER && order != PUD_ORDER)
+		return VM_FAULT_SIGBUS;
+	if (addr < vma->vm_start || addr + size > vma->vm_end)
+		return VM_FAULT_SIGBUS;
+	pgoff = linear_page_index(vma, addr);
+	if ((u64)pgoff << PAGE_SHIFT >= pmemu_devdax_capacity(pd))
+		return VM_FAULT_SIGBUS;
+
+	folio = pfn_folio(PHYS_PFN(pd->phys + pd->data_offset) + pgoff);
+	ret = pmemu_folio_get(pd, folio, vma->vm_file->f_mapping, pgoff);
+	if (ret)
+		return ret;
+	ret = pmemu_insert(vmf, folio, order, vmf->flags & FAULT_FLAG_WRITE);
+	pmemu_folio_put(pd, folio);
+	return ret;
+}
+
+static vm_fault_t pmemu_devdax_huge_fault(struct vm_fault *vmf,
+					  unsigned int order)
+{
+	struct pmemu_dev *pd = vmf->vma->vm_file->private_data;
+	struct pmemu_devdax_stats *st = &pd->dax.stats;
+	vm_fault_t ret;
+	int id;
+
+	id = dax_read_lock();
+	ret = pmemu_devdax_fault_locked(pd, vmf, order);
+	dax_read_unlock(id);
+
+	if (ret & VM_FAULT_FALLBACK)
+		atomic_long_inc(&st->fallbacks);
+	else if (ret & (VM_FAULT_SIGBUS | VM_FAULT_HWPOISON))
+		atomic_long_inc(&st->sigbus);
+	else if (ret == VM_FAULT_NOPAGE)
+		atomic_long_inc(&st->faults[order == PUD_ORDER ? PMEMU_FAULT_PUD :
+					    order ? PMEMU_FAULT_PMD :
+						    PMEMU_FAULT_PTE]);
+	return ret;
+}
+
+static vm_fault_t pmemu_devdax_fault(struct vm_fault *vmf)
+{
+	return pmemu_devdax_huge_fault(vmf, 0);
+}
+
+/* Splitting a VMA inside a folio would need PTEs on its subpages. */
+static int pmemu_devdax_may_split(struct vm_area_struct *vma,
+				  unsigned long addr)
+{
+	struct pmemu_dev *pd = vma->vm_file->private_data;
+
+	return IS_ALIGNED(addr, pd->cfg.align) ? 0 : -EINVAL;
+}
+
+static unsigned long pmemu_devdax_pagesize(struct vm_area_struct *vma)
+{
+	struct pmemu_dev *pd = vma->vm_file->private_data;
+
+	return pd->cfg.align;
+}
+
+static const struct vm_operations_struct pmemu_devdax_vm_ops = {
+	.fault = pmemu_devdax_fault,
+	.huge_fault = pmemu_devdax_huge_fault,
+	.may_split = pmemu_devdax_may_split,
+	.pagesize = pmemu_devdax_pagesize,
+};
+
+static int pmemu_devdax_mmap_prepare(struct vm_area_desc *desc)
+{
+	struct pmemu_dev *pd = desc->file->private_data;
+	int ret, id;
+
+	/* checked again at every fault: the device may die meanwhile */
+	id = dax_read_lock();
+	ret = pmemu_check_vma(pd, desc->vma_flags, desc->start, desc->end,
+			      desc->pgoff, desc->file);
+	dax_read_unlock(id);
+	if (ret)
+		return ret;
+	desc->vm_ops = &pmemu_devdax_vm_ops;
+	vma_desc_set_flags(desc, VMA_HUGEPAGE_BIT);
+	return 0;
+}
+
+/*
+ * An address aligned like the file offset to the device's align (1 GiB
+ * too, which the generic THP helper does not do): ask for len + align and
+ * move up to the first address congruent to the offset.
+ */
+static unsigned long pmemu_devdax_get_unmapped_area(struct file *filp,
+						    unsigned long addr,
+						    unsigned long len,
+						    unsigned long pgoff,
+						    unsigned long flags)
+{
+	struct pmemu_dev *pd = filp ? filp->private_data : NULL;
+	unsigned long off, off_end, off_align, len_align, addr_align, align;
+
+	if (!pd || addr)
+		goto out;
+	align = pd->cfg.align;
+	off = pgoff << PAGE_SHIFT;
+	off_end = off + len;
+	off_align = round_up(off, align);
+	if (off_end <= off_align || off_end - off_align < align)
+		goto out;
+	len_align = len + align;
+	if (off + len_align < off)
+		goto out;
+	addr_align = mm_get_unmapped_area(filp, addr, len_align, pgoff, flags);
+	if (!IS_ERR_VALUE(addr_align))
+		return addr_align + ((off - addr_align) & (align - 1));
+out:
+	return mm_get_unmapped_area(filp, addr, len, pgoff, flags);
+}
+
+static const struct address_space_operations pmemu_devdax_aops = {
+	/* shared write faults mark the folio dirty: nothing to write back */
+	.dirty_folio = noop_dirty_folio,
+};
+
+static int pmemu_devdax_open(struct inode *inode, struct file *filp)
+{
+	struct dax_device *dax_dev = inode_dax(inode);
+	struct inode *host = dax_inode(dax_dev);
+	struct pmemu_dev *pd = dax_get_private(dax_dev);
+
+	/* chrdev_open holds the cdev, which holds the device and so @pd */
+	if (!pd)
+		return -ENXIO;
+	mutex_lock(&pd->dax.open_lock);
+	if (READ_ONCE(pd->state) != PMEMU_LIVE) {
+		mutex_unlock(&pd->dax.open_lock);
+		return -ENXIO;
+	}
+	pd->dax.openers++;
+	mutex_unlock(&pd->dax.open_lock);
+
+	/* one address_space, hosted by the S_DAX dax inode, for all openers */
+	inode->i_mapping = host->i_mapping;
+	inode->i_mapping->host = host;
+	inode->i_mapping->a_ops = &pmemu_devdax_aops;
+	filp->f_mapping = inode->i_mapping;
+	filp->f_wb_err = filemap_sample_wb_err(filp->f_mapping);
+	filp->f_sb_err = file_sample_sb_err(filp);
+	filp->private_data = pd;
+	inode->i_flags = S_DAX;
+	return 0;
+}
+
+static int pmemu_devdax_release(struct inode *inode, struct file *filp)
+{
+	struct pmemu_dev *pd = filp->private_data;
+
+	mutex_lock(&pd->dax.open_lock);
+	pd->dax.openers--;
+	mutex_unlock(&pd->dax.open_lock);
+	return 0;
+}
+
+static const struct file_operations pmemu_devdax_fops = {
+	.owner = THIS_MODULE,
+	.llseek = noop_llseek,
+	.open = pmemu_devdax_open,
+	.release = pmemu_devdax_release,
+	.get_unmapped_area = pmemu_devdax_get_unmapped_area,
+	.mmap_prepare = pmemu_devdax_mmap_prepare,
+	.fop_flags = FOP_MMAP_SYNC,
+};
+
+/* sysfs: /sys/class/pmemu/pmemuN.dax/ */
+
+#define PMEMU_DEVDAX_ATTR(_name, _fmt, _expr)				\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct pmemu_dev *pd = to_pmemu_devdax(dev);			\
+									\
+	return sysfs_emit(buf, _fmt "\n", _expr);			\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+PMEMU_DEVDAX_ATTR(name, "%s", pd->cfg.name);
+PMEMU_DEVDAX_ATTR(region, "%d", pd->cfg.region);
+PMEMU_DEVDAX_ATTR(offset, "%llu", pd->cfg.offset);
+PMEMU_DEVDAX_ATTR(size, "%llu", pd->cfg.size);
+PMEMU_DEVDAX_ATTR(data_offset, "%llu", pd->data_offset);
+PMEMU_DEVDAX_ATTR(mode, "%s", pmemu_mode_name(pd->cfg.mode));
+PMEMU_DEVDAX_ATTR(map, "%s", pmemu_map_name(pd->cfg.map));
+PMEMU_DEVDAX_ATTR(align, "%llu", pd->cfg.align);
+PMEMU_DEVDAX_ATTR(lifetime, "%s", pmemu_lifetime_name(pd->cfg.lifetime));
+PMEMU_DEVDAX_ATTR(vmemmap_shift, "%lu", pd->pgmap.vmemmap_shift);
+
+static ssize_t phys_start_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct pmemu_dev *pd = to_pmemu_devdax(dev);
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return sysfs_emit(buf, "%#llx\n", (u64)pd->phys);
+}
+static DEVICE_ATTR_ADMIN_RO(phys_start);
+
+static struct attribute *pmemu_devdax_attrs[] = {
+	&dev_attr_name.attr,
+	&dev_attr_region.attr,
+	&dev_attr_offset.attr,
+	&dev_attr_size.attr,
+	&dev_attr_data_offset.attr,
+	&dev_attr_mode.attr,
+	&dev_attr_map.attr,
+	&dev_attr_align.attr,
+	&dev_attr_lifetime.attr,
+	&dev_attr_vmemmap_shift.attr,
+	&dev_attr_phys_start.attr,
+	NULL,
+};
+
+static const struct attribute_group pmemu_devdax_group = {
+	.attrs = pmemu_devdax_attrs,
+};
+
+#define PMEMU_STAT_ATTR(_name, _expr)					\
+	PMEMU_DEVDAX_ATTR(_name, "%ld", atomic_long_read(&(_expr)))
+
+PMEMU_STAT_ATTR(faults_pte, pd->dax.stats.faults[PMEMU_FAULT_PTE]);
+PMEMU_STAT_ATTR(faults_pmd, pd->dax.stats.faults[PMEMU_FAULT_PMD]);
+PMEMU_STAT_ATTR(faults_pud, pd->dax.stats.faults[PMEMU_FAULT_PUD]);
+PMEMU_STAT_ATTR(fallbacks, pd->dax.stats.fallbacks);
+PMEMU_STAT_ATTR(sigbus, pd->dax.stats.sigbus);
+PMEMU_STAT_ATTR(folio_inits, pd->dax.stats.folio_inits);
+PMEMU_STAT_ATTR(folio_frees, pd->dax.stats.folio_frees);
+PMEMU_STAT_ATTR(memory_failures, pd->dax.stats.memory_failures);
+PMEMU_DEVDAX_ATTR(folios, "%lu", pd->dax.nr_folios);
+PMEMU_DEVDAX_ATTR(folios_in_use, "%lu", pmemu_folios_in_use(pd));
+PMEMU_DEVDAX_ATTR(pgmap_refs, "%ld", pmemu_pgmap_refs(pd));
+/* references beyond memremap_pages()' own: 1, plus 1 per folio for sweep */
+PMEMU_DEVDAX_ATTR(pgmap_refs_live, "%ld",
+		  pmemu_pgmap_refs(pd) - 1 -
+		  (pd->cfg.lifetime == PMEMU_LIFETIME_SWEEP ?
+		   (long)pd->dax.nr_folios : 0));
+
+static struct attribute *pmemu_devdax_stat_attrs[] = {
+	&dev_attr_faults_pte.attr,
+	&dev_attr_faults_pmd.attr,
+	&dev_attr_faults_pud.attr,
+	&dev_attr_fallbacks.attr,
+	&dev_attr_sigbus.attr,
+	&dev_attr_folio_inits.attr,
+	&dev_attr_folio_frees.attr,
+	&dev_attr_memory_failures.attr,
+	&dev_attr_folios.attr,
+	&dev_attr_folios_in_use.attr,
+	&dev_attr_pgmap_refs.attr,
+	&dev_attr_pgmap_refs_live.attr,
+	NULL,
+};
+
+static const struct attribute_group pmemu_devdax_stat_group = {
+	.name = "stats",
+	.attrs = pmemu_devdax_stat_attrs,
+};
+
+static const struct attribute_group *pmemu_devdax_groups[] = {
+	&pmemu_devdax_group,
+	&pmemu_devdax_stat_group,
+	NULL,
+};
+
+/*
+ * The last reference to the character device is gone: the node was
+ * removed and the last opener closed it, so no mapping is left and no
+ * fault can run.  Only pins can still reach the pages: drain them.
+ */
+static void pmemu_devdax_dev_release(struct device *dev)
+{
+	struct pmemu_dev *pd = to_pmemu_devdax(dev);
+
+	/* a device that never went live is unwound by pmemu_devdax_init() */
+	if (pd->state != PMEMU_NEW)
+		pmemu_pages_drain(pd);
+}
+
+static const struct device_type pmemu_devdax_type = {
+	.name = "pmemu_devdax",
+	.groups = pmemu_devdax_groups,
+	.release = pmemu_devdax_dev_release,
+};
+
+static void *pmemu_devdax_map_pages(struct pmemu_dev *pd)
+{
+	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)
+		return pmemu_pages_map(pd, MEMORY_DEVICE_COHERENT,
+				       &pmemu_tracked_pgmap_ops, 0);
+	/* no ops: memory failures take the generic device-dax path */
+	return pmemu_pages_map(pd, MEMORY_DEVICE_GENERIC, NULL, pd->dax.order);
+}
+
+/*
+ * pmemu_devdax_init() - make an extent into /dev/pmemuN.dax
+ * @pd: device with its extent reserved and cfg.align resolved
+ *
+ * Maps the struct pages (GENERIC compound folios for sweep, COHERENT for
+ * tracked), allocates the dax_device that fences faults and hosts the
+ * shared address_space, and adds the character device last.
+ *
+ * Return: 0 or a negative errno; on error nothing is left allocated.
+ */
+static int pmemu_devdax_init(struct pmemu_dev *pd)
+{
+	struct device *dev = &pd->dax.dev;
+	struct dax_device *dax_dev;
+	struct inode *inode;
+	void *addr;
+	int ret;
+
+	ret = pmemu_folios_init(pd);
+	if (ret)
+		return ret;
+	mutex_init(&pd->dax.open_lock);
+	addr = pmemu_devdax_map_pages(pd);
+	if (IS_ERR(addr)) {
+		ret = PTR_ERR(addr);
+		goto err_folios;
+	}
+	pd->virt = addr + pd->data_offset;
+
+	/* no dax_operations: nothing calls direct_access on a devdax device */
+	dax_dev = alloc_dax(pd, NULL);
+	if (IS_ERR(dax_dev)) {
+		ret = PTR_ERR(dax_dev);
+		goto err_pages;
+	}
+	pd->dax_dev = dax_dev;
+	inode = dax_inode(dax_dev);
+	pd->dax.cdev = inode->i_cdev;
+	cdev_init(pd->dax.cdev, &pmemu_devdax_fops);
+	pd->dax.cdev->owner = THIS_MODULE;
+
+	snprintf(pd->devname, sizeof(pd->devname), PMEMU_NAME "%d.dax", pd->id);
+	device_initialize(dev);
+	dev->class = &pmemu_class;
+	dev->type = &pmemu_devdax_type;
+	dev->parent = &pd->region->dev;
+	dev->devt = inode->i_rdev;
+	ret = dev_set_name(dev, "%s", pd->devname);
+	if (ret)
+		goto err_dev;
+	ret = cdev_device_add(pd->dax.cdev, dev);
+	if (ret)
+		goto err_dev;
+	return 0;
+
+err_dev:
+	/* still PMEMU_NEW: the release does not start a drain */
+	put_device(dev);
+	kill_dax(dax_dev);
+	put_dax(dax_dev);
+	pd->dax_dev = NULL;
+err_pages:
+	/* nothing could map a page yet */
+	memunmap_pages(&pd->pgmap);
+err_folios:
+	pmemu_folios_exit(pd);
+	return ret;
+}
+
+/*
+ * pmemu_devdax_kill_unused() - claim a device for teardown unless it is open
+ *
+ * Under the open lock, refuses if a file is open (mapped or not) and
+ * otherwise moves the device out of PMEMU_LIVE, which makes every later
+ * open fail.
+ */
+static int pmemu_devdax_kill_unused(struct pmemu_dev *pd)
+{
+	int ret = 0;
+
+	mutex_lock(&pd->dax.open_lock);
+	if (pd->dax.openers) {
+		pr_err("%s: in use (%u open files); close or unmap it first\n",
+		       pd->devname, pd->dax.openers);
+		ret = -EBUSY;
+	} else if (!pmemu_dev_claim_teardown(pd)) {
+		ret = -ENODEV;
+	}
+	mutex_unlock(&pd->dax.open_lock);
+	return ret;
+}
+
+/*
+ * pmemu_devdax_teardown() - take /dev/pmemuN.dax away
+ * @pd: device claimed for teardown (state PMEMU_DEAD)
+ *
+ * The one teardown path: remove the node (open files keep working), kill
+ * the dax_device, which waits for faults already inside dax_read_lock() and
+ * makes every later fault and mmap fail, unmap every user mapping, and drop
+ * the driver's reference.  The pages are drained once the last file is
+ * closed (pmemu_devdax_dev_release()); a module reference is held until
+ * then.
+ */
+static void pmemu_devdax_teardown(struct pmemu_dev *pd)
+{
+	cdev_device_del(pd->dax.cdev, &pd->dax.dev);
+	kill_dax(pd->dax_dev);
+	unmap_mapping_range(dax_inode(pd->dax_dev)->i_mapping, 0, 0, 1);
+	__module_get(THIS_MODULE);
+	/* may call pmemu_devdax_dev_release() right here */
+	put_device(&pd->dax.dev);
+}
+
+static struct device *pmemu_devdax_device(struct pmemu_dev *pd)
+{
+	return &pd->dax.dev;
+}
+
+/*
+ * Every page is idle and the page map gone.  The dax inode was kept until
+ * now because idle sweep folios still point at its address_space.
+ */
+static void pmemu_devdax_drained(struct pmemu_dev *pd)
+{
+	put_dax(pd->dax_dev);
+	pd->dax_dev = NULL;
+	pmemu_folios_exit(pd);
+}
+
+const struct pmemu_personality pmemu_devdax_ops = {
+	.init = pmemu_devdax_init,
+	.kill_unused = pmemu_devdax_kill_unused,
+	.teardown = pmemu_devdax_teardown,
+	.device = pmemu_devdax_device,
+	.drained = pmemu_devdax_drained,
+};

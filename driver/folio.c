@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmemu devdax folio lifetimes: how a folio is handed to the fault path and
+ * how it becomes idle again.
+ *
+ * sweep (MEMORY_DEVICE_GENERIC, device-dax semantics): memremap_pages()
+ *   builds compound folios of the device's align (pgmap->vmemmap_shift) and
+ *   leaves each at refcount 1, holding one bulk pgmap reference per folio.
+ *   Every mapping and pin adds a reference; when the last one goes the core
+ *   resets the count to 1 and tells nobody.  The fault path needs no
+ *   reference of its own; teardown has to sweep all folios and wait for
+ *   refcount 1 (pagemap.c).
+ *
+ * tracked (MEMORY_DEVICE_COHERENT): folios are free, refcount 0, until first
+ *   touched.  The fault path initialises the folio with
+ *   zone_device_folio_init(), which takes 1 << order pgmap references (the
+ *   "get on 0 -> 1"), maps it and drops its init reference; the refcount is
+ *   then the number of mappings and pins.  When the last goes, the core
+ *   calls folio_free() and drops the pgmap references (the "put on page
+ *   free").  The driver keeps an exact count of live folios, inits - frees,
+ *   and teardown waits on it before memunmap_pages().  vmemmap_shift stays 0
+ *   (folios get their order at init), so struct pages are not deduplicated.
+ *
+ * Tracked first touch: a folio is in one of three states, free (bit clear
+ * in @live, refcount 0), live (bit set, refcount > 0) or dying (bit set,
+ * refcount 0: the last put happened and folio_free() is on its way, maybe
+ * in IRQ context).  Faults touching the same folio serialise on a hashed
+ * mutex, so only one of them can initialise it; the others take their
+ * reference with folio_try_get(), which fails on a dying folio, and wait
+ * for folio_free() to clear the bit.  @live_lock (IRQ-safe) orders the bit
+ * test and folio_try_get() against folio_free().
+ *
+ * Every live tracked folio holds a module reference (taken on the device's
+ * 0 -> 1 transition of live folios, dropped on 1 -> 0), because the core
+ * calls folio_free() in this module for as long as one exists; rmmod is
+ * refused until then.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/dax.h>
+#include <linux/hash.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pagemap.h>
+#include <linux/percpu-refcount.h>
+#include <linux/slab.h>
+#include <linux/wait_bit.h>
+
+#include "pmemu.h"
+
+static unsigned long pmemu_folio_index(struct pmemu_dev *pd,
+				       struct folio *folio)
+{
+	return (folio_pfn(folio) - PHYS_PFN(pd->phys + pd->data_offset)) >>
+	       pd->dax.order;
+}
+
+static struct pmemu_dev *pmemu_pgmap_dev(struct dev_pagemap *pgmap)
+{
+	return container_of(pgmap, struct pmemu_dev, pgmap);
+}
+
+/* The core's last put of a tracked folio: it is free again. */
+static void pmemu_tracked_folio_free(struct folio *folio)
+{
+	struct pmemu_dev *pd = pmemu_pgmap_dev(folio->pgmap);
+	unsigned long idx = pmemu_folio_index(pd, folio);
+	unsigned long flags;
+
+	spin_lock_irqsave(&pd->dax.live_lock, flags);
+	__clear_bit(idx, pd->dax.live);
+	spin_unlock_irqrestore(&pd->dax.live_lock, flags);
+	atomic_long_inc(&pd->dax.stats.folio_frees);
+	if (atomic_long_dec_and_test(&pd->dax.nr_live)) {
+		wake_up_var(&pd->dax.nr_live);
+		/*
+		 * Module exit cannot have started while this reference was
+		 * held, and once it runs it waits in memunmap_pages() for
+		 * the pgmap references the core drops after this returns.
+		 */
+		module_put(THIS_MODULE);
+	}
+}
+
+/*
+ * memory_failure() on a tracked folio: the generic handler refuses
+ * device-coherent pages, so do what it would do for device-dax: remember
+ * the poison, so later faults on the folio get SIGBUS (VM_FAULT_HWPOISON),
+ * and unmap every mapping of the folio, so a process touching it again
+ * faults and gets that SIGBUS.
+ */
+static int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap,
+					unsigned long pfn,
+					unsigned long nr_pages, int mf_flags)
+{
+	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
+	unsigned long first = PHYS_PFN(pd->phys + pd->data_offset);
+	unsigned long folio_pages = 1UL << pd->dax.order;
+	struct address_space *mapping;
+	unsigned long i, idx, flags;
+
+	if (pfn < first)
+		return -ENXIO;	/* the memmap of map=dev, not data */
+	if (mf_flags & MF_MEM_PRE_REMOVE)
+		return 0;	/* teardown unmaps everything itself */
+	mapping = dax_inode(pd->dax_dev)->i_mapping;
+	for (i = 0; i < nr_pages; i++) {
+		idx = (pfn + i - first) >> pd->dax.order;
+		if (idx >= pd->dax.nr_folios)
+			break;
+		spin_lock_irqsave(&pd->dax.live_lock, flags);
+		__set_bit(idx, pd->dax.poison);
+		spin_unlock_irqrestore(&pd->dax.live_lock, flags);
+		atomic_long_inc(&pd->dax.stats.memory_failures);
+		pr_err("%s: memory failure at pfn %#lx (offset %#lx): mappings of its %lu KiB folio removed, further access gets SIGBUS\n",
+		       pd->devname, pfn + i,
+		       (pfn + i - first) << PAGE_SHIFT, folio_pages << 2);
+		unmap_mapping_pages(mapping, idx * folio_pages, folio_pages,
+				    false);
+	}
+	return 0;
+}
+
+/* page map callbacks of a tracked devdax device */
+const struct dev_pagemap_ops pmemu_tracked_pgmap_ops = {
+	.folio_free = pmemu_tracked_folio_free,
+	.memory_failure = pmemu_tracked_memory_failure,
+};
+
+/* First touch of a tracked folio, or an extra reference on a live one. */
+static vm_fault_t pmemu_tracked_get(struct pmemu_dev *pd, struct folio *folio,
+				    struct address_space *mapping,
+				    pgoff_t pgoff)
+{
+	unsigned long idx = pmemu_folio_index(pd, folio);
+	struct mutex *touch;	/* serialises first touches of this folio */
+	unsigned long flags;
+	bool live, got, poisoned;
+
+	touch = &pd->dax.touch_lock[hash_long(idx, ilog2(PMEMU_TOUCH_LOCKS))];
+	mutex_lock(touch);
+	for (;;) {
+		spin_lock_irqsave(&pd->dax.live_lock, flags);
+		poisoned = test_bit(idx, pd->dax.poison);
+		live = test_bit(idx, pd->dax.live);
+		got = live && !poisoned && folio_try_get(folio);
+		spin_unlock_irqrestore(&pd->dax.live_lock, flags);
+		if (poisoned) {
+			mutex_unlock(touch);
+			return VM_FAULT_HWPOISON;
+		}
+		if (!live || got)
+			break;
+		/* dying: the last put happened, folio_free() is running */
+		cond_resched();
+	}
+	if (!live) {
+		/* takes 1 << order pgmap references; returns it locked */
+		zone_device_folio_init(folio, &pd->pgmap, pd->dax.order);
+		folio_unlock(folio);
+		folio->mapping = mapping;
+		folio->index = pgoff;
+		spin_lock_irqsave(&pd->dax.live_lock, flags);
+		__set_bit(idx, pd->dax.live);
+		spin_unlock_irqrestore(&pd->dax.live_lock, flags);
+		atomic_long_inc(&pd->dax.stats.folio_inits);
+		/* the fault holds the file, so the module is pinned already */
+		if (atomic_long_inc_return(&pd->dax.nr_live) == 1)
+			__module_get(THIS_MODULE);
+	}
+	mutex_unlock(touch);
+	return 0;
+}
+
+/**
+ * pmemu_folio_get() - prepare a devdax folio for insertion by a fault
+ * @pd: live device (the caller is inside dax_read_lock() and dax_alive())
+ * @folio: folio of the device's align at the faulting offset
+ * @mapping: the address_space every opener shares
+ * @pgoff: file offset, in pages, of the folio's first page
+ *
+ * Sets folio->mapping and ->index on the (head) folio, which memory-failure
+ * rmap needs.  Tracked folios are initialised on first touch; the caller
+ * then owns one reference and drops it with pmemu_folio_put() after the
+ * insert took its own.
+ *
+ * Return: 0, or VM_FAULT_HWPOISON for a folio reported failed.
+ */
+vm_fault_t pmemu_folio_get(struct pmemu_dev *pd, struct folio *folio,
+			   struct address_space *mapping, pgoff_t pgoff)
+{
+	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)
+		return pmemu_tracked_get(pd, folio, mapping, pgoff);
+	/* sweep: idle GENERIC folios sit at refcount 1 already */
+	if (!folio->mapping) {
+		folio->mapping = mapping;
+		folio->index = pgoff;
+	}
+	return 0;
+}
+
+/**
+ * pmemu_folio_put() - drop what pmemu_folio_get() took
+ * @pd: the device
+ * @folio: the folio passed to pmemu_folio_get()
+ *
+ * For a tracked folio whose insert failed this is the last reference, and
+ * the core frees the folio again.
+ */
+void pmemu_folio_put(struct pmemu_dev *pd, struct folio *folio)
+{
+	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)
+		folio_put(folio);
+}
+
+/**
+ * pmemu_folios_in_use() - folios of a devdax device that are mapped or pinned
+ * @pd: the device
+ *
+ * Tracked: the exact count of live folios.  Sweep: a scan for folios above
+ * the idle refcount of 1 (a snapshot; it races with faults).
+ *
+ * Return: the number of folios.
+ */
+unsigned long pmemu_folios_in_use(struct pmemu_dev *pd)
+{
+	unsigned long i, busy = 0;
+	struct page *first;
+
+	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)
+		return atomic_long_read(&pd->dax.nr_live);
+	first = pfn_to_page(PHYS_PFN(pd->phys + pd->data_offset));
+	for (i = 0; i < pd->dax.nr_folios; i++) {
+		if (page_ref_count(first + (i << pd->dax.order)) > 1)
+			busy++;
+		if (!(i & 4095))
+			cond_resched();
+	}
+	return busy;
+}
+
+/* From lib/percpu-refcount.c: the atomic count's bias in percpu mode. */
+#define PMEMU_PERCPU_COUNT_BIAS	(1LU << (BITS_PER_LONG - 1))
+
+/**
+ * pmemu_pgmap_refs() - read the page map's reference count
+ * @pd: the device
+ *
+ * Sums the percpu_ref as percpu_ref_switch_to_atomic() would, without
+ * switching it: exact when nothing changes it meanwhile, a snapshot
+ * otherwise.  A debugging aid for tests, read from debugfs.
+ *
+ * Return: the count (memremap_pages() holds 1, plus one per folio for
+ * sweep, plus 1 << order per live folio for tracked).
+ */
+long pmemu_pgmap_refs(struct pmemu_dev *pd)
+{
+	struct percpu_ref *ref = &pd->pgmap.ref;
+	unsigned long ptr = READ_ONCE(ref->percpu_count_ptr);
+	unsigned long __percpu *counts;
+	unsigned long sum = 0;
+	int cpu;
+
+	if (ptr & __PERCPU_REF_ATOMIC_DEAD)
+		return atomic_long_read(&ref->data->count);
+	counts = (unsigned long __percpu *)(ptr & ~__PERCPU_REF_FLAG_BITS);
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(counts, cpu);
+	return sum + atomic_long_read(&ref->data->count) -
+	       PMEMU_PERCPU_COUNT_BIAS;
+}
+
+/**
+ * pmemu_folios_init() - set up a devdax device's folio bookkeeping
+ * @pd: device with cfg, data_offset resolved
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int pmemu_folios_init(struct pmemu_dev *pd)
+{
+	int i;
+
+	pd->dax.order = ilog2(pd->cfg.align >> PAGE_SHIFT);
+	pd->dax.nr_folios = (pd->cfg.size - pd->data_offset) >>
+			    (PAGE_SHIFT + pd->dax.order);
+	spin_lock_init(&pd->dax.live_lock);
+	atomic_long_set(&pd->dax.nr_live, 0);
+	for (i = 0; i < PMEMU_TOUCH_LOCKS; i++)
+		mutex_init(&pd->dax.touch_lock[i]);
+	if (pd->cfg.lifetime != PMEMU_LIFETIME_TRACKED)
+		return 0;
+	pd->dax.live = bitmap_zalloc(pd->dax.nr_folios, GFP_KERNEL);
+	pd->dax.poison = bitmap_zalloc(pd->dax.nr_folios, GFP_KERNEL);
+	if (!pd->dax.live || !pd->dax.poison) {
+		pmemu_folios_exit(pd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * pmemu_folios_exit() - free the folio bookkeeping
+ * @pd: device whose pages are unmapped (or were never mapped)
+ */
+void pmemu_folios_exit(struct pmemu_dev *pd)
+{
+	int i;
+
+	bitmap_free(pd->dax.live);
+	bitmap_free(pd->dax.poison);
+	pd->dax.live = NULL;
+	pd->dax.poison = NULL;
+	for (i = 0; i < PMEMU_TOUCH_LOCKS; i++)
+		mutex_destroy(&pd->dax.touch_lock[i]);
+}

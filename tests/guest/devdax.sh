@@ -1,0 +1,191 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The devdax personality: /dev/pmemuN.dax on compound folios with the
+# refcounted insert paths, for lifetime=sweep at align 4K/2M/1G and
+# lifetime=tracked at 4K/2M (plus map=dev).  Each configuration runs the
+# kselftest program devdax_test (fault sizes by minor-fault count and driver
+# counters, data integrity, MAP_PRIVATE and unaligned mappings refused,
+# partial munmap, mremap, fork, MADV_DONTNEED, O_DIRECT GUP, io_uring
+# FOLL_LONGTERM, racing first touches) and fio with ioengine=mmap and
+# verify=crc32c; afterwards every folio must be idle and the extent free.
+# Bad configurations (tracked with align 1G, unknown align) are refused.
+. "$(dirname "$0")/lib.sh"
+
+C=/sys/kernel/config/pmemu
+R=/sys/class/pmemu
+export PMEMU_TMPDIR=/var/tmp
+
+# devdax_create NAME REGION SIZE ALIGN LIFETIME [MAP]: enable a devdax device
+# and print its /dev name.
+devdax_create() {
+	local d=$C/$1
+	mkdir "$d" || fail "mkdir $d"
+	echo "$2" > "$d/region" && echo "$3" > "$d/size" &&
+		echo devdax > "$d/mode" && echo "$4" > "$d/align" &&
+		echo "$5" > "$d/lifetime" && echo "${6:-mem}" > "$d/map" ||
+		fail "configure $1"
+	echo 1 > "$d/enable" || fail "enable $1 ($(dmesg | tail -n 3))"
+	cat "$d/dev"
+}
+
+devdax_destroy() {
+	echo 0 > "$C/$1/enable" || fail "disable $1"
+	rmdir "$C/$1" || fail "rmdir $1"
+}
+
+# stat NAME COUNTER
+stat() {
+	cat "$R/$1/stats/$2"
+}
+
+# Take away what an earlier failed test left behind.
+cleanup_devices() {
+	local d
+	for d in "$C"/dd-*; do
+		[ -d "$d" ] || continue
+		echo 0 > "$d/enable" 2>/dev/null
+		rmdir "$d"
+	done
+}
+
+# check_config LIFETIME ALIGN [MAP]: the whole devdax_test program and fio
+# on a 2 GiB device of region0, then teardown leaves the region empty.
+check_config() {
+	local lt=$1 align=$2 map=${3:-mem} name dev n fsize
+	cleanup_devices
+	name=dd-$lt-$align-$map
+	dev=$(devdax_create "$name" 0 2G "$align" "$lt" "$map") || exit 1
+	[ -c "/dev/$dev" ] || fail "/dev/$dev is not a character device"
+	[[ "$dev" == pmemu*.dax ]] || fail "unexpected node name $dev"
+	[ "$(cat $R/$dev/align)" = "$(numfmt --from=iec "$align")" ] || fail "align attribute"
+	[ "$(cat $R/$dev/lifetime)" = "$lt" ] || fail "lifetime attribute"
+	if [ "$lt" = sweep ]; then
+		n=$(( $(numfmt --from=iec "$align") / 4096 ))
+		[ "$(cat $R/$dev/vmemmap_shift)" = "$(awk -v n="$n" 'BEGIN { print log(n)/log(2) }')" ] ||
+			fail "vmemmap_shift $(cat $R/$dev/vmemmap_shift) for align $align"
+	else
+		[ "$(cat $R/$dev/vmemmap_shift)" = 0 ] || fail "tracked must not use compound devmaps"
+	fi
+	PMEMU_DAX_DEV=/dev/$dev devdax_test || fail "devdax_test on $dev ($lt, $align, map=$map)"
+
+	# fio through mmap with crc32c verify (devdax is MAP_SHARED only);
+	# fio maps the whole size at once, which must be a multiple of align
+	fsize=256M
+	[ "$align" = 1G ] && fsize=1G
+	fio_run --name=dax-mmap --filename="/dev/$dev" --ioengine=mmap \
+		--rw=randwrite --bs=64k --size=$fsize --verify=crc32c \
+		--verify_fatal=1 --do_verify=1 --randrepeat=1 ||
+		fail "fio mmap verify"
+	[ "$(stat "$dev" folios_in_use)" = 0 ] || fail "folios in use after fio"
+	[ "$(stat "$dev" pgmap_refs_live)" = 0 ] || fail "pgmap references left after fio"
+	devdax_destroy "$name"
+	[ ! -e "/dev/$dev" ] || fail "/dev/$dev still there"
+	[ "$(cat $R/region0/available_size)" = "$(cat $R/region0/size)" ] ||
+		fail "region0 not free after teardown"
+}
+
+test_sweep_4k() { check_config sweep 4K; }
+test_sweep_2m() { check_config sweep 2M; }
+test_sweep_1g() { check_config sweep 1G; }
+test_tracked_4k() { check_config tracked 4K; }
+test_tracked_2m() { check_config tracked 2M; }
+test_sweep_2m_map_dev() { check_config sweep 2M dev; }
+test_tracked_2m_map_dev() { check_config tracked 2M dev; }
+
+# The default devdax configuration: align 2M, lifetime sweep.
+test_defaults() {
+	local d=$C/dd-default dev
+	mkdir $d && echo 1 > $d/region && echo 64M > $d/size &&
+		echo devdax > $d/mode && echo 1 > $d/enable || fail "create"
+	dev=$(cat $d/dev)
+	[ "$(cat $R/$dev/align)" = 2097152 ] || fail "default align"
+	[ "$(cat $R/$dev/lifetime)" = sweep ] || fail "default lifetime"
+	[ "$(cat $R/$dev/stats/folios)" = 32 ] || fail "folios $(cat $R/$dev/stats/folios)"
+	echo 0 > $d/enable && rmdir $d
+}
+
+# refused_enable MESSAGE ATTR=VALUE...: enabling fails with EINVAL and one
+# message, nothing is created.
+refused_enable() {
+	local msg=$1 d=$C/dd-bad kv before tag lines
+	shift
+	mkdir $d || fail "mkdir"
+	for kv in "$@"; do
+		echo "${kv#*=}" > "$d/${kv%%=*}" || { rmdir $d; fail "setup $kv"; }
+	done
+	before=$(cat $R/region1/available_size; ls /dev | grep pmemu)
+	tag=dd-$RANDOM
+	dmesg_mark "$tag"
+	if bash -c "echo 1 > $d/enable" 2> /tmp/e.err; then
+		echo 0 > $d/enable; rmdir $d; fail "enable succeeded"
+	fi
+	grep -q 'Invalid argument' /tmp/e.err || { cat /tmp/e.err; rmdir $d; fail "expected EINVAL"; }
+	lines=$(dmesg_since "$tag" | grep pmemu)
+	echo "$lines"
+	[ "$(printf '%s\n' "$lines" | grep -c .)" -eq 1 ] || { rmdir $d; fail "expected one message"; }
+	printf '%s\n' "$lines" | grep -q -- "$msg" || { rmdir $d; fail "message lacks '$msg'"; }
+	[ "$(cat $R/region1/available_size; ls /dev | grep pmemu)" = "$before" ] || { rmdir $d; fail "state changed"; }
+	rmdir $d
+}
+
+test_tracked_1g_refused() {
+	refused_enable "lifetime=tracked supports align 4K and 2M only" \
+		region=1 size=1G mode=devdax align=1G lifetime=tracked
+}
+
+test_fsdax_align_refused() {
+	refused_enable "align applies to devdax" region=1 size=64M mode=fsdax align=2M
+}
+
+test_unaligned_extent_refused() {
+	# region1 starts 1 GiB-aligned: offset 2M is not 1G-aligned
+	refused_enable "not aligned to align" region=1 offset=2M size=1G mode=devdax align=1G
+}
+
+test_bad_align_value_refused() {
+	local d=$C/dd-val
+	mkdir $d || fail mkdir
+	if bash -c "echo 3M > $d/align" 2> /tmp/a.err; then rmdir $d; fail "align 3M accepted"; fi
+	grep -q 'Invalid argument' /tmp/a.err || { rmdir $d; fail "expected EINVAL"; }
+	if bash -c "echo forever > $d/lifetime" 2> /tmp/a.err; then rmdir $d; fail "lifetime accepted"; fi
+	rmdir $d
+}
+
+# An open device cannot be disabled; rmdir still takes it away.
+test_disable_while_open() {
+	local dev
+	dev=$(devdax_create dd-open 1 64M 2M sweep) || exit 1
+	mmap_hold "/dev/$dev" 2097152 > /tmp/hold.out 2>&1 &
+	local pid=$!
+	sleep 1
+	if bash -c "echo 0 > $C/dd-open/enable" 2> /tmp/d.err; then
+		kill $pid; fail "disable succeeded while mapped"
+	fi
+	grep -q 'busy' /tmp/d.err || { cat /tmp/d.err; kill $pid; fail "expected EBUSY"; }
+	kill -TERM $pid
+	wait $pid || { cat /tmp/hold.out; fail "mmap_hold failed"; }
+	devdax_destroy dd-open
+}
+
+test_module_refcount_zero() {
+	cleanup_devices
+	[ "$(cat /sys/module/pmemu/refcnt)" = 0 ] || fail "module refcnt $(cat /sys/module/pmemu/refcnt)"
+}
+
+load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || exit 1
+t_run "default devdax config is align 2M, lifetime sweep" test_defaults
+t_run "sweep align 4K" test_sweep_4k
+t_run "sweep align 2M" test_sweep_2m
+t_run "sweep align 1G" test_sweep_1g
+t_run "tracked align 4K" test_tracked_4k
+t_run "tracked align 2M" test_tracked_2m
+t_run "sweep align 2M map=dev" test_sweep_2m_map_dev
+t_run "tracked align 2M map=dev" test_tracked_2m_map_dev
+t_run "tracked with align 1G refused" test_tracked_1g_refused
+t_run "align on fsdax refused" test_fsdax_align_refused
+t_run "extent not aligned to align refused" test_unaligned_extent_refused
+t_run "unknown align/lifetime values refused" test_bad_align_value_refused
+t_run "disable refused while mapped" test_disable_while_open
+t_run "module refcount back to 0" test_module_refcount_zero
+t_run "rmmod" unload_pmemu
+t_done
