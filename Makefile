@@ -8,11 +8,14 @@
 #   make check SUITES="guest/fsdax-fs"    one suite (see tests/check)
 #   make check KERNEL=debug   the suite on a DEBUG_VM+KASAN+lockdep build of the
 #                       same kernel (built once by tests/vm/debug-kernel, cached)
+#   make bench          benchmarks against the in-tree drivers (tests/bench/run)
+#   make bench BENCH=devdax-populate      one benchmark
 #   make demo           boot, load pmemu, ext4 -o dax, fio, summary
 #   make shell          interactive guest shell
 #   make lint           checkpatch, kernel-doc, sparse, DKMS (host/lint suite)
 #   make rebuild-cache  wipe the cache ($$XDG_CACHE_HOME/pmemu) and set up again
 SUITES ?=
+BENCH ?=
 KERNEL ?= stock
 
 all: build
@@ -32,6 +35,9 @@ endif
 lint: build
 	tests/check host/lint
 
+bench: build
+	tests/bench/run $(BENCH)
+
 demo: build
 	tests/vm/vm run --name demo tests/demo.sh
 
@@ -45,4 +51,4 @@ rebuild-cache:
 clean:
 	rm -rf results
 
-.PHONY: all setup build check lint demo shell rebuild-cache clean
+.PHONY: all setup build check lint bench demo shell rebuild-cache clean

@@ -173,6 +173,29 @@ static ssize_t pmemu_cfs_size_store(struct config_item *item,
 	return ret ?: count;
 }
 
+/*
+ * Common part of writing a word from a fixed list (mode, map, lifetime):
+ * refuse while enabled, parse with @parse, log an invalid word.  Returns
+ * the parsed value with d->lock held, or a negative errno without it.
+ */
+static int pmemu_cfs_begin_choice(struct pmemu_cfs_dev *d, const char *attr,
+				  const char *page,
+				  int (*parse)(const char *buf),
+				  const char *want)
+{
+	int ret;
+
+	ret = pmemu_cfs_begin_write(d, attr);
+	if (ret)
+		return ret;
+	ret = parse(page);
+	if (ret < 0) {
+		mutex_unlock(&d->lock);
+		return pmemu_cfs_invalid(d, attr, page, want);
+	}
+	return ret;
+}
+
 static ssize_t pmemu_cfs_mode_show(struct config_item *item, char *page)
 {
 	return sysfs_emit(page, "%s\n",
@@ -183,19 +206,14 @@ static ssize_t pmemu_cfs_mode_store(struct config_item *item,
 				    const char *page, size_t count)
 {
 	struct pmemu_cfs_dev *d = to_cfs_dev(item);
-	int ret, mode;
+	int val = pmemu_cfs_begin_choice(d, "mode", page, pmemu_mode_parse,
+					 "\"fsdax\" or \"devdax\"");
 
-	ret = pmemu_cfs_begin_write(d, "mode");
-	if (ret)
-		return ret;
-	mode = pmemu_mode_parse(page);
-	if (mode < 0)
-		ret = pmemu_cfs_invalid(d, "mode", page,
-					"\"fsdax\" or \"devdax\"");
-	else
-		d->cfg.mode = mode;
+	if (val < 0)
+		return val;
+	d->cfg.mode = val;
 	mutex_unlock(&d->lock);
-	return ret ?: count;
+	return count;
 }
 
 static ssize_t pmemu_cfs_map_show(struct config_item *item, char *page)
@@ -208,18 +226,35 @@ static ssize_t pmemu_cfs_map_store(struct config_item *item,
 				   const char *page, size_t count)
 {
 	struct pmemu_cfs_dev *d = to_cfs_dev(item);
-	int ret, map;
+	int val = pmemu_cfs_begin_choice(d, "map", page, pmemu_map_parse,
+					 "\"mem\" or \"dev\"");
 
-	ret = pmemu_cfs_begin_write(d, "map");
-	if (ret)
-		return ret;
-	map = pmemu_map_parse(page);
-	if (map < 0)
-		ret = pmemu_cfs_invalid(d, "map", page, "\"mem\" or \"dev\"");
-	else
-		d->cfg.map = map;
+	if (val < 0)
+		return val;
+	d->cfg.map = val;
 	mutex_unlock(&d->lock);
-	return ret ?: count;
+	return count;
+}
+
+static ssize_t pmemu_cfs_lifetime_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%s\n",
+			  pmemu_lifetime_name(to_cfs_dev(item)->cfg.lifetime));
+}
+
+static ssize_t pmemu_cfs_lifetime_store(struct config_item *item,
+					const char *page, size_t count)
+{
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+	int val = pmemu_cfs_begin_choice(d, "lifetime", page,
+					 pmemu_lifetime_parse,
+					 "\"sweep\" or \"tracked\"");
+
+	if (val < 0)
+		return val;
+	d->cfg.lifetime = val;
+	mutex_unlock(&d->lock);
+	return count;
 }
 
 static ssize_t pmemu_cfs_align_show(struct config_item *item, char *page)
@@ -244,31 +279,6 @@ static ssize_t pmemu_cfs_align_store(struct config_item *item,
 					"0 (default), 4K, 2M or 1G");
 	else
 		d->cfg.align = align;
-	mutex_unlock(&d->lock);
-	return ret ?: count;
-}
-
-static ssize_t pmemu_cfs_lifetime_show(struct config_item *item, char *page)
-{
-	return sysfs_emit(page, "%s\n",
-			  pmemu_lifetime_name(to_cfs_dev(item)->cfg.lifetime));
-}
-
-static ssize_t pmemu_cfs_lifetime_store(struct config_item *item,
-					const char *page, size_t count)
-{
-	struct pmemu_cfs_dev *d = to_cfs_dev(item);
-	int ret, lifetime;
-
-	ret = pmemu_cfs_begin_write(d, "lifetime");
-	if (ret)
-		return ret;
-	lifetime = pmemu_lifetime_parse(page);
-	if (lifetime < 0)
-		ret = pmemu_cfs_invalid(d, "lifetime", page,
-					"\"sweep\" or \"tracked\"");
-	else
-		d->cfg.lifetime = lifetime;
 	mutex_unlock(&d->lock);
 	return ret ?: count;
 }

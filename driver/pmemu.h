@@ -315,6 +315,11 @@ extern const struct pmemu_personality pmemu_fsdax_ops;
 /* devdax.c: character device personality (open, mmap, faults, sysfs) */
 extern const struct pmemu_personality pmemu_devdax_ops;
 
+/* sysfs.c: device attributes and devdax counters */
+extern const struct attribute_group pmemu_fsdax_attr_group;
+extern const struct attribute_group pmemu_devdax_attr_group;
+extern const struct attribute_group pmemu_devdax_stat_group;
+
 /* folio.c: devdax folio lifetimes (sweep and tracked) */
 int pmemu_folios_init(struct pmemu_dev *pd);
 void pmemu_folios_exit(struct pmemu_dev *pd);

@@ -131,6 +131,50 @@ test_pmemuctl_bad_input() {
 	pmemuctl --help | grep -q create-device || fail "--help lacks the verbs"
 }
 
+# devdax through pmemuctl: chardev in list, align/lifetime, reconfigure
+# between lifetimes, refusals with exit 2 (usage) or 1 (kernel).
+test_pmemuctl_devdax() {
+	local j chr rc args
+	pmemuctl create-device --region 1 --size 1G --mode devdax --align 1G \
+		--name dx > /tmp/create.json || fail "create devdax"
+	j=$(dev_json dx) || fail "dx not listed"
+	echo "$j"
+	chr=$(jq -r .chardev <<< "$j")
+	[ -c "/dev/$chr" ] || fail "/dev/$chr is not a character device"
+	[ "$(jq -r .blockdev <<< "$j")" = null ] || fail "devdax listed with a blockdev"
+	[ "$(jq -r .align <<< "$j")" = $((1 << 30)) ] || fail "align"
+	[ "$(jq -r .lifetime <<< "$j")" = sweep ] || fail "lifetime"
+	[ "$(jq -r .size <<< "$j")" = $((1 << 30)) ] || fail "size"
+	pmemuctl list -D -v | jq -e '.[] | select(.name == "dx") | .phys_start' > /dev/null ||
+		fail "list -v lacks phys_start"
+	PMEMU_DAX_DEV=/dev/$chr devdax_test -r devdax.touch_1g_fault_count > /tmp/t.out 2>&1 ||
+		{ cat /tmp/t.out; fail "1G faults through pmemuctl's device"; }
+	pmemuctl reconfigure-device "$chr" --align 2M --lifetime tracked > /dev/null ||
+		fail "reconfigure to tracked 2M"
+	j=$(dev_json dx)
+	[ "$(jq -r .lifetime <<< "$j")" = tracked ] && [ "$(jq -r .align <<< "$j")" = $((2 << 20)) ] ||
+		fail "reconfigure did not take: $j"
+	expect_fail pmemuctl reconfigure-device dx --align 1G 2> /tmp/e
+	cat /tmp/e
+	j=$(dev_json dx)
+	[ "$(jq -r .lifetime <<< "$j")" = tracked ] && [ "$(jq -r .align <<< "$j")" = $((2 << 20)) ] &&
+		[ "$(jq -r .enabled <<< "$j")" = true ] || fail "refused reconfigure did not restore: $j"
+	pmemuctl destroy-device dx || fail "destroy dx"
+	for args in "--mode devdax --align 3M" "--mode devdax --lifetime forever" \
+		    "--mode fsdax --align 2M" "--mode fsdax --lifetime tracked"; do
+		# shellcheck disable=SC2086
+		pmemuctl create-device --region 1 $args > /dev/null 2> /tmp/e
+		rc=$?
+		[ $rc -eq 2 ] || { cat /tmp/e; fail "'$args' exit $rc, expected 2"; }
+	done
+	pmemuctl create-device --region 1 --size 1G --mode devdax --align 1G \
+		--lifetime tracked > /dev/null 2> /tmp/e
+	rc=$?
+	cat /tmp/e
+	[ $rc -eq 1 ] || fail "tracked 1G: exit $rc, expected 1"
+	[ -z "$(ls $C)" ] || fail "a refused create left an item"
+}
+
 test_pmemuctl_loads_module() {
 	rmmod pmemu || fail "rmmod"
 	pmemuctl list > /dev/null || fail "list without the module loaded"
@@ -143,4 +187,5 @@ t_run "pmemuctl: destroy of a mounted device refused, works after umount" test_p
 t_run "pmemuctl: racing overlapping create-device: exactly one wins" test_pmemuctl_race
 t_run "pmemuctl: reconfigure-device, and restore after a failed one" test_pmemuctl_reconfigure
 t_run "pmemuctl: bad input: message and exit 2/1, nothing created" test_pmemuctl_bad_input
+t_run "pmemuctl: devdax create/list/reconfigure/destroy, refusals" test_pmemuctl_devdax
 t_run "pmemuctl: loads the module through libkmod" test_pmemuctl_loads_module

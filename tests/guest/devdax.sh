@@ -7,7 +7,7 @@
 # counters, data integrity, MAP_PRIVATE and unaligned mappings refused,
 # partial munmap, mremap, fork, MADV_DONTNEED, O_DIRECT GUP, io_uring
 # FOLL_LONGTERM, racing first touches) and fio with ioengine=mmap and
-# verify=crc32c; afterwards every folio must be idle and the extent free.
+# dev-dax and verify=crc32c; afterwards every folio must be idle and the extent free.
 # Bad configurations (tracked with align 1G, unknown align) are refused.
 . "$(dirname "$0")/lib.sh"
 
@@ -76,6 +76,10 @@ check_config() {
 		--rw=randwrite --bs=64k --size=$fsize --verify=crc32c \
 		--verify_fatal=1 --do_verify=1 --randrepeat=1 ||
 		fail "fio mmap verify"
+	fio_run --name=dax-devdax --filename="/dev/$dev" --ioengine=dev-dax \
+		--rw=randrw --bs=4k --size=$fsize --verify=crc32c \
+		--verify_fatal=1 --do_verify=1 --randrepeat=1 ||
+		fail "fio dev-dax verify"
 	[ "$(stat "$dev" folios_in_use)" = 0 ] || fail "folios in use after fio"
 	[ "$(stat "$dev" pgmap_refs_live)" = 0 ] || fail "pgmap references left after fio"
 	devdax_destroy "$name"

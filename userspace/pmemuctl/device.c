@@ -16,18 +16,21 @@
 #include "pmemuctl.h"
 
 static const char create_help[] =
-"Usage: pmemuctl create-device --region R --mode fsdax [--size S] [--offset O]\n"
-"                              [--map mem|dev] [--name NAME]\n"
+"Usage: pmemuctl create-device --region R --mode fsdax|devdax [--size S]\n"
+"                              [--offset O] [--map mem|dev] [--name NAME]\n"
+"                              [--align 4K|2M|1G] [--lifetime sweep|tracked]\n"
 "\n"
 "Carve a new device out of region R and enable it: make the configfs\n"
 "directory /sys/kernel/config/pmemu/NAME, write its settings and write 1 to\n"
-"its enable attribute, which instantiates /dev/pmemuN. On success print the\n"
+"its enable attribute, which instantiates /dev/pmemuN (fsdax: a block device\n"
+"for ext4/xfs -o dax) or /dev/pmemuN.dax (devdax: a character device to\n"
+"mmap, as /dev/daxX.Y). On success print the\n"
 "device as JSON (as 'pmemuctl list -D' does); on failure remove the directory\n"
 "again. Needs root.\n"
 "\n"
 "Options:\n"
 "  -r, --region R    region id (see 'pmemuctl list -R'); required\n"
-"  -m, --mode MODE   device mode: fsdax; required\n"
+"  -m, --mode MODE   device mode: fsdax or devdax; required\n"
 "  -s, --size S      bytes to carve; 0 or absent: the largest free extent\n"
 "                    at or after the offset\n"
 "  -o, --offset O    byte offset in the region, or \"auto\" (the default):\n"
@@ -36,21 +39,31 @@ static const char create_help[] =
 "                    RAM) or \"dev\" (the start of the extent, which reduces\n"
 "                    the capacity)\n"
 "  -n, --name NAME   configfs name; default: the first free devN\n"
+"  -a, --align A     devdax only: the page size every mapping uses and the\n"
+"                    alignment of the extent: 4K, 2M (default) or 1G\n"
+"  -l, --lifetime L  devdax only: how page references are managed:\n"
+"                    \"sweep\" (default; device-dax semantics, compound\n"
+"                    folios, swept at teardown) or \"tracked\" (folios\n"
+"                    initialised on first use and freed on last put; align\n"
+"                    4K or 2M; long-term pins such as io_uring fixed\n"
+"                    buffers fail with EBUSY)\n"
 "  -h, --help        show this help\n"
 "\n"
 "Sizes and offsets are bytes, decimal or 0x hexadecimal, with an optional\n"
 "K, M, G or T suffix (binary: 1K = 1024); the kernel requires multiples of\n"
 "the region's align. When it refuses a setting it logs why (dmesg).\n"
 "\n"
-"Example:\n"
-"  pmemuctl create-device --region 0 --size 4G --mode fsdax\n";
+"Examples:\n"
+"  pmemuctl create-device --region 0 --size 4G --mode fsdax\n"
+"  pmemuctl create-device --region 1 --size 2G --mode devdax --align 1G\n";
 
 static const char destroy_help[] =
 "Usage: pmemuctl destroy-device NAME\n"
 "\n"
 "Disable device NAME if it is enabled, then remove its configfs directory.\n"
-"Fails with EBUSY while its block device is mounted or open. NAME is the\n"
-"configfs name or the block device name (pmemuN). Needs root.\n"
+"Fails with EBUSY while its block device is mounted or open, or its\n"
+"character device is open. NAME is the configfs name or the /dev name\n"
+"(pmemuN, pmemuN.dax). Needs root.\n"
 "\n"
 "Options:\n"
 "  -h, --help   show this help\n"
@@ -62,9 +75,9 @@ static const char enable_help[] =
 "Usage: pmemuctl enable-device NAME\n"
 "\n"
 "Enable device NAME (write 1 to its enable attribute): the kernel carves its\n"
-"extent and instantiates /dev/pmemuN. Print the device as JSON. Enabling an\n"
-"enabled device does nothing. NAME is the configfs name or the block device\n"
-"name. Needs root.\n"
+"extent and instantiates /dev/pmemuN (fsdax) or /dev/pmemuN.dax (devdax).\n"
+"Print the device as JSON. Enabling an enabled device does nothing. NAME is\n"
+"the configfs name. Needs root.\n"
 "\n"
 "Options:\n"
 "  -h, --help   show this help\n"
@@ -75,10 +88,11 @@ static const char enable_help[] =
 static const char disable_help[] =
 "Usage: pmemuctl disable-device NAME\n"
 "\n"
-"Disable device NAME (write 0 to its enable attribute): its block device\n"
-"goes away, its settings stay. Fails with EBUSY while the block device is\n"
-"mounted or open. Disabling a disabled device does nothing. NAME is the\n"
-"configfs name or the block device name. Needs root.\n"
+"Disable device NAME (write 0 to its enable attribute): its /dev node goes\n"
+"away, its settings stay. Fails with EBUSY while the block device is\n"
+"mounted or open, or the character device is open. Disabling a disabled\n"
+"device does nothing. NAME is the configfs name or the /dev name. Needs\n"
+"root.\n"
 "\n"
 "Options:\n"
 "  -h, --help   show this help\n"
@@ -93,6 +107,8 @@ struct create_opts {
 	const char *mode;
 	const char *map;
 	const char *name;		/* NULL: first free devN */
+	char align[SIZE_STR_MAX];	/* "" if not given */
+	const char *lifetime;		/* "" if not given */
 };
 
 /* Report a failed attribute write: "enable dev1", "set dev1 size=4096". */
@@ -113,11 +129,32 @@ int check_map(const char *verb, const char *map)
 	return RC_OK;
 }
 
-/* fsdax; devdax is passed on so that a kernel that has it can be used. */
 int check_mode(const char *verb, const char *mode)
 {
 	if (strcmp(mode, "fsdax") && strcmp(mode, "devdax"))
-		return usage_error(verb, "invalid --mode '%s': expected fsdax", mode);
+		return usage_error(verb, "invalid --mode '%s': expected fsdax or devdax",
+				   mode);
+	return RC_OK;
+}
+
+/* --align: 4K, 2M or 1G (any spelling size_parse() takes), as bytes. */
+int parse_align(const char *verb, const char *arg, char *buf, size_t len)
+{
+	uint64_t v;
+
+	if (size_parse(arg, &v) ||
+	    (v != 4096 && v != 2ULL << 20 && v != 1ULL << 30))
+		return usage_error(verb, "invalid --align '%s': expected 4K, 2M or 1G",
+				   arg);
+	snprintf(buf, len, "%llu", (unsigned long long)v);
+	return RC_OK;
+}
+
+int check_lifetime(const char *verb, const char *lifetime)
+{
+	if (strcmp(lifetime, "sweep") && strcmp(lifetime, "tracked"))
+		return usage_error(verb, "invalid --lifetime '%s': expected sweep or tracked",
+				   lifetime);
 	return RC_OK;
 }
 
@@ -172,6 +209,11 @@ static int create_opt(struct create_opts *o, int c, char **argv)
 	case 'n':
 		o->name = optarg;
 		return check_name(verb, optarg);
+	case 'a':
+		return parse_align(verb, optarg, o->align, sizeof(o->align));
+	case 'l':
+		o->lifetime = optarg;
+		return check_lifetime(verb, optarg);
 	case 'h':
 		fputs(create_help, stdout);
 		return RC_DONE;
@@ -189,12 +231,15 @@ static int parse_create(int argc, char **argv, struct create_opts *o)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "map", required_argument, NULL, 'M' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "align", required_argument, NULL, 'a' },
+		{ "lifetime", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, ":r:s:o:m:M:n:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:s:o:m:M:n:a:l:h", longopts,
+				NULL)) != -1) {
 		rc = create_opt(o, c, argv);
 		if (rc != RC_OK)
 			return rc;
@@ -206,6 +251,9 @@ static int parse_create(int argc, char **argv, struct create_opts *o)
 		return usage_error("create-device", "missing --region");
 	if (!o->mode)
 		return usage_error("create-device", "missing --mode");
+	if (strcmp(o->mode, "devdax") && (o->align[0] || o->lifetime[0]))
+		return usage_error("create-device",
+				   "--align and --lifetime apply to --mode devdax only");
 	return RC_OK;
 }
 
@@ -234,8 +282,10 @@ static int create_dir(const char *want, char *name, size_t len)
 /* Write the settings and enable; on failure report which write failed. */
 static int create_configure(const struct create_opts *o, const char *name)
 {
-	const char *const attrs[] = { "region", "offset", "size", "mode", "map", "enable" };
-	const char *const vals[] = { o->region, o->offset, o->size, o->mode, o->map, "1" };
+	const char *const attrs[] = { "region", "offset", "size", "mode", "map",
+				      "align", "lifetime", "enable" };
+	const char *const vals[] = { o->region, o->offset, o->size, o->mode, o->map,
+				     o->align, o->lifetime, "1" };
 	size_t i;
 	int err;
 
@@ -261,7 +311,8 @@ static void remove_dir(const char *verb, const char *name)
 
 int cmd_create(int argc, char **argv)
 {
-	struct create_opts o = { .offset = "", .size = "", .map = "mem" };
+	struct create_opts o = { .offset = "", .size = "", .map = "mem",
+				 .align = "", .lifetime = "" };
 	const char *verb = "create-device";
 	char name[NAME_MAX + 1];
 	int rc, err;

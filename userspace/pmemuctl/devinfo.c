@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pmemuctl: devices.  A device is a configfs directory
- * /sys/kernel/config/pmemu/NAME; while enabled it also has a block device
- * whose /sys/block/pmemuN/pmemu/ directory describes the carved extent.
- * Devices the module creates at load time have only the block device.
+ * /sys/kernel/config/pmemu/NAME; while enabled it also has a node in /dev
+ * whose sysfs directory describes the carved extent: /sys/block/pmemuN/pmemu/
+ * for an fsdax block device, /sys/class/pmemu/pmemuN.dax/ for a devdax
+ * character device.  Devices the module creates at load time have only the
+ * (fsdax) block device.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +30,22 @@ static int block_path(char *buf, size_t len, const char *blockdev)
 	return sys_path(buf, len, BLOCK_DIR "/%s/pmemu", blockdev);
 }
 
+/* devdax character devices are named pmemuN.dax */
+static bool node_is_chardev(const char *node)
+{
+	size_t n = strlen(node);
+
+	return n > 4 && !strcmp(node + n - 4, ".dax");
+}
+
+/* The sysfs directory describing enabled device NODE. */
+static int node_path(char *buf, size_t len, const char *node)
+{
+	if (node_is_chardev(node))
+		return sys_path(buf, len, PMEMU_CLASS_DIR "/%s", node);
+	return block_path(buf, len, node);
+}
+
 static void dev_init(struct pmemu_dev *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -35,15 +53,15 @@ static void dev_init(struct pmemu_dev *d)
 }
 
 /*
- * Fill in what /sys/block/BLOCKDEV/pmemu/ says about the live device
- * (BLOCKDEV is d->blockdev, set by the caller).
+ * Fill in what the sysfs directory of the live device says (its node is
+ * d->node, set by the caller).
  */
-static int dev_load_block(struct pmemu_dev *d)
+static int dev_load_node(struct pmemu_dev *d)
 {
 	char dir[PATH_MAX];
 	int err;
 
-	err = block_path(dir, sizeof(dir), d->blockdev);
+	err = node_path(dir, sizeof(dir), d->node);
 	if (err)
 		return err;
 	if (!is_dir(dir))
@@ -51,6 +69,10 @@ static int dev_load_block(struct pmemu_dev *d)
 	attr_read_int(dir, "region", &d->region);
 	attr_read(dir, "mode", d->mode, sizeof(d->mode));
 	attr_read(dir, "map", d->map, sizeof(d->map));
+	if (node_is_chardev(d->node)) {
+		attr_read_u64(dir, "align", &d->align);
+		attr_read(dir, "lifetime", d->lifetime, sizeof(d->lifetime));
+	}
 	d->have_extent = !attr_read_u64(dir, "offset", &d->offset) &&
 			 !attr_read_u64(dir, "size", &d->extent_size) &&
 			 !attr_read_u64(dir, "data_offset", &d->data_offset);
@@ -72,9 +94,9 @@ static int dev_load_block_only(const char *blockdev, struct pmemu_dev *d)
 	err = attr_read(dir, "name", d->name, sizeof(d->name));
 	if (err)
 		return err;
-	COPY(d->blockdev, blockdev);
+	COPY(d->node, blockdev);
 	d->enabled = true;
-	return dev_load_block(d);
+	return dev_load_node(d);
 }
 
 /* Load configfs device NAME (and its block device if enabled). */
@@ -101,16 +123,20 @@ int dev_load_cfg(const char *name, struct pmemu_dev *d)
 	attr_read(dir, "map", d->map, sizeof(d->map));
 	attr_read(dir, "offset", d->offset_cfg, sizeof(d->offset_cfg));
 	attr_read_u64(dir, "size", &d->size_cfg);
-	if (d->enabled && !attr_read(dir, "dev", d->blockdev, sizeof(d->blockdev)) &&
-	    d->blockdev[0])
-		dev_load_block(d);
+	if (!strcmp(d->mode, "devdax")) {
+		attr_read_u64(dir, "align", &d->align);
+		attr_read(dir, "lifetime", d->lifetime, sizeof(d->lifetime));
+	}
+	if (d->enabled && !attr_read(dir, "dev", d->node, sizeof(d->node)) &&
+	    d->node[0])
+		dev_load_node(d);
 	return 0;
 }
 
 /*
- * Find a device by configfs name or by block device name.  -ENODEV if there
- * is none.  A device made by the module at load time is returned with an
- * empty name.
+ * Find a device by configfs name or by /dev name (pmemuN, pmemuN.dax).
+ * -ENODEV if there is none.  A device made by the module at load time is
+ * returned with an empty name.
  */
 int dev_find(const char *arg, struct pmemu_dev *d)
 {
@@ -120,7 +146,9 @@ int dev_find(const char *arg, struct pmemu_dev *d)
 	err = dev_load_cfg(arg, d);
 	if (err != -ENOENT)
 		return err;
-	err = block_path(dir, sizeof(dir), arg);
+	if (strchr(arg, '/'))
+		return -ENODEV;
+	err = node_path(dir, sizeof(dir), arg);
 	if (err)
 		return err;
 	if (!is_dir(dir))
@@ -136,7 +164,7 @@ int dev_find(const char *arg, struct pmemu_dev *d)
 
 const char *dev_key(const struct pmemu_dev *d)
 {
-	return d->name[0] ? d->name : d->blockdev;
+	return d->name[0] ? d->name : d->node;
 }
 
 static int dev_cmp(const void *a, const void *b)
@@ -299,8 +327,16 @@ struct json_object *dev_to_json(const struct pmemu_dev *d, unsigned int flags)
 	json_object_object_add(o, "size", json_size(size, human));
 	if (d->region >= 0)
 		json_object_object_add(o, "region", json_object_new_int(d->region));
-	if (d->enabled && d->blockdev[0])
-		add_str(o, "blockdev", d->blockdev);
+	if (!strcmp(d->mode, "devdax")) {
+		if (d->align)
+			json_object_object_add(o, "align",
+					       json_size(d->align, human));
+		if (d->lifetime[0])
+			add_str(o, "lifetime", d->lifetime);
+	}
+	if (d->enabled && d->node[0])
+		add_str(o, node_is_chardev(d->node) ? "chardev" : "blockdev",
+			d->node);
 	json_object_object_add(o, "enabled", json_object_new_boolean(d->enabled));
 	if (flags & JF_VERBOSE)
 		add_verbose(o, d, human);

@@ -75,11 +75,14 @@ struct json_object *region_to_json(int id, unsigned int flags);
 /* devinfo.c: devices (configfs directories and pmemu block devices) */
 struct pmemu_dev {
 	char name[NAME_MAX + 1];	/* configfs name; "" if made by the module */
-	char blockdev[NAME_MAX + 1];	/* "pmemuN" while enabled, else "" */
+	char node[NAME_MAX + 1];	/* /dev name while enabled ("pmemuN" block,
+					 * "pmemuN.dax" char), else "" */
 	bool enabled;
 	int region;			/* -1: not set */
 	char mode[MODE_MAX];
 	char map[MODE_MAX];
+	uint64_t align;			/* devdax page size; 0: default */
+	char lifetime[MODE_MAX];	/* devdax: sweep or tracked */
 	char offset_cfg[SIZE_STR_MAX];	/* configfs offset: decimal or "auto" */
 	uint64_t size_cfg;		/* configfs size: 0 = the rest */
 	bool have_extent;		/* the fields below are valid */
@@ -121,6 +124,8 @@ void fail_set(const char *verb, int err, const char *name, const char *attr,
 	      const char *val, const char *extra);
 int check_map(const char *verb, const char *map);
 int check_mode(const char *verb, const char *mode);
+int parse_align(const char *verb, const char *arg, char *buf, size_t len);
+int check_lifetime(const char *verb, const char *lifetime);
 int parse_extent_arg(const char *verb, const char *opt, const char *arg,
 		     char *buf, size_t len);
 

@@ -12,25 +12,28 @@
 
 static const char reconfigure_help[] =
 "Usage: pmemuctl reconfigure-device NAME [--mode MODE] [--map mem|dev]\n"
-"                                   [--size S] [--offset O]\n"
+"                                   [--size S] [--offset O] [--align A]\n"
+"                                   [--lifetime sweep|tracked]\n"
 "\n"
 "Change the settings of device NAME: record the current ones, disable the\n"
 "device, write the new ones and enable it. On success print the device as\n"
 "JSON; it ends up enabled. If a write or the enable fails, the old settings\n"
 "are written back, the device is re-enabled if it was enabled before, and\n"
 "the failure is reported (exit status 1). Fails with EBUSY while the block\n"
-"device is mounted or open. NAME is the configfs name or the block device\n"
-"name. Needs root.\n"
+"device is mounted or open or the character device is open. NAME is the\n"
+"configfs name or the /dev name. Needs root.\n"
 "\n"
 "An enabled device keeps its current offset unless --offset is given, so its\n"
 "data stays in place; --offset auto lets the kernel choose again.\n"
 "\n"
 "Options:\n"
-"  -m, --mode MODE   device mode: fsdax\n"
+"  -m, --mode MODE   device mode: fsdax or devdax\n"
 "  -M, --map WHERE   where the struct pages live: mem or dev\n"
 "  -s, --size S      bytes to carve; 0: the largest free extent at or after\n"
 "                    the offset\n"
 "  -o, --offset O    byte offset in the region, or \"auto\"\n"
+"  -a, --align A     devdax page size: 4K, 2M or 1G\n"
+"  -l, --lifetime L  devdax page lifetime: sweep or tracked\n"
 "  -h, --help        show this help\n"
 "\n"
 "Sizes and offsets take K, M, G, T suffixes (binary) and 0x numbers.\n"
@@ -38,9 +41,10 @@ static const char reconfigure_help[] =
 "Example:\n"
 "  pmemuctl reconfigure-device dev0 --size 8G\n";
 
-enum { S_MODE, S_MAP, S_OFFSET, S_SIZE, S_COUNT };
+enum { S_MODE, S_MAP, S_OFFSET, S_SIZE, S_ALIGN, S_LIFETIME, S_COUNT };
 
-static const char *const set_attr[S_COUNT] = { "mode", "map", "offset", "size" };
+static const char *const set_attr[S_COUNT] = { "mode", "map", "offset", "size",
+					       "align", "lifetime" };
 
 struct settings {
 	char v[S_COUNT][SIZE_STR_MAX];
@@ -74,6 +78,13 @@ static int reconf_opt(struct settings *s, int c, char **argv)
 		s->given[S_OFFSET] = true;
 		return parse_extent_arg(verb, "offset", optarg, s->v[S_OFFSET],
 					SIZE_STR_MAX);
+	case 'a':
+		s->given[S_ALIGN] = true;
+		return parse_align(verb, optarg, s->v[S_ALIGN], SIZE_STR_MAX);
+	case 'l':
+		s->given[S_LIFETIME] = true;
+		snprintf(s->v[S_LIFETIME], SIZE_STR_MAX, "%s", optarg);
+		return check_lifetime(verb, optarg);
 	case 'h':
 		fputs(reconfigure_help, stdout);
 		return RC_DONE;
@@ -90,13 +101,15 @@ static int parse_reconf(int argc, char **argv, struct settings *s,
 		{ "map", required_argument, NULL, 'M' },
 		{ "size", required_argument, NULL, 's' },
 		{ "offset", required_argument, NULL, 'o' },
+		{ "align", required_argument, NULL, 'a' },
+		{ "lifetime", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *verb = "reconfigure-device";
 	int c, i, rc;
 
-	while ((c = getopt_long(argc, argv, ":m:M:s:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:M:s:o:a:l:h", longopts, NULL)) != -1) {
 		rc = reconf_opt(s, c, argv);
 		if (rc != RC_OK)
 			return rc;
@@ -109,7 +122,7 @@ static int parse_reconf(int argc, char **argv, struct settings *s,
 	for (i = 0; i < S_COUNT && !s->given[i]; i++)
 		;
 	if (i == S_COUNT)
-		return usage_error(verb, "nothing to change: give --mode, --map, --size or --offset");
+		return usage_error(verb, "nothing to change: give --mode, --map, --size, --offset, --align or --lifetime");
 	return check_name(verb, *name);
 }
 

@@ -32,6 +32,7 @@
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -186,7 +187,7 @@ static void assert_idle(struct __test_metadata *_metadata, bool tracked)
  * Touching 1 GiB costs one fault per folio: 262144 at 4K, 512 at 2M, 1 at
  * 1G, counted by getrusage and by the driver.
  */
-TEST_F(devdax, touch_1g_fault_count)
+TEST_F_TIMEOUT(devdax, touch_1g_fault_count, 600)
 {
 	long long drv0 = sysfs_num(self->level), inits0;
 	size_t nr = SZ_1G / self->align;
@@ -220,7 +221,7 @@ TEST_F(devdax, touch_1g_fault_count)
 }
 
 /* Data written through one mapping is read back through a new one. */
-TEST_F(devdax, data_survives_remap)
+TEST_F_TIMEOUT(devdax, data_survives_remap, 300)
 {
 	size_t len = 64 * SZ_2M > self->size ? self->size : 64 * SZ_2M;
 	long long bad;
@@ -241,7 +242,7 @@ TEST_F(devdax, data_survives_remap)
 }
 
 /* A mapping at a non-zero aligned offset sees that part of the device. */
-TEST_F(devdax, offset_mapping)
+TEST_F_TIMEOUT(devdax, offset_mapping, 300)
 {
 	size_t len = self->align, off = self->size - self->align;
 	long long bad;
@@ -277,7 +278,7 @@ TEST_F(devdax, offset_mapping)
 	}
 }
 
-TEST_F(devdax, map_private_refused)
+TEST_F_TIMEOUT(devdax, map_private_refused, 300)
 {
 	void *p = mmap(NULL, self->align, PROT_READ | PROT_WRITE, MAP_PRIVATE,
 		       self->fd, 0);
@@ -288,7 +289,7 @@ TEST_F(devdax, map_private_refused)
 		munmap(p, self->align);
 }
 
-TEST_F(devdax, unaligned_length_and_offset_refused)
+TEST_F_TIMEOUT(devdax, unaligned_length_and_offset_refused, 300)
 {
 	void *p;
 
@@ -307,7 +308,7 @@ TEST_F(devdax, unaligned_length_and_offset_refused)
 }
 
 /* Partial munmap: inside a folio refused (may_split), at a boundary fine. */
-TEST_F(devdax, partial_munmap)
+TEST_F_TIMEOUT(devdax, partial_munmap, 300)
 {
 	size_t len = 2 * self->align;
 	long long bad;
@@ -334,7 +335,7 @@ TEST_F(devdax, partial_munmap)
  * "bad pud" and leaks its references (the same for in-tree device_dax;
  * docs/lifetime.md).  Shrinking unmaps the tail and is fine at every size.
  */
-TEST_F(devdax, mremap_move_and_shrink)
+TEST_F_TIMEOUT(devdax, mremap_move_and_shrink, 300)
 {
 	size_t len = 2 * self->align;
 	uint8_t *p, *resv, *dst, *q;
@@ -368,7 +369,7 @@ TEST_F(devdax, mremap_move_and_shrink)
 }
 
 /* A child shares the mapping: its writes are the parent's data. */
-TEST_F(devdax, fork_shares_mapping)
+TEST_F_TIMEOUT(devdax, fork_shares_mapping, 300)
 {
 	size_t len = 2 * self->align;
 	uint8_t *p;
@@ -394,7 +395,7 @@ TEST_F(devdax, fork_shares_mapping)
 }
 
 /* MADV_DONTNEED drops the mapping (tracked: frees the folio), not data. */
-TEST_F(devdax, madv_dontneed)
+TEST_F_TIMEOUT(devdax, madv_dontneed, 300)
 {
 	size_t len = 2 * self->align;
 	long long frees0, flt0;
@@ -436,7 +437,7 @@ static int tmpfile_direct(struct __test_metadata *_metadata)
  * O_DIRECT (plain GUP pins) from the mapping into a file and back into
  * another folio of the mapping.
  */
-TEST_F(devdax, odirect_gup)
+TEST_F_TIMEOUT(devdax, odirect_gup, 300)
 {
 	size_t xfer = 64UL << 20, gap = xfer > self->align ? xfer : self->align;
 	size_t len = 2 * gap;
@@ -483,7 +484,7 @@ static uint64_t pagemap_pfn(void *addr)
  * tracked 2M the kernel also WARNs (migrate_device_coherent_folio), so that
  * case is documented, not run.
  */
-TEST_F(devdax, io_uring_register_longterm)
+TEST_F_TIMEOUT(devdax, io_uring_register_longterm, 300)
 {
 	struct io_uring_params params = { 0 };
 	uint64_t pfn0, pfn1;
@@ -528,7 +529,9 @@ struct race {
 	int fd;
 	size_t align;
 	uint8_t *p;		/* shared mapping (touch race) */
-	int rounds;		/* touch/munmap race */
+	int rounds;		/* touch/munmap race: at most this many */
+	time_t until;		/* touch/munmap race: and not after this */
+	int done;		/* rounds completed by all threads */
 	int errors;
 };
 
@@ -543,7 +546,7 @@ static void *race_touch(void *arg)
 }
 
 /* 8 threads first-touch the same folio at once: one folio, right counts. */
-TEST_F(devdax, threads_race_first_touch)
+TEST_F_TIMEOUT(devdax, threads_race_first_touch, 300)
 {
 	pthread_t th[RACE_THREADS];
 	long long inits0 = sysfs_num("stats/folio_inits");
@@ -580,7 +583,7 @@ static void *race_map_touch_unmap(void *arg)
 	int i;
 
 	pthread_barrier_wait(&r->start);
-	for (i = 0; i < r->rounds; i++) {
+	for (i = 0; i < r->rounds && time(NULL) < r->until; i++) {
 		volatile uint8_t *p = map_dev(r->fd, r->align, 0);
 
 		if (p == MAP_FAILED) {
@@ -591,11 +594,15 @@ static void *race_map_touch_unmap(void *arg)
 		p[0] = 1;
 		munmap((void *)p, r->align);
 	}
+	__atomic_fetch_add(&r->done, i, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
-/* Tracked: first touches race with the frees munmap triggers. */
-TEST_F(devdax, threads_race_touch_vs_free)
+/*
+ * Tracked: first touches race with the frees munmap triggers.  Bounded by
+ * rounds and by 20 s, so a slow (debug, TCG) kernel still finishes.
+ */
+TEST_F_TIMEOUT(devdax, threads_race_touch_vs_free, 300)
 {
 	struct race r = { .fd = self->fd, .align = self->align };
 	pthread_t th[RACE_THREADS];
@@ -604,6 +611,7 @@ TEST_F(devdax, threads_race_touch_vs_free)
 	if (!self->tracked)
 		SKIP(return, "sweep folios are never freed");
 	r.rounds = self->align == SZ_4K ? 2000 : 200;
+	r.until = time(NULL) + 20;
 	pthread_barrier_init(&r.start, NULL, RACE_THREADS);
 	for (i = 0; i < RACE_THREADS; i++)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, race_map_touch_unmap,
@@ -611,8 +619,9 @@ TEST_F(devdax, threads_race_touch_vs_free)
 	for (i = 0; i < RACE_THREADS; i++)
 		pthread_join(th[i], NULL);
 	EXPECT_EQ(0, r.errors);
-	TH_LOG("folio inits %lld, frees %lld", sysfs_num("stats/folio_inits"),
-	       sysfs_num("stats/folio_frees"));
+	EXPECT_LE(RACE_THREADS * 10, r.done);
+	TH_LOG("%d rounds; folio inits %lld, frees %lld", r.done,
+	       sysfs_num("stats/folio_inits"), sysfs_num("stats/folio_frees"));
 	assert_idle(_metadata, self->tracked);
 }
 

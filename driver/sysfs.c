@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmemu device attributes and counters in sysfs.
+ *
+ * Both personalities show the same description of their extent: fsdax in
+ * /sys/block/pmemuN/pmemu/, devdax in /sys/class/pmemu/pmemuN.dax/ (whose
+ * stats/ directory adds the fault and folio counters).  Attributes that
+ * only mean something for devdax are hidden on fsdax devices.
+ */
+#include <linux/blkdev.h>
+#include <linux/capability.h>
+#include <linux/device.h>
+#include <linux/sysfs.h>
+
+#include "pmemu.h"
+
+/* The device a sysfs attribute belongs to: a gendisk or a devdax chardev. */
+static struct pmemu_dev *to_pmemu_dev(struct device *dev)
+{
+	if (dev->class == &pmemu_class)
+		return container_of(dev, struct pmemu_dev, dax.dev);
+	return dev_to_disk(dev)->private_data;
+}
+
+#define PMEMU_DEV_ATTR(_name, _fmt, _expr)				\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct pmemu_dev *pd = to_pmemu_dev(dev);			\
+									\
+	return sysfs_emit(buf, _fmt "\n", _expr);			\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+PMEMU_DEV_ATTR(name, "%s", pd->cfg.name);
+PMEMU_DEV_ATTR(region, "%d", pd->cfg.region);
+PMEMU_DEV_ATTR(offset, "%llu", pd->cfg.offset);
+PMEMU_DEV_ATTR(size, "%llu", pd->cfg.size);
+PMEMU_DEV_ATTR(data_offset, "%llu", pd->data_offset);
+PMEMU_DEV_ATTR(mode, "%s", pmemu_mode_name(pd->cfg.mode));
+PMEMU_DEV_ATTR(map, "%s", pmemu_map_name(pd->cfg.map));
+PMEMU_DEV_ATTR(align, "%llu", pd->cfg.align);
+PMEMU_DEV_ATTR(lifetime, "%s", pmemu_lifetime_name(pd->cfg.lifetime));
+PMEMU_DEV_ATTR(vmemmap_shift, "%lu", pd->pgmap.vmemmap_shift);
+
+static ssize_t phys_start_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct pmemu_dev *pd = to_pmemu_dev(dev);
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return sysfs_emit(buf, "%#llx\n", (u64)pd->phys);
+}
+static DEVICE_ATTR_ADMIN_RO(phys_start);
+
+static struct attribute *pmemu_dev_attrs[] = {
+	&dev_attr_name.attr,
+	&dev_attr_region.attr,
+	&dev_attr_offset.attr,
+	&dev_attr_size.attr,
+	&dev_attr_data_offset.attr,
+	&dev_attr_mode.attr,
+	&dev_attr_map.attr,
+	&dev_attr_phys_start.attr,
+	&dev_attr_align.attr,
+	&dev_attr_lifetime.attr,
+	&dev_attr_vmemmap_shift.attr,
+	NULL,
+};
+
+static umode_t pmemu_dev_attr_visible(struct kobject *kobj,
+				      struct attribute *a, int n)
+{
+	struct pmemu_dev *pd = to_pmemu_dev(kobj_to_dev(kobj));
+
+	if (pd->cfg.mode != PMEMU_MODE_DEVDAX &&
+	    (a == &dev_attr_align.attr || a == &dev_attr_lifetime.attr ||
+	     a == &dev_attr_vmemmap_shift.attr))
+		return 0;
+	return a->mode;
+}
+
+/* /sys/block/pmemuN/pmemu/ */
+const struct attribute_group pmemu_fsdax_attr_group = {
+	.name = PMEMU_NAME,
+	.attrs = pmemu_dev_attrs,
+	.is_visible = pmemu_dev_attr_visible,
+};
+
+/* /sys/class/pmemu/pmemuN.dax/ */
+const struct attribute_group pmemu_devdax_attr_group = {
+	.attrs = pmemu_dev_attrs,
+	.is_visible = pmemu_dev_attr_visible,
+};
+
+#define PMEMU_STAT_ATTR(_name, _counter)				\
+	PMEMU_DEV_ATTR(_name, "%ld", atomic_long_read(&pd->dax.stats._counter))
+
+PMEMU_STAT_ATTR(faults_pte, faults[PMEMU_FAULT_PTE]);
+PMEMU_STAT_ATTR(faults_pmd, faults[PMEMU_FAULT_PMD]);
+PMEMU_STAT_ATTR(faults_pud, faults[PMEMU_FAULT_PUD]);
+PMEMU_STAT_ATTR(fallbacks, fallbacks);
+PMEMU_STAT_ATTR(sigbus, sigbus);
+PMEMU_STAT_ATTR(folio_inits, folio_inits);
+PMEMU_STAT_ATTR(folio_frees, folio_frees);
+PMEMU_STAT_ATTR(memory_failures, memory_failures);
+PMEMU_DEV_ATTR(folios, "%lu", pd->dax.nr_folios);
+PMEMU_DEV_ATTR(folios_in_use, "%lu", pmemu_folios_in_use(pd));
+PMEMU_DEV_ATTR(pgmap_refs, "%ld", pmemu_pgmap_refs(pd));
+/* references beyond memremap_pages()' own: 1, plus 1 per folio for sweep */
+PMEMU_DEV_ATTR(pgmap_refs_live, "%ld",
+	       pmemu_pgmap_refs(pd) - 1 -
+	       (pd->cfg.lifetime == PMEMU_LIFETIME_SWEEP ?
+		(long)pd->dax.nr_folios : 0));
+
+static struct attribute *pmemu_devdax_stat_attrs[] = {
+	&dev_attr_faults_pte.attr,
+	&dev_attr_faults_pmd.attr,
+	&dev_attr_faults_pud.attr,
+	&dev_attr_fallbacks.attr,
+	&dev_attr_sigbus.attr,
+	&dev_attr_folio_inits.attr,
+	&dev_attr_folio_frees.attr,
+	&dev_attr_memory_failures.attr,
+	&dev_attr_folios.attr,
+	&dev_attr_folios_in_use.attr,
+	&dev_attr_pgmap_refs.attr,
+	&dev_attr_pgmap_refs_live.attr,
+	NULL,
+};
+
+/* /sys/class/pmemu/pmemuN.dax/stats/ */
+const struct attribute_group pmemu_devdax_stat_group = {
+	.name = "stats",
+	.attrs = pmemu_devdax_stat_attrs,
+};
