@@ -625,4 +625,51 @@ TEST_F_TIMEOUT(devdax, threads_race_touch_vs_free, 300)
 	assert_idle(_metadata, self->tracked);
 }
 
+#ifndef MADV_HWPOISON
+#define MADV_HWPOISON 100
+#endif
+
+/*
+ * Tracked: memory_failure() on a mapped page (MADV_HWPOISON, root) reaches
+ * the driver's ops->memory_failure (the generic handler refuses
+ * device-coherent pages): the folio's mappings go, a later access gets
+ * SIGBUS, the neighbouring folio is untouched.  Uses the last folio of the
+ * device, which nothing else in this program or the fio jobs touches, and
+ * poisons it for the rest of the device's life.  Sweep folios take the
+ * generic device-dax path, tested with the media-error work.
+ */
+TEST_F_TIMEOUT(devdax, tracked_memory_failure, 300)
+{
+	size_t off = self->size - 2 * self->align;
+	long long mf0 = sysfs_num("stats/memory_failures");
+	uint8_t *p;
+	pid_t pid;
+	int status;
+
+	if (!self->tracked)
+		SKIP(return, "sweep: generic memory-failure path (media-error tests)");
+	if (geteuid())
+		SKIP(return, "MADV_HWPOISON needs CAP_SYS_ADMIN");
+	p = map_dev(self->fd, 2 * self->align, (off_t)off);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(p, off, 2 * self->align, 37);
+	ASSERT_EQ(0, madvise(p + self->align, SZ_4K, MADV_HWPOISON))
+		TH_LOG("MADV_HWPOISON: %s", strerror(errno));
+	EXPECT_EQ(1, sysfs_num("stats/memory_failures") - mf0);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		volatile uint8_t *v = p + self->align;
+
+		(void)v[0];
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
+		TH_LOG("access after memory failure: status %#x", status);
+	EXPECT_EQ(-1, check(p, off, self->align, 37));
+	ASSERT_EQ(0, munmap(p, 2 * self->align));
+	assert_idle(_metadata, self->tracked);
+}
+
 TEST_HARNESS_MAIN
