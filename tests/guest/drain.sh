@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Draining: a devdax device taken away while a GUP pin (a page vmsplice'd
+# into a pipe, with no mapping and no open file left) still holds one of its
+# folios.  Disable returns at once and the node goes; the extent stays
+# reserved and rmmod is refused while the pin lives, the drain reports the
+# held folio, the pipe still returns the right data, and releasing it
+# completes the teardown (extent free, rmmod works) with a clean dmesg.
+# This is the regression test for the use-after-free of the device-dax
+# model (struct pages freed under a pipe buffer).
+. "$(dirname "$0")/lib.sh"
+
+C=/sys/kernel/config/pmemu
+R=/sys/class/pmemu
+
+# wait_for SECONDS CMD...: poll until CMD succeeds.
+wait_for() {
+	local t=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		t=$((t - 1))
+		[ $t -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+region_free() {
+	[ "$(cat $R/region0/available_size)" = "$(cat $R/region0/size)" ]
+}
+
+# pin_case LIFETIME ALIGN
+pin_case() {
+	local lt=$1 align=$2 d=$C/pin dev pid bytes tag
+	bytes=$(numfmt --from=iec "$align")
+	mkdir $d && echo 0 > $d/region && echo 2G > $d/size && echo devdax > $d/mode &&
+		echo "$align" > $d/align && echo "$lt" > $d/lifetime && echo 1 > $d/enable ||
+		fail "create $lt $align"
+	dev=$(cat $d/dev)
+	pin_hold "/dev/$dev" "$bytes" > /tmp/pin.out 2>&1 &
+	pid=$!
+	wait_for 20 grep -q pinned /tmp/pin.out || { cat /tmp/pin.out; kill $pid; fail "pin_hold did not pin"; }
+	[ "$(cat $R/$dev/stats/folios_in_use)" = 1 ] || fail "folios_in_use $(cat $R/$dev/stats/folios_in_use), expected 1"
+	tag=pin-$lt-$align
+	dmesg_mark "$tag"
+	echo 0 > $d/enable || fail "disable with a pinned folio"
+	[ ! -e "/dev/$dev" ] || fail "/dev/$dev still there after disable"
+	region_free && fail "extent released while a folio is pinned"
+	expect_fail rmmod pmemu
+	# the drain reports what it waits for (every 5 s)
+	drain_reported() {
+		dmesg_since "$tag" | grep -q "$dev: draining: 1 folios still mapped or pinned"
+	}
+	wait_for 15 drain_reported ||
+		{ dmesg_since "$tag"; fail "no drain progress message"; }
+	kill -USR1 $pid
+	wait $pid || { cat /tmp/pin.out; fail "pipe data after teardown wrong (pin_hold exit $?)"; }
+	wait_for 10 region_free || fail "extent not released after the pin went"
+	dmesg_since "$tag" | grep pmemu
+	rmdir $d || fail "rmdir"
+}
+
+test_sweep_4k() { pin_case sweep 4K; }
+test_sweep_2m() { pin_case sweep 2M; }
+test_sweep_1g() { pin_case sweep 1G; }
+test_tracked_4k() { pin_case tracked 4K; }
+test_tracked_2m() { pin_case tracked 2M; }
+
+load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || exit 1
+t_run "devdax sweep 4K: disable with a pinned page defers, pipe data intact, release completes" test_sweep_4k
+t_run "devdax sweep 2M: disable with a pinned page defers, pipe data intact, release completes" test_sweep_2m
+t_run "devdax sweep 1G: disable with a pinned page defers, pipe data intact, release completes" test_sweep_1g
+t_run "devdax tracked 4K: disable with a pinned page defers, pipe data intact, release completes" test_tracked_4k
+t_run "devdax tracked 2M: disable with a pinned page defers, pipe data intact, release completes" test_tracked_2m
+t_run "rmmod after the last drain" unload_pmemu
+t_done

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pin_hold - hold a GUP pin on one page of a file or device, with no
+ * mapping and no open file left, until told to let go.
+ *
+ * Usage: pin_hold FILE LENGTH [OFFSET]
+ *
+ * Maps LENGTH bytes of FILE shared at OFFSET (default 0), writes a pattern
+ * into the first page, vmsplice()s that page into a pipe (the pipe buffer
+ * holds a page reference taken by get_user_pages), then unmaps and closes
+ * FILE and prints "pinned" on stdout.  From then on only the pipe keeps
+ * the page: the device can be taken away, and its driver must not free the
+ * page's struct page.  On SIGTERM or SIGUSR1 it reads the page back out of
+ * the pipe, checks the pattern and exits: 0 if the data is intact, 3 if
+ * it differs, 1 on any other error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define PAGE 4096
+
+static volatile sig_atomic_t released;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	released = 1;
+}
+
+static int parse_size(const char *s, size_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || end == s || *end ? -1 : 0;
+}
+
+static uint8_t pattern(size_t i)
+{
+	return (uint8_t)(i * 7 + 0x5a);
+}
+
+int main(int argc, char **argv)
+{
+	static uint8_t back[PAGE];
+	size_t len, off = 0, i;
+	struct iovec iov;
+	uint8_t *p;
+	int fd, pfd[2];
+
+	if (argc < 3 || argc > 4 || parse_size(argv[2], &len) ||
+	    (argc == 4 && parse_size(argv[3], &off)) || len < PAGE) {
+		fprintf(stderr, "usage: %s FILE LENGTH [OFFSET]\n", argv[0]);
+		return 1;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
+	fd = open(argv[1], O_RDWR);
+	if (fd < 0) {
+		fprintf(stderr, "pin_hold: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "pin_hold: mmap: %s\n", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < PAGE; i++)
+		p[i] = pattern(i);
+	if (pipe(pfd)) {
+		fprintf(stderr, "pin_hold: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	iov.iov_base = p;
+	iov.iov_len = PAGE;
+	if (vmsplice(pfd[1], &iov, 1, 0) != PAGE) {
+		fprintf(stderr, "pin_hold: vmsplice: %s\n", strerror(errno));
+		return 1;
+	}
+	munmap(p, len);
+	close(fd);
+	printf("pinned\n");
+	fflush(stdout);
+	while (!released)
+		pause();
+	if (read(pfd[0], back, PAGE) != PAGE) {
+		fprintf(stderr, "pin_hold: reading the pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < PAGE; i++) {
+		if (back[i] != pattern(i)) {
+			fprintf(stderr, "pin_hold: byte %zu is %#x, expected %#x\n",
+				i, back[i], pattern(i));
+			return 3;
+		}
+	}
+	printf("released: data intact\n");
+	return 0;
+}
