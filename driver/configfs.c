@@ -35,14 +35,14 @@
  * @item: the configfs item
  * @lock: serialises attribute writes and enable/disable
  * @cfg: the configuration the next enable uses
- * @pd: the device while enabled; cleared under pmemu_lock by whoever tears
- *	the device down (also platform unbind)
+ * @owner: the device while enabled, and while it drains after being
+ *	disabled (pmemu_lock)
  */
 struct pmemu_cfs_dev {
 	struct config_item item;
 	struct mutex lock;	/* see above */
 	struct pmemu_dev_config cfg;
-	struct pmemu_dev *pd;
+	struct pmemu_owner owner;
 };
 
 static struct pmemu_cfs_dev *to_cfs_dev(struct config_item *item)
@@ -55,7 +55,7 @@ static bool pmemu_cfs_enabled(struct pmemu_cfs_dev *d)
 	bool enabled;
 
 	mutex_lock(&pmemu_lock);
-	enabled = d->pd;
+	enabled = d->owner.live;
 	mutex_unlock(&pmemu_lock);
 	return enabled;
 }
@@ -298,7 +298,7 @@ static int pmemu_cfs_enable(struct pmemu_cfs_dev *d)
 		pr_err("%s: set region before enabling\n", d->cfg.name);
 		return -EINVAL;
 	}
-	pd = pmemu_dev_create(&d->cfg, &d->pd);
+	pd = pmemu_dev_create(&d->cfg, &d->owner);
 	return PTR_ERR_OR_ZERO(pd);
 }
 
@@ -312,7 +312,7 @@ static ssize_t pmemu_cfs_enable_store(struct config_item *item,
 	if (kstrtobool(page, &enable))
 		return pmemu_cfs_invalid(d, "enable", page, "0 or 1");
 	mutex_lock(&d->lock);
-	ret = enable ? pmemu_cfs_enable(d) : pmemu_dev_disable(&d->pd, false);
+	ret = enable ? pmemu_cfs_enable(d) : pmemu_dev_disable(&d->owner, false);
 	mutex_unlock(&d->lock);
 	return ret ?: count;
 }
@@ -323,9 +323,29 @@ static ssize_t pmemu_cfs_dev_show(struct config_item *item, char *page)
 	ssize_t len;
 
 	mutex_lock(&pmemu_lock);
-	len = sysfs_emit(page, "%s\n", d->pd ? d->pd->devname : "");
+	len = sysfs_emit(page, "%s\n",
+			 d->owner.live ? d->owner.live->devname : "");
 	mutex_unlock(&pmemu_lock);
 	return len;
+}
+
+/*
+ * live: enabled; draining: disabled (or taken away by unbind) but some of
+ * its pages are still mapped or pinned, so its extent is still reserved;
+ * disabled: nothing left.
+ */
+static ssize_t pmemu_cfs_state_show(struct config_item *item, char *page)
+{
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+	const char *state = "disabled";
+
+	mutex_lock(&pmemu_lock);
+	if (d->owner.live)
+		state = "live";
+	else if (d->owner.gone)
+		state = "draining";
+	mutex_unlock(&pmemu_lock);
+	return sysfs_emit(page, "%s\n", state);
 }
 
 CONFIGFS_ATTR(pmemu_cfs_, region);
@@ -337,6 +357,7 @@ CONFIGFS_ATTR(pmemu_cfs_, align);
 CONFIGFS_ATTR(pmemu_cfs_, lifetime);
 CONFIGFS_ATTR(pmemu_cfs_, enable);
 CONFIGFS_ATTR_RO(pmemu_cfs_, dev);
+CONFIGFS_ATTR_RO(pmemu_cfs_, state);
 
 static struct configfs_attribute *pmemu_cfs_attrs[] = {
 	&pmemu_cfs_attr_region,
@@ -348,12 +369,16 @@ static struct configfs_attribute *pmemu_cfs_attrs[] = {
 	&pmemu_cfs_attr_lifetime,
 	&pmemu_cfs_attr_enable,
 	&pmemu_cfs_attr_dev,
+	&pmemu_cfs_attr_state,
 	NULL,
 };
 
 static void pmemu_cfs_release(struct config_item *item)
 {
-	kfree(to_cfs_dev(item));
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+
+	pmemu_owner_release(&d->owner);
+	kfree(d);
 }
 
 static const struct configfs_item_operations pmemu_cfs_item_ops = {
@@ -400,7 +425,7 @@ static void pmemu_cfs_drop_item(struct config_group *group,
 	struct pmemu_cfs_dev *d = to_cfs_dev(item);
 
 	mutex_lock(&d->lock);
-	pmemu_dev_disable(&d->pd, true);
+	pmemu_dev_disable(&d->owner, true);
 	mutex_unlock(&d->lock);
 	config_item_put(item);
 }

@@ -86,29 +86,48 @@ void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 	return memremap_pages(pgmap, dev_to_node(pd->region->parent));
 }
 
-/*
- * Number of data folios of @pd that are not idle: FS_DAX pages at refcount
- * 0, GENERIC (devdax sweep) folios at 1; tracked (COHERENT) folios are idle
- * once freed, which the driver counts exactly.  With map=dev the pages
- * holding the memmap are not data and are skipped.
- */
-static unsigned long pmemu_busy_pages(struct pmemu_dev *pd)
+/* What still holds a draining device's folios. */
+struct pmemu_busy {
+	unsigned long folios;	/* not idle */
+	unsigned long mapped;	/* of those, mapped in some page table */
+};
+
+static void pmemu_count_busy(struct pmemu_busy *b, struct folio *folio)
 {
+	b->folios++;
+	if (folio_mapped(folio))
+		b->mapped++;
+}
+
+/*
+ * Data folios of @pd that are not idle: FS_DAX pages at refcount 0,
+ * GENERIC (devdax sweep) folios at 1; tracked (COHERENT) folios are idle
+ * once freed, which the driver counts exactly (the scan of the live bitmap
+ * only says how many of them are mapped).  With map=dev the pages holding
+ * the memmap are not data and are skipped.
+ */
+static void pmemu_busy_pages(struct pmemu_dev *pd, struct pmemu_busy *b)
+{
+	unsigned long first = PHYS_PFN(pd->phys + pd->data_offset);
 	unsigned long pfn, end = PHYS_PFN(pd->phys + pd->cfg.size);
 	unsigned long step = 1UL << pd->pgmap.vmemmap_shift;
 	int idle = pd->pgmap.type == MEMORY_DEVICE_GENERIC ? 1 : 0;
-	unsigned long busy = 0;
+	unsigned long i;
 
-	if (pd->pgmap.type == MEMORY_DEVICE_COHERENT)
-		return atomic_long_read(&pd->dax.nr_live);
-	for (pfn = PHYS_PFN(pd->phys + pd->data_offset); pfn < end;
-	     pfn += step) {
+	memset(b, 0, sizeof(*b));
+	if (pd->pgmap.type == MEMORY_DEVICE_COHERENT) {
+		for_each_set_bit(i, pd->dax.live, pd->dax.nr_folios)
+			if (folio_mapped(pfn_folio(first + (i << pd->dax.order))))
+				b->mapped++;
+		b->folios = atomic_long_read(&pd->dax.nr_live);
+		return;
+	}
+	for (pfn = first; pfn < end; pfn += step) {
 		if (page_ref_count(pfn_to_page(pfn)) != idle)
-			busy++;
+			pmemu_count_busy(b, pfn_folio(pfn));
 		if (!(pfn & 4095))
 			cond_resched();
 	}
-	return busy;
 }
 
 /* Free the pages and the device; @pd is already off the draining list. */
@@ -117,14 +136,17 @@ static void pmemu_drain_finish(struct pmemu_dev *pd)
 	unsigned long took = jiffies - pd->drain_start;
 	char name[PMEMU_NAME_LEN];
 
+	bool waited = pd->drain_waited;
+
 	strscpy(name, pd->devname);
 	memunmap_pages(&pd->pgmap);
 	if (pd->ops->drained)
 		pd->ops->drained(pd);
 	pmemu_dev_released(pd);
-	if (took >= PMEMU_DRAIN_REPORT)
-		pr_info("%s: drained after %us\n", name,
-			jiffies_to_msecs(took) / 1000);
+	if (waited)
+		pr_info("%s: drained after %u.%03us, extent released\n", name,
+			jiffies_to_msecs(took) / 1000,
+			jiffies_to_msecs(took) % 1000);
 	/* pmemu_lifetime_exit() destroys the workqueue, so a work returns first */
 	module_put(THIS_MODULE);
 }
@@ -133,9 +155,10 @@ static void pmemu_drain_work(struct work_struct *work)
 {
 	struct pmemu_dev *pd = container_of(to_delayed_work(work),
 					    struct pmemu_dev, drain_work);
-	unsigned long busy = pmemu_busy_pages(pd);
+	struct pmemu_busy busy;
 
-	if (!busy) {
+	pmemu_busy_pages(pd, &busy);
+	if (!busy.folios) {
 		mutex_lock(&pmemu_draining_lock);
 		if (pd->drain_abandoned) {
 			/* module unload took over this device */
@@ -149,10 +172,16 @@ static void pmemu_drain_work(struct work_struct *work)
 		pmemu_drain_finish(pd);
 		return;
 	}
-	if (time_after_eq(jiffies, pd->drain_report)) {
+	if (!pd->drain_waited) {
 		/* the platform device may be gone: no dev_*() here */
-		pr_info("%s: draining: %lu folios still mapped or pinned after %us\n",
-			pd->devname, busy,
+		pr_info("%s: %lu folios still in use (%lu mapped, %lu pinned or otherwise referenced): struct pages and extent are kept, and pmemu stays loaded, until they are released\n",
+			pd->devname, busy.folios, busy.mapped,
+			busy.folios - busy.mapped);
+		pd->drain_waited = true;
+	} else if (time_after_eq(jiffies, pd->drain_report)) {
+		pr_info("%s: draining: %lu folios still in use (%lu mapped, %lu pinned or otherwise referenced) after %us\n",
+			pd->devname, busy.folios, busy.mapped,
+			busy.folios - busy.mapped,
 			jiffies_to_msecs(jiffies - pd->drain_start) / 1000);
 		pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
 	}
@@ -177,6 +206,7 @@ void pmemu_pages_drain(struct pmemu_dev *pd)
 	pd->drain_delay = PMEMU_DRAIN_MIN_DELAY;
 	pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
 	pd->drain_abandoned = false;
+	pd->drain_waited = false;
 	INIT_DELAYED_WORK(&pd->drain_work, pmemu_drain_work);
 	mutex_lock(&pmemu_draining_lock);
 	list_add_tail(&pd->drain_node, &pmemu_draining);
@@ -219,7 +249,7 @@ int pmemu_lifetime_init(void)
 void pmemu_lifetime_exit(void)
 {
 	struct pmemu_dev *pd, *tmp;
-	unsigned long busy;
+	struct pmemu_busy busy;
 
 	if (!wait_var_event_timeout(&pmemu_nr_draining,
 				    READ_ONCE(pmemu_nr_draining) == 0,
@@ -233,8 +263,9 @@ void pmemu_lifetime_exit(void)
 		list_for_each_entry_safe(pd, tmp, &pmemu_draining, drain_node) {
 			cancel_delayed_work_sync(&pd->drain_work);
 			list_del(&pd->drain_node);
-			busy = pmemu_busy_pages(pd);
-			if (busy && pd->pgmap.type == MEMORY_DEVICE_COHERENT) {
+			pmemu_busy_pages(pd, &busy);
+			if (busy.folios &&
+			    pd->pgmap.type == MEMORY_DEVICE_COHERENT) {
 				/*
 				 * Cannot happen: every live tracked folio
 				 * holds a module reference, so rmmod was
@@ -242,17 +273,17 @@ void pmemu_lifetime_exit(void)
 				 * module: never leave it behind.
 				 */
 				pr_err("%s: %lu tracked folios still live at unload; waiting for them\n",
-				       pd->devname, busy);
+				       pd->devname, busy.folios);
 				wait_var_event(&pd->dax.nr_live,
 					       !atomic_long_read(&pd->dax.nr_live));
-				busy = 0;
+				busy.folios = 0;
 			}
-			if (!busy) {
+			if (!busy.folios) {
 				pmemu_drain_finish(pd);
 				continue;
 			}
 			pr_err("%s: %lu folios still mapped or pinned at unload; their struct pages and [mem %#llx-%#llx] are kept until reboot\n",
-			       pd->devname, busy, pd->phys,
+			       pd->devname, busy.folios, pd->phys,
 			       pd->phys + pd->cfg.size - 1);
 			/* nothing may call back into the module any more */
 			pd->pgmap.ops = NULL;

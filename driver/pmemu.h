@@ -210,13 +210,27 @@ struct pmemu_devdax {
 struct pmemu_personality;
 
 /**
+ * struct pmemu_owner - a creator's (configfs item's) links to its device
+ * @live: the device while it is PMEMU_LIVE; cleared by whoever claims its
+ *	teardown
+ * @gone: the device from its teardown until it has drained (its extent is
+ *	still reserved); cleared when it is released or the owner goes away
+ *
+ * Both are protected by pmemu_lock.
+ */
+struct pmemu_owner {
+	struct pmemu_dev *live;
+	struct pmemu_dev *gone;
+};
+
+/**
  * struct pmemu_dev - a device on an extent of a region
  * @cfg: configuration it was created with (offset, size, align resolved)
  * @ops: the personality (fsdax or devdax)
  * @region: region the device is carved from (holds a reference)
  * @region_node: entry in @region->devs (under pmemu_lock)
- * @owner_slot: the configfs item's pointer to this device, cleared under
- *	pmemu_lock when the device is torn down from elsewhere; or NULL
+ * @owner: the configfs item's links to this device (under pmemu_lock), or
+ *	NULL (made by the module, or the item is gone)
  * @id: device number (pmemuN)
  * @devname: name of the node in /dev ("pmemu3", "pmemu4.dax")
  * @phys: physical start of the extent
@@ -235,13 +249,14 @@ struct pmemu_personality;
  * @drain_delay: current poll interval of @drain_work
  * @drain_report: jiffies of the next progress message
  * @drain_abandoned: module unload took the device over (pagemap.c)
+ * @drain_waited: the drain found pages in use and said so
  */
 struct pmemu_dev {
 	struct pmemu_dev_config cfg;
 	const struct pmemu_personality *ops;
 	struct pmemu_region *region;
 	struct list_head region_node;
-	struct pmemu_dev **owner_slot;
+	struct pmemu_owner *owner;
 	int id;
 	char devname[PMEMU_NAME_LEN];
 	phys_addr_t phys;
@@ -258,6 +273,7 @@ struct pmemu_dev {
 	unsigned long drain_delay;
 	unsigned long drain_report;
 	bool drain_abandoned;
+	bool drain_waited;
 };
 
 /**
@@ -298,8 +314,9 @@ void pmemu_region_class_unregister(void);
 int pmemu_region_driver_register(void);
 void pmemu_region_driver_unregister(void);
 struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
-				   struct pmemu_dev **owner_slot);
-int pmemu_dev_disable(struct pmemu_dev **owner_slot, bool force);
+				   struct pmemu_owner *owner);
+int pmemu_dev_disable(struct pmemu_owner *owner, bool force);
+void pmemu_owner_release(struct pmemu_owner *owner);
 void pmemu_dev_released(struct pmemu_dev *pd);
 bool pmemu_dev_claim_teardown(struct pmemu_dev *pd);
 const char *pmemu_mode_name(enum pmemu_mode mode);

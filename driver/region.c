@@ -416,8 +416,9 @@ err_unlock:
  * pmemu_dev_claim_teardown() - move a live device to PMEMU_DEAD
  * @pd: the device
  *
- * Whoever makes this transition owns the device's teardown; it also cuts the
- * link from the configfs item.
+ * Whoever makes this transition owns the device's teardown; it also moves
+ * the configfs item's link to its "gone" slot, where it stays until the
+ * device has drained.
  *
  * Return: true if the caller now owns the teardown.
  */
@@ -428,9 +429,15 @@ bool pmemu_dev_claim_teardown(struct pmemu_dev *pd)
 	mutex_lock(&pmemu_lock);
 	if (pd->state == PMEMU_LIVE) {
 		WRITE_ONCE(pd->state, PMEMU_DEAD);
-		if (pd->owner_slot)
-			*pd->owner_slot = NULL;
-		pd->owner_slot = NULL;
+		if (pd->owner) {
+			struct pmemu_owner *owner = pd->owner;
+
+			/* an older incarnation still draining: forget it */
+			if (owner->gone)
+				owner->gone->owner = NULL;
+			owner->live = NULL;
+			owner->gone = pd;
+		}
 		claimed = true;
 	}
 	mutex_unlock(&pmemu_lock);
@@ -643,10 +650,28 @@ void pmemu_dev_released(struct pmemu_dev *pd)
 
 	mutex_lock(&pmemu_lock);
 	list_del(&pd->region_node);
+	if (pd->owner && pd->owner->gone == pd)
+		pd->owner->gone = NULL;
 	mutex_unlock(&pmemu_lock);
 	ida_free(&pmemu_dev_ida, pd->id);
 	kfree(pd);
 	put_device(&region->dev);
+}
+
+/**
+ * pmemu_owner_release() - a creator goes away
+ * @owner: its links; the device must not be live any more
+ *
+ * A device of @owner that is still draining forgets its owner.
+ */
+void pmemu_owner_release(struct pmemu_owner *owner)
+{
+	mutex_lock(&pmemu_lock);
+	WARN_ON_ONCE(owner->live);
+	if (owner->gone)
+		owner->gone->owner = NULL;
+	owner->gone = NULL;
+	mutex_unlock(&pmemu_lock);
 }
 
 /*
@@ -689,8 +714,8 @@ static u64 pmemu_memmap_bytes(const struct pmemu_dev_config *cfg)
 /**
  * pmemu_dev_create() - carve a device from a region and bring it up
  * @cfg: what to create; offset may be PMEMU_OFFSET_AUTO and size 0
- * @owner_slot: where the creator keeps its pointer to the device, cleared
- *	if the device is torn down from elsewhere (platform unbind); or NULL
+ * @owner: the creator's links to the device (its live link is cleared if
+ *	the device is torn down from elsewhere, e.g. platform unbind); or NULL
  *
  * Invalid or unplaceable configurations are refused with one error line.
  *
@@ -699,7 +724,7 @@ static u64 pmemu_memmap_bytes(const struct pmemu_dev_config *cfg)
  * region went away meanwhile), or an allocation/registration error.
  */
 struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
-				   struct pmemu_dev **owner_slot)
+				   struct pmemu_owner *owner)
 {
 	struct pmemu_dev_config checked = *cfg;
 	struct pmemu_dev *pd;
@@ -745,9 +770,9 @@ struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
 	mutex_lock(&pmemu_lock);
 	dying = pd->region->dying;
 	WRITE_ONCE(pd->state, PMEMU_LIVE);
-	if (!dying && owner_slot) {
-		pd->owner_slot = owner_slot;
-		*owner_slot = pd;
+	if (!dying && owner) {
+		pd->owner = owner;
+		owner->live = pd;
 	}
 	mutex_unlock(&pmemu_lock);
 	if (dying) {
@@ -765,7 +790,7 @@ err_release:
 
 /**
  * pmemu_dev_disable() - tear down the device a configfs item created
- * @owner_slot: the item's pointer to its device
+ * @owner: the item's links to its device
  * @force: tear down even if the block device is open
  *
  * Without @force, refuses while the block device is open (mounted).  If no
@@ -775,14 +800,14 @@ err_release:
  *
  * Return: 0 (also if the device was already gone) or -EBUSY.
  */
-int pmemu_dev_disable(struct pmemu_dev **owner_slot, bool force)
+int pmemu_dev_disable(struct pmemu_owner *owner, bool force)
 {
 	struct pmemu_dev *pd;
 	struct device *dev = NULL;
 	int ret;
 
 	mutex_lock(&pmemu_lock);
-	pd = *owner_slot;
+	pd = owner->live;
 	if (pd && pd->state == PMEMU_LIVE) {
 		/* keeps the gendisk or chardev, and so @pd, until we are done */
 		dev = get_device(pd->ops->device(pd));

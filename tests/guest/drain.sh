@@ -42,19 +42,24 @@ pin_case() {
 	[ "$(cat $R/$dev/stats/folios_in_use)" = 1 ] || fail "folios_in_use $(cat $R/$dev/stats/folios_in_use), expected 1"
 	tag=pin-$lt-$align
 	dmesg_mark "$tag"
+	[ "$(cat $d/state)" = live ] || fail "state $(cat $d/state) while enabled"
 	echo 0 > $d/enable || fail "disable with a pinned folio"
 	[ ! -e "/dev/$dev" ] || fail "/dev/$dev still there after disable"
+	[ "$(cat $d/state)" = draining ] || fail "state $(cat $d/state), expected draining"
+	[ "$(pmemuctl list -D | jq -r '.[] | select(.name == "pin") | .state')" = draining ] ||
+		fail "pmemuctl does not show the device draining"
 	region_free && fail "extent released while a folio is pinned"
 	expect_fail rmmod pmemu
 	# the drain reports what it waits for (every 5 s)
 	drain_reported() {
-		dmesg_since "$tag" | grep -q "$dev: draining: 1 folios still mapped or pinned"
+		dmesg_since "$tag" | grep -q "$dev: draining: 1 folios still in use (0 mapped, 1 pinned"
 	}
 	wait_for 15 drain_reported ||
 		{ dmesg_since "$tag"; fail "no drain progress message"; }
 	kill -USR1 $pid
 	wait $pid || { cat /tmp/pin.out; fail "pipe data after teardown wrong (pin_hold exit $?)"; }
 	wait_for 10 region_free || fail "extent not released after the pin went"
+	[ "$(cat $d/state)" = disabled ] || fail "state $(cat $d/state) after the drain"
 	dmesg_since "$tag" | grep pmemu
 	rmdir $d || fail "rmdir"
 }

@@ -123,6 +123,8 @@ int dev_load_cfg(const char *name, struct pmemu_dev *d)
 	attr_read(dir, "map", d->map, sizeof(d->map));
 	attr_read(dir, "offset", d->offset_cfg, sizeof(d->offset_cfg));
 	attr_read_u64(dir, "size", &d->size_cfg);
+	if (attr_read(dir, "state", d->state, sizeof(d->state)))
+		d->state[0] = '\0';
 	if (!strcmp(d->mode, "devdax")) {
 		attr_read_u64(dir, "align", &d->align);
 		attr_read(dir, "lifetime", d->lifetime, sizeof(d->lifetime));
@@ -338,6 +340,8 @@ struct json_object *dev_to_json(const struct pmemu_dev *d, unsigned int flags)
 		add_str(o, node_is_chardev(d->node) ? "chardev" : "blockdev",
 			d->node);
 	json_object_object_add(o, "enabled", json_object_new_boolean(d->enabled));
+	if (d->state[0])
+		add_str(o, "state", d->state);
 	if (flags & JF_VERBOSE)
 		add_verbose(o, d, human);
 	return o;

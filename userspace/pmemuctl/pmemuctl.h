@@ -83,6 +83,7 @@ struct pmemu_dev {
 	char map[MODE_MAX];
 	uint64_t align;			/* devdax page size; 0: default */
 	char lifetime[MODE_MAX];	/* devdax: sweep or tracked */
+	char state[MODE_MAX];		/* configfs: live, disabled, draining */
 	char offset_cfg[SIZE_STR_MAX];	/* configfs offset: decimal or "auto" */
 	uint64_t size_cfg;		/* configfs size: 0 = the rest */
 	bool have_extent;		/* the fields below are valid */
