@@ -8,6 +8,9 @@
 # completes the teardown (extent free, rmmod works) with a clean dmesg.
 # This is the regression test for the use-after-free of the device-dax
 # model (struct pages freed under a pipe buffer).
+# Taking a devdax device away under processes writing through their
+# mappings (configfs rmdir, platform unbind): the command returns at once,
+# every writer gets SIGBUS, and the extent is released once they are gone.
 . "$(dirname "$0")/lib.sh"
 
 C=/sys/kernel/config/pmemu
@@ -64,6 +67,48 @@ pin_case() {
 	rmdir $d || fail "rmdir"
 }
 
+# writers_case LIFETIME ALIGN HOW: two processes write through mappings of
+# a 2 GiB devdax device on region0 while it is taken away by HOW (rmdir of
+# its configfs item, or unbind of region0's platform device).
+writers_case() {
+	local lt=$1 align=$2 how=$3 d=$C/wr dev len pids="" pid i t0 rc
+	len=$(numfmt --from=iec "$align")
+	[ "$len" -lt $((64 << 20)) ] && len=$((64 << 20))
+	mkdir $d && echo 0 > $d/region && echo 2G > $d/size && echo devdax > $d/mode &&
+		echo "$align" > $d/align && echo "$lt" > $d/lifetime && echo 1 > $d/enable ||
+		fail "create $lt $align"
+	dev=$(cat $d/dev)
+	for i in 1 2; do
+		mmap_writer "/dev/$dev" "$len" > /tmp/wr$i.out 2>&1 &
+		pids="$pids $!"
+	done
+	for i in 1 2; do
+		wait_for 30 grep -q writing /tmp/wr$i.out || fail "writer $i did not start"
+	done
+	t0=$SECONDS
+	case $how in
+	rmdir) timeout 20 rmdir $d || fail "rmdir failed or hung" ;;
+	unbind) timeout 20 bash -c "echo pmemu.0 > /sys/bus/platform/drivers/pmemu/unbind" ||
+		fail "unbind failed or hung" ;;
+	esac
+	echo "$how returned after $((SECONDS - t0)) s"
+	[ ! -e "/dev/$dev" ] || fail "/dev/$dev still there"
+	for pid in $pids; do
+		rc=0
+		timeout 20 tail --pid=$pid -f /dev/null || fail "a writer is still running"
+		wait $pid || rc=$?
+		[ $rc -eq 7 ] || fail "writer exit $rc, expected 7 (SIGBUS)"
+	done
+	if [ $how = unbind ]; then
+		# the range is released once drained: rebinding must work at once
+		wait_for 10 bash -c "echo pmemu.0 > /sys/bus/platform/drivers/pmemu/bind 2>/dev/null" ||
+			fail "bind after the writers exited"
+		[ -d $R/region0 ] || wait_for 5 test -d $R/region0 || fail "region0 not back"
+		rmdir $d 2>/dev/null
+	fi
+	wait_for 10 region_free || fail "extent not released after the writers exited"
+}
+
 test_sweep_4k() { pin_case sweep 4K; }
 test_sweep_2m() { pin_case sweep 2M; }
 test_sweep_1g() { pin_case sweep 1G; }
@@ -76,5 +121,14 @@ t_run "devdax sweep 2M: disable with a pinned page defers, pipe data intact, rel
 t_run "devdax sweep 1G: disable with a pinned page defers, pipe data intact, release completes" test_sweep_1g
 t_run "devdax tracked 4K: disable with a pinned page defers, pipe data intact, release completes" test_tracked_4k
 t_run "devdax tracked 2M: disable with a pinned page defers, pipe data intact, release completes" test_tracked_2m
+for cfg in "sweep 4K" "sweep 2M" "sweep 1G" "tracked 4K" "tracked 2M"; do
+	# shellcheck disable=SC2086
+	t_run "devdax $cfg: rmdir under mmap writers: returns, writers get SIGBUS, extent released" \
+		writers_case $cfg rmdir
+done
+t_run "devdax sweep 2M: platform unbind under mmap writers: returns, SIGBUS, range released" \
+	writers_case sweep 2M unbind
+t_run "devdax tracked 2M: platform unbind under mmap writers: returns, SIGBUS, range released" \
+	writers_case tracked 2M unbind
 t_run "rmmod after the last drain" unload_pmemu
 t_done
