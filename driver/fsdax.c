@@ -73,6 +73,11 @@ static void pmemu_submit_bio(struct bio *bio)
 	struct bio_vec bv;
 	bool acct;
 
+	/* fenced: the device is being taken away */
+	if (unlikely(READ_ONCE(pd->state) >= PMEMU_DEAD)) {
+		bio_io_error(bio);
+		return;
+	}
 	acct = blk_queue_io_stat(bio->bi_bdev->bd_disk->queue);
 	if (acct)
 		start = bio_start_io_acct(bio);
@@ -246,7 +251,12 @@ static int pmemu_fsdax_init(struct pmemu_dev *pd)
 		goto err_dax;
 	dax_write_cache(dax_dev, false);
 
-	ret = device_add_disk(pd->region->parent, disk, pmemu_fsdax_groups);
+	/*
+	 * No parent: the gendisk may outlive the platform device (it is
+	 * deleted by the drain, after a platform unbind returned), and a
+	 * device must not outlive its parent's registration.
+	 */
+	ret = device_add_disk(NULL, disk, pmemu_fsdax_groups);
 	if (ret)
 		goto err_host;
 	return 0;
@@ -299,24 +309,32 @@ static int pmemu_fsdax_kill_unused(struct pmemu_dev *pd)
  * pmemu_fsdax_teardown() - take /dev/pmemuN away
  * @pd: device claimed for teardown (state PMEMU_DEAD)
  *
- * The one teardown path: remove the dax host, kill the dax_device (xfs with
- * rmapbt gets MF_MEM_PRE_REMOVE and unmaps its users), put it, delete the
- * gendisk (filesystems are told the disk is dead and shut down) and drop
- * the driver's reference to it.  The struct pages are freed later, when the
- * gendisk has been released (a filesystem may still be mounted on it) and no
- * page is mapped or pinned any more (pagemap.c).  A module reference is held
- * until then.
+ * The one teardown path.  Fence, in the caller: new bios fail (the state
+ * says so), the dax host goes, kill_dax() makes DAX faults and
+ * direct_access fail (xfs with rmapbt gets MF_MEM_PRE_REMOVE and unmaps
+ * its users) and waits for those in flight.  A module reference is held
+ * from here until the pages are freed.  Then the drain deletes the gendisk
+ * (a mounted filesystem is told the disk is dead and shuts down) once that
+ * cannot block on pinned pages (pmemu_fsdax_unpublish()), and frees the
+ * struct pages when the gendisk has been released and no page is mapped or
+ * pinned (pagemap.c).
  */
 static void pmemu_fsdax_teardown(struct pmemu_dev *pd)
 {
-	struct gendisk *disk = pd->disk;
-
-	dax_remove_host(disk);
+	dax_remove_host(pd->disk);
 	kill_dax(pd->dax_dev);
 	put_dax(pd->dax_dev);
 	pd->dax_dev = NULL;
-	del_gendisk(disk);
 	__module_get(THIS_MODULE);
+	pmemu_pages_unpublish(pd);
+}
+
+/* From the drain: no unmapped page is pinned, deleting cannot block. */
+static void pmemu_fsdax_unpublish(struct pmemu_dev *pd)
+{
+	struct gendisk *disk = pd->disk;
+
+	del_gendisk(disk);
 	/* may call pmemu_free_disk() right here if nobody else holds it */
 	put_disk(disk);
 }
@@ -331,4 +349,5 @@ const struct pmemu_personality pmemu_fsdax_ops = {
 	.kill_unused = pmemu_fsdax_kill_unused,
 	.teardown = pmemu_fsdax_teardown,
 	.device = pmemu_fsdax_device,
+	.unpublish = pmemu_fsdax_unpublish,
 };

@@ -190,6 +190,81 @@ static void pmemu_drain_work(struct work_struct *work)
 			      (unsigned long)PMEMU_DRAIN_MAX_DELAY);
 }
 
+/* Count @pd among the devices module unload has to wait for (once). */
+static void pmemu_drain_listed(struct pmemu_dev *pd)
+{
+	mutex_lock(&pmemu_draining_lock);
+	if (!pd->drain_listed) {
+		pd->drain_listed = true;
+		pd->drain_start = jiffies;
+		pd->drain_abandoned = false;
+		list_add_tail(&pd->drain_node, &pmemu_draining);
+		pmemu_nr_draining++;
+	}
+	mutex_unlock(&pmemu_draining_lock);
+}
+
+/*
+ * Remove a fenced fsdax device's gendisk once no page of it is referenced
+ * without being mapped.  Deleting the gendisk makes a filesystem still
+ * mounted on it evict its unused inodes, and fs/dax's eviction waits,
+ * uninterruptibly and without bound, until no page of such an inode is
+ * referenced: a pin on a page of a closed file (vmsplice into a pipe, a
+ * stalled O_DIRECT) would hang whoever deletes the disk.  Pages that are
+ * still mapped belong to open files, which eviction skips.  So poll until
+ * every page in use is mapped, then unpublish.
+ */
+static void pmemu_unpublish_work(struct work_struct *work)
+{
+	struct pmemu_dev *pd = container_of(to_delayed_work(work),
+					    struct pmemu_dev, unpublish_work);
+	struct pmemu_busy busy;
+	unsigned long pinned;
+
+	pmemu_busy_pages(pd, &busy);
+	pinned = busy.folios - busy.mapped;
+	if (!pinned) {
+		if (pd->drain_waited)
+			pr_info("%s: no unmapped page is pinned any more: removing the disk\n",
+				pd->devname);
+		pd->ops->unpublish(pd);
+		return;
+	}
+	if (!pd->drain_waited) {
+		pr_info("%s: %lu pages pinned with no mapping (e.g. in a pipe or an O_DIRECT request): the disk stays until they are released, new I/O fails\n",
+			pd->devname, pinned);
+		pd->drain_waited = true;
+	} else if (time_after_eq(jiffies, pd->drain_report)) {
+		pr_info("%s: still %lu pages pinned with no mapping after %us\n",
+			pd->devname, pinned,
+			jiffies_to_msecs(jiffies - pd->drain_start) / 1000);
+		pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
+	}
+	queue_delayed_work(pmemu_drain_wq, &pd->unpublish_work,
+			   pd->drain_delay);
+	pd->drain_delay = min(pd->drain_delay * 2,
+			      (unsigned long)PMEMU_DRAIN_MAX_DELAY);
+}
+
+/**
+ * pmemu_pages_unpublish() - remove a fenced device's node when safe
+ * @pd: device claimed for teardown, fenced (no new faults, no new I/O)
+ *
+ * Queues pd->ops->unpublish() for when no page of the device is pinned
+ * without being mapped (see pmemu_unpublish_work()); right away if none
+ * is.  From here on module unload waits for the device.  The caller has
+ * taken the module reference that the drain drops at its end.
+ */
+void pmemu_pages_unpublish(struct pmemu_dev *pd)
+{
+	pmemu_drain_listed(pd);
+	pd->drain_delay = PMEMU_DRAIN_MIN_DELAY;
+	pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
+	pd->drain_waited = false;
+	INIT_DELAYED_WORK(&pd->unpublish_work, pmemu_unpublish_work);
+	queue_delayed_work(pmemu_drain_wq, &pd->unpublish_work, 0);
+}
+
 /**
  * pmemu_pages_drain() - free a dead device's struct pages once idle
  * @pd: device whose gendisk has been released
@@ -201,29 +276,28 @@ static void pmemu_drain_work(struct work_struct *work)
  */
 void pmemu_pages_drain(struct pmemu_dev *pd)
 {
-	pd->state = PMEMU_DRAINING;
-	pd->drain_start = jiffies;
+	WRITE_ONCE(pd->state, PMEMU_DRAINING);
+	wake_up_var(&pd->state);
+	pmemu_drain_listed(pd);
 	pd->drain_delay = PMEMU_DRAIN_MIN_DELAY;
 	pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
-	pd->drain_abandoned = false;
 	pd->drain_waited = false;
 	INIT_DELAYED_WORK(&pd->drain_work, pmemu_drain_work);
-	mutex_lock(&pmemu_draining_lock);
-	list_add_tail(&pd->drain_node, &pmemu_draining);
-	pmemu_nr_draining++;
-	mutex_unlock(&pmemu_draining_lock);
 	queue_delayed_work(pmemu_drain_wq, &pd->drain_work, 0);
 }
 
 /**
  * pmemu_pages_drain_flush() - let queued drains run once
  *
- * A device nobody uses drains on the first run of its work; flushing lets
- * the caller report it gone (and its extent free) instead of racing the
- * workqueue.  Drains still waiting for pages stay queued.
+ * A device nobody uses is unpublished and drains on the first runs of its
+ * works; flushing lets the caller report it gone (and its extent free)
+ * instead of racing the workqueue.  Drains still waiting for pages stay
+ * queued.
  */
 void pmemu_pages_drain_flush(void)
 {
+	/* twice: an unpublish can queue the drain of the same device */
+	flush_workqueue(pmemu_drain_wq);
 	flush_workqueue(pmemu_drain_wq);
 }
 
@@ -261,6 +335,17 @@ void pmemu_lifetime_exit(void)
 		mutex_unlock(&pmemu_draining_lock);
 
 		list_for_each_entry_safe(pd, tmp, &pmemu_draining, drain_node) {
+			if (pd->state != PMEMU_DRAINING) {
+				/*
+				 * Cannot happen: a filesystem mounted on the
+				 * disk or an open chardev holds the module.
+				 * A registered disk cannot be left behind.
+				 */
+				pr_err("%s: not yet removed at unload; waiting for it\n",
+				       pd->devname);
+				wait_var_event(&pd->state,
+					       READ_ONCE(pd->state) == PMEMU_DRAINING);
+			}
 			cancel_delayed_work_sync(&pd->drain_work);
 			list_del(&pd->drain_node);
 			pmemu_busy_pages(pd, &busy);

@@ -144,8 +144,9 @@ struct pmemu_dev_config {
  * enum pmemu_dev_state - where a device is in its life
  * @PMEMU_NEW: extent reserved, being created
  * @PMEMU_LIVE: serving I/O and faults
- * @PMEMU_DEAD: torn down (no dax host, gendisk deleted); the gendisk is
- *	still referenced, e.g. by a filesystem that is not unmounted yet
+ * @PMEMU_DEAD: claimed for teardown and fenced (no new opens, faults or
+ *	I/O); its node is being removed, or is gone but still referenced
+ *	(a filesystem not unmounted yet, an open file)
  * @PMEMU_DRAINING: the gendisk is gone; waiting for the last page
  *	reference (mapping or pin) before the struct pages are freed
  */
@@ -250,6 +251,8 @@ struct pmemu_owner {
  * @drain_report: jiffies of the next progress message
  * @drain_abandoned: module unload took the device over (pagemap.c)
  * @drain_waited: the drain found pages in use and said so
+ * @drain_listed: on the draining list (module unload waits for it)
+ * @unpublish_work: fsdax: removes the fenced gendisk once safe (pagemap.c)
  */
 struct pmemu_dev {
 	struct pmemu_dev_config cfg;
@@ -274,6 +277,8 @@ struct pmemu_dev {
 	unsigned long drain_report;
 	bool drain_abandoned;
 	bool drain_waited;
+	bool drain_listed;
+	struct delayed_work unpublish_work;
 };
 
 /**
@@ -285,6 +290,9 @@ struct pmemu_dev {
  * @teardown: fence, tell users, drop the driver's reference; the pages are
  *	drained once the last reference to @device is gone
  * @device: the object whose references keep the device's files alive
+ * @unpublish: remove the fenced device's node (fsdax: del_gendisk), called
+ *	by the drain once that cannot block on pinned pages; NULL if
+ *	@teardown did it
  * @drained: free personality state once every page is idle and the page
  *	map is gone
  */
@@ -293,6 +301,7 @@ struct pmemu_personality {
 	int (*kill_unused)(struct pmemu_dev *pd);
 	void (*teardown)(struct pmemu_dev *pd);
 	struct device *(*device)(struct pmemu_dev *pd);
+	void (*unpublish)(struct pmemu_dev *pd);
 	void (*drained)(struct pmemu_dev *pd);
 };
 
@@ -353,6 +362,7 @@ void pmemu_lifetime_exit(void);
 void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 		      const struct dev_pagemap_ops *ops,
 		      unsigned int vmemmap_shift);
+void pmemu_pages_unpublish(struct pmemu_dev *pd);
 void pmemu_pages_drain(struct pmemu_dev *pd);
 void pmemu_pages_drain_flush(void);
 

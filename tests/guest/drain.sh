@@ -109,6 +109,49 @@ writers_case() {
 	wait_for 10 region_free || fail "extent not released after the writers exited"
 }
 
+region1_free() {
+	[ "$(cat $R/region1/available_size)" = "$(cat $R/region1/size)" ]
+}
+
+# fsdax_pin_case FS: a filesystem -o dax on a configfs fsdax device of
+# region1, one page of a closed, unmapped file pinned in a pipe; rmdir of
+# the item (forced teardown while mounted) must return at once, although
+# deleting the gendisk would make the filesystem's inode eviction wait for
+# the pin: the disk stays (fenced: no open, no I/O) until the pin goes.
+fsdax_pin_case() {
+	local fs=$1 d=$C/fpin dev pid tag t0
+	mkdir $d && echo 1 > $d/region && echo 1G > $d/size && echo 1 > $d/enable ||
+		fail "create fsdax"
+	dev=$(cat $d/dev)
+	mkfs_dax "$fs" "/dev/$dev" > /dev/null || fail "mkfs $fs"
+	mount_dax "$fs" "/dev/$dev" /mnt/fpin
+	dd if=/dev/zero of=/mnt/fpin/f bs=1M count=8 status=none && sync || fail "write file"
+	pin_hold /mnt/fpin/f 8388608 > /tmp/pin.out 2>&1 &
+	pid=$!
+	wait_for 20 grep -q pinned /tmp/pin.out || { cat /tmp/pin.out; kill $pid; fail "pin_hold did not pin"; }
+	tag=fpin-$fs
+	dmesg_mark "$tag"
+	t0=$SECONDS
+	timeout 20 rmdir $d || fail "rmdir of a mounted device with a pinned page failed or hung"
+	echo "rmdir returned after $((SECONDS - t0)) s"
+	region1_free && fail "extent released while a page is pinned"
+	expect_fail rmmod pmemu
+	expect_fail dd if="/dev/$dev" of=/dev/null bs=4k count=1 status=none
+	fs_pin_reported() {
+		dmesg_since "$tag" | grep -q "$dev: 1 pages pinned with no mapping"
+	}
+	wait_for 10 fs_pin_reported || { dmesg_since "$tag"; fail "no message about the pinned page"; }
+	kill -USR1 $pid
+	wait $pid || { cat /tmp/pin.out; fail "pipe data wrong after teardown (pin_hold exit $?)"; }
+	wait_for 10 test ! -e "/dev/$dev" || fail "/dev/$dev not removed after the pin went"
+	timeout 30 umount /mnt/fpin || fail "umount of the dead filesystem failed or hung"
+	wait_for 10 region1_free || fail "extent not released after umount"
+	dmesg_since "$tag" | grep -E 'pmemu|EXT4|XFS' | tail -n 8
+}
+
+# rmapbt=0: with rmapbt the PRE_REMOVE notification hangs on 7.3 (docs/lifetime.md)
+test_fsdax_pin_xfs() { MKFS_XFS_EXTRA="-m rmapbt=0" fsdax_pin_case xfs; }
+
 test_sweep_4k() { pin_case sweep 4K; }
 test_sweep_2m() { pin_case sweep 2M; }
 test_sweep_1g() { pin_case sweep 1G; }
@@ -121,6 +164,10 @@ t_run "devdax sweep 2M: disable with a pinned page defers, pipe data intact, rel
 t_run "devdax sweep 1G: disable with a pinned page defers, pipe data intact, release completes" test_sweep_1g
 t_run "devdax tracked 4K: disable with a pinned page defers, pipe data intact, release completes" test_tracked_4k
 t_run "devdax tracked 2M: disable with a pinned page defers, pipe data intact, release completes" test_tracked_2m
+t_run "fsdax ext4: rmdir while mounted with a pinned page: returns, disk fenced until the pin goes, umount safe" \
+	fsdax_pin_case ext4
+t_run "fsdax xfs: rmdir while mounted with a pinned page: returns, disk fenced until the pin goes, umount safe" \
+	test_fsdax_pin_xfs
 for cfg in "sweep 4K" "sweep 2M" "sweep 1G" "tracked 4K" "tracked 2M"; do
 	# shellcheck disable=SC2086
 	t_run "devdax $cfg: rmdir under mmap writers: returns, writers get SIGBUS, extent released" \
