@@ -74,7 +74,7 @@ static void pmemu_submit_bio(struct bio *bio)
 	bool acct;
 
 	/* fenced: the device is being taken away */
-	if (unlikely(READ_ONCE(pd->state) >= PMEMU_DEAD)) {
+	if (unlikely(READ_ONCE(pd->io_fenced))) {
 		bio_io_error(bio);
 		return;
 	}
@@ -309,10 +309,13 @@ static int pmemu_fsdax_kill_unused(struct pmemu_dev *pd)
  * pmemu_fsdax_teardown() - take /dev/pmemuN away
  * @pd: device claimed for teardown (state PMEMU_DEAD)
  *
- * The one teardown path.  Fence, in the caller: new bios fail (the state
- * says so), the dax host goes, kill_dax() makes DAX faults and
- * direct_access fail (xfs with rmapbt gets MF_MEM_PRE_REMOVE and unmaps
- * its users) and waits for those in flight.  A module reference is held
+ * The one teardown path.  Fence, in the caller: the dax host goes,
+ * kill_dax() makes DAX faults and direct_access fail and waits for those in
+ * flight, then new bios fail.  Block I/O stays up until kill_dax() has
+ * returned because xfs with rmapbt handles its MF_MEM_PRE_REMOVE by
+ * freezing the filesystem (log writes), unmapping its users with SIGBUS and
+ * shutting down; with I/O failing the freeze would retry its log writes
+ * forever.  A module reference is held
  * from here until the pages are freed.  Then the drain deletes the gendisk
  * (a mounted filesystem is told the disk is dead and shuts down) once that
  * cannot block on pinned pages (pmemu_fsdax_unpublish()), and frees the
@@ -325,6 +328,7 @@ static void pmemu_fsdax_teardown(struct pmemu_dev *pd)
 	kill_dax(pd->dax_dev);
 	put_dax(pd->dax_dev);
 	pd->dax_dev = NULL;
+	WRITE_ONCE(pd->io_fenced, true);
 	__module_get(THIS_MODULE);
 	pmemu_pages_unpublish(pd);
 }

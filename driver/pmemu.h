@@ -144,9 +144,9 @@ struct pmemu_dev_config {
  * enum pmemu_dev_state - where a device is in its life
  * @PMEMU_NEW: extent reserved, being created
  * @PMEMU_LIVE: serving I/O and faults
- * @PMEMU_DEAD: claimed for teardown and fenced (no new opens, faults or
- *	I/O); its node is being removed, or is gone but still referenced
- *	(a filesystem not unmounted yet, an open file)
+ * @PMEMU_DEAD: claimed for teardown: no new opens; fenced (no new faults
+ *	or I/O) by its teardown; its node is being removed, or is gone but
+ *	still referenced (a filesystem not unmounted yet, an open file)
  * @PMEMU_DRAINING: the gendisk is gone; waiting for the last page
  *	reference (mapping or pin) before the struct pages are freed
  */
@@ -242,6 +242,7 @@ struct pmemu_owner {
  * @dax_dev: fsdax: the DAX device filesystems map through; devdax: the
  *	dax_device whose SRCU fences faults and whose S_DAX inode hosts the
  *	address_space every opener shares
+ * @io_fenced: fsdax: new bios fail (set by teardown after kill_dax())
  * @dax: devdax state
  * @state: see enum pmemu_dev_state
  * @drain_node: entry in the list of draining devices (pagemap.c)
@@ -268,6 +269,7 @@ struct pmemu_dev {
 	struct dev_pagemap pgmap;
 	struct gendisk *disk;
 	struct dax_device *dax_dev;
+	bool io_fenced;
 	struct pmemu_devdax dax;
 	enum pmemu_dev_state state;
 	struct list_head drain_node;

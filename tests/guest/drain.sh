@@ -152,6 +152,103 @@ fsdax_pin_case() {
 # rmapbt=0: with rmapbt the PRE_REMOVE notification hangs on 7.3 (docs/lifetime.md)
 test_fsdax_pin_xfs() { MKFS_XFS_EXTRA="-m rmapbt=0" fsdax_pin_case xfs; }
 
+# I/O in flight when a device is taken away: fio randrw on the raw
+# /dev/pmemuN of a configfs fsdax device; rmdir returns at once, fio ends
+# with EIO instead of hanging, the extent is freed once it has exited.
+test_fsdax_raw_fio() {
+	local d=$C/rawio dev pid rc t0
+	mkdir $d && echo 1 > $d/region && echo 512M > $d/size && echo 1 > $d/enable ||
+		fail "create fsdax"
+	dev=$(cat $d/dev)
+	fio --name=raw --filename="/dev/$dev" --ioengine=psync --rw=randrw --bs=4k \
+		--size=256M --time_based --runtime=120 > /tmp/fio.out 2>&1 &
+	pid=$!
+	sleep 3
+	kill -0 $pid || { cat /tmp/fio.out; fail "fio did not start"; }
+	t0=$SECONDS
+	timeout 20 rmdir $d || fail "rmdir under fio failed or hung"
+	echo "rmdir returned after $((SECONDS - t0)) s"
+	timeout 30 tail --pid=$pid -f /dev/null || fail "fio still running 30 s after the device went"
+	rc=0
+	wait $pid || rc=$?
+	grep -m1 -iE 'error|EIO' /tmp/fio.out
+	[ $rc -ne 0 ] || fail "fio did not report the failed I/O"
+	grep -qiE 'Input/output error|err=5' /tmp/fio.out || { tail /tmp/fio.out; fail "fio failed without EIO"; }
+	wait_for 10 region1_free || fail "extent not released after fio exited"
+}
+
+# ext4 -o dax under fio (files, psync) and a process writing through a
+# mapped file, taken away by rmdir: rmdir returns, fio gets EIO; ext4 gets
+# no MF_MEM_PRE_REMOVE, so the writer keeps its mapping until a write
+# faults again (writeback write-protects the pages) and gets SIGBUS from
+# the dead dax_device; umount then frees the extent.
+test_fsdax_ext4_writers() {
+	local d=$C/fsw dev fpid wpid rc t0
+	mkdir $d && echo 1 > $d/region && echo 1G > $d/size && echo 1 > $d/enable ||
+		fail "create fsdax"
+	dev=$(cat $d/dev)
+	mkfs_dax ext4 "/dev/$dev" > /dev/null || fail mkfs
+	mount_dax ext4 "/dev/$dev" /mnt/fsw
+	dd if=/dev/zero of=/mnt/fsw/mapped bs=1M count=16 status=none && sync || fail "write file"
+	mmap_writer /mnt/fsw/mapped $((16 << 20)) > /tmp/wr.out 2>&1 &
+	wpid=$!
+	fio --name=fsw --directory=/mnt/fsw --ioengine=psync --rw=randrw --bs=4k \
+		--size=64M --time_based --runtime=120 > /tmp/fio.out 2>&1 &
+	fpid=$!
+	wait_for 30 grep -q writing /tmp/wr.out || fail "writer did not start"
+	sleep 2
+	t0=$SECONDS
+	timeout 20 rmdir $d || fail "rmdir under writers failed or hung"
+	echo "rmdir returned after $((SECONDS - t0)) s"
+	timeout 60 tail --pid=$fpid -f /dev/null || fail "fio still running 60 s after the device went"
+	rc=0
+	wait $fpid || rc=$?
+	[ $rc -ne 0 ] || fail "fio did not report the failed I/O"
+	# its next write fault (writeback write-protects the pages) fails
+	timeout 60 tail --pid=$wpid -f /dev/null || fail "mapped writer still running 60 s later"
+	rc=0
+	wait $wpid || rc=$?
+	[ $rc -eq 7 ] || { cat /tmp/wr.out; fail "mapped writer exit $rc, expected 7 (SIGBUS)"; }
+	timeout 30 umount /mnt/fsw || fail "umount failed or hung"
+	wait_for 10 region1_free || fail "extent not released after umount"
+}
+
+# xfs with rmapbt=1: kill_dax tells xfs (MF_MEM_PRE_REMOVE), which unmaps
+# the mapped writer with SIGBUS and shuts down; fio gets EIO; umount frees
+# the extent.  Two AGs with all file data in the last one: 7.3 overflows
+# for file extents in any other AG and spins forever (docs/lifetime.md);
+# xfs puts successive new directories in alternating AGs.
+test_fsdax_xfs_rmapbt_writers() {
+	local d=$C/fsx dev fpid wpid rc t0
+	mkdir $d && echo 1 > $d/region && echo 1G > $d/size && echo 1 > $d/enable ||
+		fail "create fsdax"
+	dev=$(cat $d/dev)
+	MKFS_XFS_EXTRA="-m rmapbt=1 -d agcount=2" mkfs_dax xfs "/dev/$dev" > /dev/null || fail mkfs
+	mount_dax xfs "/dev/$dev" /mnt/fsx
+	mkdir /mnt/fsx/ag0 /mnt/fsx/ag1 || fail mkdir
+	dd if=/dev/zero of=/mnt/fsx/ag1/mapped bs=1M count=16 status=none && sync || fail "write file"
+	xfs_bmap -v /mnt/fsx/ag1/mapped | awk 'NR > 2 && $4 != 1 { bad = 1 } END { exit bad }' ||
+		{ xfs_bmap -v /mnt/fsx/ag1/mapped; fail "test file not in the last AG"; }
+	mmap_writer /mnt/fsx/ag1/mapped $((16 << 20)) > /tmp/wr.out 2>&1 &
+	wpid=$!
+	fio --name=fsx --directory=/mnt/fsx/ag1 --ioengine=psync --rw=randrw --bs=4k \
+		--size=64M --time_based --runtime=120 > /tmp/fio.out 2>&1 &
+	fpid=$!
+	wait_for 30 grep -q writing /tmp/wr.out || fail "writer did not start"
+	sleep 2
+	t0=$SECONDS
+	timeout 30 rmdir $d || fail "rmdir under writers failed or hung"
+	echo "rmdir returned after $((SECONDS - t0)) s"
+	timeout 30 tail --pid=$wpid -f /dev/null || fail "mapped writer still running"
+	rc=0
+	wait $wpid || rc=$?
+	[ $rc -eq 7 ] || { cat /tmp/wr.out; fail "mapped writer exit $rc, expected 7 (SIGBUS)"; }
+	timeout 60 tail --pid=$fpid -f /dev/null || fail "fio still running 60 s after the device went"
+	wait $fpid && fail "fio did not report the failed I/O"
+	timeout 30 umount /mnt/fsx || fail "umount failed or hung"
+	wait_for 10 region1_free || fail "extent not released after umount"
+}
+
 test_sweep_4k() { pin_case sweep 4K; }
 test_sweep_2m() { pin_case sweep 2M; }
 test_sweep_1g() { pin_case sweep 1G; }
@@ -168,6 +265,11 @@ t_run "fsdax ext4: rmdir while mounted with a pinned page: returns, disk fenced 
 	fsdax_pin_case ext4
 t_run "fsdax xfs: rmdir while mounted with a pinned page: returns, disk fenced until the pin goes, umount safe" \
 	test_fsdax_pin_xfs
+t_run "fsdax raw: rmdir under fio randrw: returns, fio gets EIO, extent released" test_fsdax_raw_fio
+t_run "fsdax ext4: rmdir under fio and a mapped writer: returns, EIO, SIGBUS at the next fault, umount frees" \
+	test_fsdax_ext4_writers
+t_run "fsdax xfs rmapbt=1 (data in the last AG): rmdir under fio and a mapped writer: SIGBUS, EIO, umount frees" \
+	test_fsdax_xfs_rmapbt_writers
 for cfg in "sweep 4K" "sweep 2M" "sweep 1G" "tracked 4K" "tracked 2M"; do
 	# shellcheck disable=SC2086
 	t_run "devdax $cfg: rmdir under mmap writers: returns, writers get SIGBUS, extent released" \
