@@ -31,15 +31,16 @@ region_free() {
 	[ "$(cat $R/region0/available_size)" = "$(cat $R/region0/size)" ]
 }
 
-# pin_case LIFETIME ALIGN
+# pin_case LIFETIME ALIGN [PIN_HOLD-OPTION]
 pin_case() {
-	local lt=$1 align=$2 d=$C/pin dev pid bytes tag
+	local lt=$1 align=$2 how=${3:-} d=$C/pin dev pid bytes tag
 	bytes=$(numfmt --from=iec "$align")
 	mkdir $d && echo 0 > $d/region && echo 2G > $d/size && echo devdax > $d/mode &&
 		echo "$align" > $d/align && echo "$lt" > $d/lifetime && echo 1 > $d/enable ||
 		fail "create $lt $align"
 	dev=$(cat $d/dev)
-	pin_hold "/dev/$dev" "$bytes" > /tmp/pin.out 2>&1 &
+	# shellcheck disable=SC2086
+	pin_hold $how "/dev/$dev" "$bytes" > /tmp/pin.out 2>&1 &
 	pid=$!
 	wait_for 20 grep -q pinned /tmp/pin.out || { cat /tmp/pin.out; kill $pid; fail "pin_hold did not pin"; }
 	[ "$(cat $R/$dev/stats/folios_in_use)" = 1 ] || fail "folios_in_use $(cat $R/$dev/stats/folios_in_use), expected 1"
@@ -60,7 +61,7 @@ pin_case() {
 	wait_for 15 drain_reported ||
 		{ dmesg_since "$tag"; fail "no drain progress message"; }
 	kill -USR1 $pid
-	wait $pid || { cat /tmp/pin.out; fail "pipe data after teardown wrong (pin_hold exit $?)"; }
+	wait $pid || { cat /tmp/pin.out; fail "release failed: pipe data after teardown wrong? (pin_hold exit $?)"; }
 	wait_for 10 region_free || fail "extent not released after the pin went"
 	[ "$(cat $d/state)" = disabled ] || fail "state $(cat $d/state) after the drain"
 	dmesg_since "$tag" | grep pmemu
@@ -250,6 +251,7 @@ test_fsdax_xfs_rmapbt_writers() {
 }
 
 test_sweep_4k() { pin_case sweep 4K; }
+test_sweep_2m_uring() { pin_case sweep 2M --io-uring; }
 test_sweep_2m() { pin_case sweep 2M; }
 test_sweep_1g() { pin_case sweep 1G; }
 test_tracked_4k() { pin_case tracked 4K; }
@@ -261,6 +263,7 @@ t_run "devdax sweep 2M: disable with a pinned page defers, pipe data intact, rel
 t_run "devdax sweep 1G: disable with a pinned page defers, pipe data intact, release completes" test_sweep_1g
 t_run "devdax tracked 4K: disable with a pinned page defers, pipe data intact, release completes" test_tracked_4k
 t_run "devdax tracked 2M: disable with a pinned page defers, pipe data intact, release completes" test_tracked_2m
+t_run "devdax sweep 2M: disable with an io_uring fixed buffer (FOLL_LONGTERM) defers, ring close completes" test_sweep_2m_uring
 t_run "fsdax ext4: rmdir while mounted with a pinned page: returns, disk fenced until the pin goes, umount safe" \
 	fsdax_pin_case ext4
 t_run "fsdax xfs: rmdir while mounted with a pinned page: returns, disk fenced until the pin goes, umount safe" \

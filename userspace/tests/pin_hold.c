@@ -3,7 +3,7 @@
  * pin_hold - hold a GUP pin on one page of a file or device, with no
  * mapping and no open file left, until told to let go.
  *
- * Usage: pin_hold FILE LENGTH [OFFSET]
+ * Usage: pin_hold [--io-uring] FILE LENGTH [OFFSET]
  *
  * Maps LENGTH bytes of FILE shared at OFFSET (default 0), writes a pattern
  * into the first page, vmsplice()s that page into a pipe (the pipe buffer
@@ -18,11 +18,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/io_uring.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -50,17 +53,46 @@ static uint8_t pattern(size_t i)
 	return (uint8_t)(i * 7 + 0x5a);
 }
 
+/* Register @p as an io_uring fixed buffer; returns the ring or -1. */
+static int register_ring(uint8_t *p)
+{
+	struct io_uring_params params;
+	struct iovec iov = { .iov_base = p, .iov_len = PAGE };
+	int ring;
+
+	memset(&params, 0, sizeof(params));
+	ring = (int)syscall(__NR_io_uring_setup, 4, &params);
+	if (ring < 0) {
+		fprintf(stderr, "pin_hold: io_uring_setup: %s\n", strerror(errno));
+		return -1;
+	}
+	if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS,
+		    &iov, 1)) {
+		fprintf(stderr, "pin_hold: IORING_REGISTER_BUFFERS: %s\n",
+			strerror(errno));
+		close(ring);
+		return -1;
+	}
+	return ring;
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t back[PAGE];
 	size_t len, off = 0, i;
+	bool uring = false;
 	struct iovec iov;
+	int fd, ring, pfd[2];
 	uint8_t *p;
-	int fd, pfd[2];
 
+	if (argc > 1 && !strcmp(argv[1], "--io-uring")) {
+		uring = true;
+		argv++;
+		argc--;
+	}
 	if (argc < 3 || argc > 4 || parse_size(argv[2], &len) ||
 	    (argc == 4 && parse_size(argv[3], &off)) || len < PAGE) {
-		fprintf(stderr, "usage: %s FILE LENGTH [OFFSET]\n", argv[0]);
+		fprintf(stderr, "usage: pin_hold [--io-uring] FILE LENGTH [OFFSET]\n");
 		return 1;
 	}
 	signal(SIGTERM, on_signal);
@@ -77,6 +109,20 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < PAGE; i++)
 		p[i] = pattern(i);
+	if (uring) {
+		ring = register_ring(p);
+		if (ring < 0)
+			return 1;
+		munmap(p, len);
+		close(fd);
+		printf("pinned\n");
+		fflush(stdout);
+		while (!released)
+			pause();
+		close(ring);
+		printf("released\n");
+		return 0;
+	}
 	if (pipe(pfd)) {
 		fprintf(stderr, "pin_hold: pipe: %s\n", strerror(errno));
 		return 1;
