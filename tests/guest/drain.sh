@@ -250,6 +250,39 @@ test_fsdax_xfs_rmapbt_writers() {
 	wait_for 10 region1_free || fail "extent not released after umount"
 }
 
+# An O_DIRECT read into a devdax mapping, held in flight by a suspended
+# device-mapper device (the destination page is GUP-pinned meanwhile): rmdir
+# returns, mappings go, the read still completes into the pinned page when
+# the I/O is let go, and the teardown finishes after it.
+test_odirect_in_flight() {
+	local lt=$1 d=$C/odir dev loop pid dm
+	modprobe -a loop dm-mod
+	dmsetup remove held 2> /dev/null
+	truncate -s 64M /var/tmp/dmback && loop=$(losetup -f --show /var/tmp/dmback) ||
+		fail "loop device"
+
+	dmsetup create held --table "0 131072 linear $loop 0" || fail "dmsetup create"
+	# no udev: use the node devtmpfs made, /dev/dm-N
+	dm=/dev/$(dmsetup info -c --noheadings -o blkdevname held) || fail "dmsetup info"
+	dmsetup suspend held || fail "dmsetup suspend"
+	mkdir $d && echo 0 > $d/region && echo 2G > $d/size && echo devdax > $d/mode &&
+		echo "$lt" > $d/lifetime && echo 1 > $d/enable || fail "create"
+	dev=$(cat $d/dev)
+	odirect_hold "/dev/$dev" "$dm" > /tmp/od.out 2>&1 &
+	pid=$!
+	wait_for 20 grep -q reading /tmp/od.out || { cat /tmp/od.out; fail "reader did not start"; }
+	sleep 1
+	kill -0 $pid || { cat /tmp/od.out; fail "the read did not block"; }
+	timeout 20 rmdir $d || fail "rmdir with a read in flight failed or hung"
+	region_free && fail "extent released with a read in flight"
+	expect_fail rmmod pmemu
+	dmsetup resume held || fail "dmsetup resume"
+	wait $pid || { cat /tmp/od.out; fail "the read did not complete (exit $?)"; }
+	cat /tmp/od.out
+	wait_for 10 region_free || fail "extent not released after the read"
+	dmsetup remove held && losetup -d "$loop" && rm -f /var/tmp/dmback
+}
+
 test_sweep_4k() { pin_case sweep 4K; }
 test_sweep_2m_uring() { pin_case sweep 2M --io-uring; }
 test_sweep_2m() { pin_case sweep 2M; }
@@ -264,6 +297,10 @@ t_run "devdax sweep 1G: disable with a pinned page defers, pipe data intact, rel
 t_run "devdax tracked 4K: disable with a pinned page defers, pipe data intact, release completes" test_tracked_4k
 t_run "devdax tracked 2M: disable with a pinned page defers, pipe data intact, release completes" test_tracked_2m
 t_run "devdax sweep 2M: disable with an io_uring fixed buffer (FOLL_LONGTERM) defers, ring close completes" test_sweep_2m_uring
+t_run "devdax sweep 2M: rmdir with an O_DIRECT read in flight: returns, read completes, teardown after it" \
+	test_odirect_in_flight sweep
+t_run "devdax tracked 2M: rmdir with an O_DIRECT read in flight: returns, read completes, teardown after it" \
+	test_odirect_in_flight tracked
 t_run "fsdax ext4: rmdir while mounted with a pinned page: returns, disk fenced until the pin goes, umount safe" \
 	fsdax_pin_case ext4
 t_run "fsdax xfs: rmdir while mounted with a pinned page: returns, disk fenced until the pin goes, umount safe" \
