@@ -22,20 +22,6 @@ CYCLES=${PMEMU_CYCLES:-100}
 # 100 rounds; finer leaks are kmemleak's job (guest/leak, debug lane).
 TOLERANCE_KB=$((64 * 1024))
 
-wait_for() {
-	local t=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		t=$((t - 1))
-		[ $t -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
-
-region0_free() {
-	[ "$(cat $R/region0/available_size)" = "$(cat $R/region0/size)" ]
-}
-
 memfree_kb() {
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
@@ -45,11 +31,7 @@ memfree_kb() {
 # one_cycle MODE LIFETIME N: create, map, pin, rmdir, release, drained.
 one_cycle() {
 	local mode=$1 lt=$2 n=$3 d=$C/cyc dev target pid
-	mkdir $d && echo 0 > $d/region && echo 2G > $d/size && echo "$mode" > $d/mode ||
-		fail "round $n: configure"
-	[ "$mode" = devdax ] && { echo "$lt" > $d/lifetime || fail "round $n: lifetime"; }
-	echo 1 > $d/enable || fail "round $n: enable"
-	dev=$(cat $d/dev)
+	dev=$(cfs_device cyc 0 2G "$mode" lifetime="$lt") || exit 1
 	target=/dev/$dev
 	if [ "$mode" = fsdax ]; then
 		# the filesystem made in round 1 is still there: same extent
@@ -60,22 +42,21 @@ one_cycle() {
 	pid=$!
 	wait_for 20 grep -q pinned /tmp/pin.out || { cat /tmp/pin.out; fail "round $n: no pin"; }
 	rmdir $d || fail "round $n: rmdir"
-	region0_free && fail "round $n: extent released while pinned"
+	region_free 0 && fail "round $n: extent released while pinned"
 	kill -USR1 $pid
 	wait $pid || { cat /tmp/pin.out; fail "round $n: pipe data wrong"; }
 	[ "$mode" = fsdax ] && { umount /mnt/cyc || fail "round $n: umount"; }
-	wait_for 10 region0_free || fail "round $n: extent not released"
+	wait_for 10 region_free 0 || fail "round $n: extent not released"
 }
 
 # cycles MODE LIFETIME
 cycles() {
-	local n before after
+	local n before after dev
 	if [ "$1" = fsdax ]; then
-		mkdir $C/cyc && echo 0 > $C/cyc/region && echo 2G > $C/cyc/size &&
-			echo 1 > $C/cyc/enable || fail "create fsdax"
-		mkfs_dax ext4 "/dev/$(cat $C/cyc/dev)" > /dev/null || fail mkfs
+		dev=$(cfs_device cyc 0 2G fsdax) || exit 1
+		mkfs_dax ext4 "/dev/$dev" > /dev/null || fail mkfs
 		mkdir -p /mnt/cyc
-		mount -t ext4 -o dax "/dev/$(cat $C/cyc/dev)" /mnt/cyc &&
+		mount -t ext4 -o dax "/dev/$dev" /mnt/cyc &&
 			dd if=/dev/zero of=/mnt/cyc/f bs=1M count=2 status=none &&
 			umount /mnt/cyc || fail "make the file"
 		rmdir $C/cyc

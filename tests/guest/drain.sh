@@ -16,29 +16,11 @@
 C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu
 
-# wait_for SECONDS CMD...: poll until CMD succeeds.
-wait_for() {
-	local t=$(($1 * 10))
-	shift
-	while ! "$@"; do
-		t=$((t - 1))
-		[ $t -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
-
-region_free() {
-	[ "$(cat $R/region0/available_size)" = "$(cat $R/region0/size)" ]
-}
-
 # pin_case LIFETIME ALIGN [PIN_HOLD-OPTION]
 pin_case() {
 	local lt=$1 align=$2 how=${3:-} d=$C/pin dev pid bytes tag
 	bytes=$(numfmt --from=iec "$align")
-	mkdir $d && echo 0 > $d/region && echo 2G > $d/size && echo devdax > $d/mode &&
-		echo "$align" > $d/align && echo "$lt" > $d/lifetime && echo 1 > $d/enable ||
-		fail "create $lt $align"
-	dev=$(cat $d/dev)
+	dev=$(cfs_device "$(basename $d)" 0 2G devdax align="$align" lifetime="$lt") || exit 1
 	# shellcheck disable=SC2086
 	pin_hold $how "/dev/$dev" "$bytes" > /tmp/pin.out 2>&1 &
 	pid=$!
@@ -52,7 +34,7 @@ pin_case() {
 	[ "$(cat $d/state)" = draining ] || fail "state $(cat $d/state), expected draining"
 	[ "$(pmemuctl list -D | jq -r '.[] | select(.name == "pin") | .state')" = draining ] ||
 		fail "pmemuctl does not show the device draining"
-	region_free && fail "extent released while a folio is pinned"
+	region_free 0 && fail "extent released while a folio is pinned"
 	expect_fail rmmod pmemu
 	# the drain reports what it waits for (every 5 s)
 	drain_reported() {
@@ -62,7 +44,7 @@ pin_case() {
 		{ dmesg_since "$tag"; fail "no drain progress message"; }
 	kill -USR1 $pid
 	wait $pid || { cat /tmp/pin.out; fail "release failed: pipe data after teardown wrong? (pin_hold exit $?)"; }
-	wait_for 10 region_free || fail "extent not released after the pin went"
+	wait_for 10 region_free 0 || fail "extent not released after the pin went"
 	[ "$(cat $d/state)" = disabled ] || fail "state $(cat $d/state) after the drain"
 	dmesg_since "$tag" | grep pmemu
 	rmdir $d || fail "rmdir"
@@ -75,10 +57,7 @@ writers_case() {
 	local lt=$1 align=$2 how=$3 d=$C/wr dev len pids="" pid i t0 rc
 	len=$(numfmt --from=iec "$align")
 	[ "$len" -lt $((64 << 20)) ] && len=$((64 << 20))
-	mkdir $d && echo 0 > $d/region && echo 2G > $d/size && echo devdax > $d/mode &&
-		echo "$align" > $d/align && echo "$lt" > $d/lifetime && echo 1 > $d/enable ||
-		fail "create $lt $align"
-	dev=$(cat $d/dev)
+	dev=$(cfs_device "$(basename $d)" 0 2G devdax align="$align" lifetime="$lt") || exit 1
 	for i in 1 2; do
 		mmap_writer "/dev/$dev" "$len" > /tmp/wr$i.out 2>&1 &
 		pids="$pids $!"
@@ -107,11 +86,7 @@ writers_case() {
 		[ -d $R/region0 ] || wait_for 5 test -d $R/region0 || fail "region0 not back"
 		rmdir $d 2>/dev/null
 	fi
-	wait_for 10 region_free || fail "extent not released after the writers exited"
-}
-
-region1_free() {
-	[ "$(cat $R/region1/available_size)" = "$(cat $R/region1/size)" ]
+	wait_for 10 region_free 0 || fail "extent not released after the writers exited"
 }
 
 # fsdax_pin_case FS: a filesystem -o dax on a configfs fsdax device of
@@ -121,9 +96,7 @@ region1_free() {
 # the pin: the disk stays (fenced: no open, no I/O) until the pin goes.
 fsdax_pin_case() {
 	local fs=$1 d=$C/fpin dev pid tag t0
-	mkdir $d && echo 1 > $d/region && echo 1G > $d/size && echo 1 > $d/enable ||
-		fail "create fsdax"
-	dev=$(cat $d/dev)
+	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || exit 1
 	mkfs_dax "$fs" "/dev/$dev" > /dev/null || fail "mkfs $fs"
 	mount_dax "$fs" "/dev/$dev" /mnt/fpin
 	dd if=/dev/zero of=/mnt/fpin/f bs=1M count=8 status=none && sync || fail "write file"
@@ -135,7 +108,7 @@ fsdax_pin_case() {
 	t0=$SECONDS
 	timeout 20 rmdir $d || fail "rmdir of a mounted device with a pinned page failed or hung"
 	echo "rmdir returned after $((SECONDS - t0)) s"
-	region1_free && fail "extent released while a page is pinned"
+	region_free 1 && fail "extent released while a page is pinned"
 	expect_fail rmmod pmemu
 	expect_fail dd if="/dev/$dev" of=/dev/null bs=4k count=1 status=none
 	fs_pin_reported() {
@@ -146,7 +119,7 @@ fsdax_pin_case() {
 	wait $pid || { cat /tmp/pin.out; fail "pipe data wrong after teardown (pin_hold exit $?)"; }
 	wait_for 10 test ! -e "/dev/$dev" || fail "/dev/$dev not removed after the pin went"
 	timeout 30 umount /mnt/fpin || fail "umount of the dead filesystem failed or hung"
-	wait_for 10 region1_free || fail "extent not released after umount"
+	wait_for 10 region_free 1 || fail "extent not released after umount"
 	dmesg_since "$tag" | grep -E 'pmemu|EXT4|XFS' | tail -n 8
 }
 
@@ -158,9 +131,7 @@ test_fsdax_pin_xfs() { MKFS_XFS_EXTRA="-m rmapbt=0" fsdax_pin_case xfs; }
 # with EIO instead of hanging, the extent is freed once it has exited.
 test_fsdax_raw_fio() {
 	local d=$C/rawio dev pid rc t0
-	mkdir $d && echo 1 > $d/region && echo 512M > $d/size && echo 1 > $d/enable ||
-		fail "create fsdax"
-	dev=$(cat $d/dev)
+	dev=$(cfs_device "$(basename $d)" 1 512M fsdax) || exit 1
 	fio --name=raw --filename="/dev/$dev" --ioengine=psync --rw=randrw --bs=4k \
 		--size=256M --time_based --runtime=120 > /tmp/fio.out 2>&1 &
 	pid=$!
@@ -175,7 +146,7 @@ test_fsdax_raw_fio() {
 	grep -m1 -iE 'error|EIO' /tmp/fio.out
 	[ $rc -ne 0 ] || fail "fio did not report the failed I/O"
 	grep -qiE 'Input/output error|err=5' /tmp/fio.out || { tail /tmp/fio.out; fail "fio failed without EIO"; }
-	wait_for 10 region1_free || fail "extent not released after fio exited"
+	wait_for 10 region_free 1 || fail "extent not released after fio exited"
 }
 
 # ext4 -o dax under fio (files, psync) and a process writing through a
@@ -185,9 +156,7 @@ test_fsdax_raw_fio() {
 # the dead dax_device; umount then frees the extent.
 test_fsdax_ext4_writers() {
 	local d=$C/fsw dev fpid wpid rc t0
-	mkdir $d && echo 1 > $d/region && echo 1G > $d/size && echo 1 > $d/enable ||
-		fail "create fsdax"
-	dev=$(cat $d/dev)
+	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || exit 1
 	mkfs_dax ext4 "/dev/$dev" > /dev/null || fail mkfs
 	mount_dax ext4 "/dev/$dev" /mnt/fsw
 	dd if=/dev/zero of=/mnt/fsw/mapped bs=1M count=16 status=none && sync || fail "write file"
@@ -211,7 +180,7 @@ test_fsdax_ext4_writers() {
 	wait $wpid || rc=$?
 	[ $rc -eq 7 ] || { cat /tmp/wr.out; fail "mapped writer exit $rc, expected 7 (SIGBUS)"; }
 	timeout 30 umount /mnt/fsw || fail "umount failed or hung"
-	wait_for 10 region1_free || fail "extent not released after umount"
+	wait_for 10 region_free 1 || fail "extent not released after umount"
 }
 
 # xfs with rmapbt=1: kill_dax tells xfs (MF_MEM_PRE_REMOVE), which unmaps
@@ -221,9 +190,7 @@ test_fsdax_ext4_writers() {
 # xfs puts successive new directories in alternating AGs.
 test_fsdax_xfs_rmapbt_writers() {
 	local d=$C/fsx dev fpid wpid rc t0
-	mkdir $d && echo 1 > $d/region && echo 1G > $d/size && echo 1 > $d/enable ||
-		fail "create fsdax"
-	dev=$(cat $d/dev)
+	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || exit 1
 	MKFS_XFS_EXTRA="-m rmapbt=1 -d agcount=2" mkfs_dax xfs "/dev/$dev" > /dev/null || fail mkfs
 	mount_dax xfs "/dev/$dev" /mnt/fsx
 	mkdir /mnt/fsx/ag0 /mnt/fsx/ag1 || fail mkdir
@@ -247,7 +214,7 @@ test_fsdax_xfs_rmapbt_writers() {
 	timeout 60 tail --pid=$fpid -f /dev/null || fail "fio still running 60 s after the device went"
 	wait $fpid && fail "fio did not report the failed I/O"
 	timeout 30 umount /mnt/fsx || fail "umount failed or hung"
-	wait_for 10 region1_free || fail "extent not released after umount"
+	wait_for 10 region_free 1 || fail "extent not released after umount"
 }
 
 # An O_DIRECT read into a devdax mapping, held in flight by a suspended
@@ -265,21 +232,19 @@ test_odirect_in_flight() {
 	# no udev: use the node devtmpfs made, /dev/dm-N
 	dm=/dev/$(dmsetup info -c --noheadings -o blkdevname held) || fail "dmsetup info"
 	dmsetup suspend held || fail "dmsetup suspend"
-	mkdir $d && echo 0 > $d/region && echo 2G > $d/size && echo devdax > $d/mode &&
-		echo "$lt" > $d/lifetime && echo 1 > $d/enable || fail "create"
-	dev=$(cat $d/dev)
+	dev=$(cfs_device "$(basename $d)" 0 2G devdax lifetime="$lt") || exit 1
 	odirect_hold "/dev/$dev" "$dm" > /tmp/od.out 2>&1 &
 	pid=$!
 	wait_for 20 grep -q reading /tmp/od.out || { cat /tmp/od.out; fail "reader did not start"; }
 	sleep 1
 	kill -0 $pid || { cat /tmp/od.out; fail "the read did not block"; }
 	timeout 20 rmdir $d || fail "rmdir with a read in flight failed or hung"
-	region_free && fail "extent released with a read in flight"
+	region_free 0 && fail "extent released with a read in flight"
 	expect_fail rmmod pmemu
 	dmsetup resume held || fail "dmsetup resume"
 	wait $pid || { cat /tmp/od.out; fail "the read did not complete (exit $?)"; }
 	cat /tmp/od.out
-	wait_for 10 region_free || fail "extent not released after the read"
+	wait_for 10 region_free 0 || fail "extent not released after the read"
 	dmsetup remove held && losetup -d "$loop" && rm -f /var/tmp/dmback
 }
 

@@ -126,3 +126,35 @@ fio_run() {
 	printf '%s\n' "$out" | awk -F';' '$1 ~ /^3$/ { printf "fio: read %s KiB/s %s IOPS, write %s KiB/s %s IOPS\n", $7, $8, $48, $49 }' >&2
 	return 0
 }
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds; fails
+# (status 1) if it has not within SECONDS.
+wait_for() {
+	local t=$(($1 * 10))
+	shift
+	while ! "$@"; do
+		t=$((t - 1))
+		[ $t -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# region_free N: region N has no extent reserved (every device drained).
+region_free() {
+	local r=/sys/class/pmemu/region$1
+	[ "$(cat $r/available_size)" = "$(cat $r/size)" ]
+}
+
+# cfs_device NAME REGION SIZE MODE [ATTR=VALUE...]: make and enable the
+# configfs device NAME and print its /dev name.
+cfs_device() {
+	local d=/sys/kernel/config/pmemu/$1 kv
+	mkdir "$d" && echo "$2" > "$d/region" && echo "$3" > "$d/size" &&
+		echo "$4" > "$d/mode" || fail "configure $1"
+	shift 4
+	for kv in "$@"; do
+		echo "${kv#*=}" > "$d/${kv%%=*}" || fail "configure $(basename "$d") $kv"
+	done
+	echo 1 > "$d/enable" || fail "enable $(basename "$d")"
+	cat "$d/dev"
+}
