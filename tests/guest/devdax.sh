@@ -18,14 +18,7 @@ export PMEMU_TMPDIR=/var/tmp
 # devdax_create NAME REGION SIZE ALIGN LIFETIME [MAP]: enable a devdax device
 # and print its /dev name.
 devdax_create() {
-	local d=$C/$1
-	mkdir "$d" || fail "mkdir $d"
-	echo "$2" > "$d/region" && echo "$3" > "$d/size" &&
-		echo devdax > "$d/mode" && echo "$4" > "$d/align" &&
-		echo "$5" > "$d/lifetime" && echo "${6:-mem}" > "$d/map" ||
-		fail "configure $1"
-	echo 1 > "$d/enable" || fail "enable $1 ($(dmesg | tail -n 3))"
-	cat "$d/dev"
+	cfs_device "$1" "$2" "$3" devdax align="$4" lifetime="$5" map="${6:-mem}"
 }
 
 devdax_destroy() {
