@@ -9,7 +9,7 @@
 # (median time, minor faults, ratio to device_dax) to $OUT/populate.md.
 . "$(dirname "$0")/../guest/lib.sh"
 
-REPS=${PMEMU_BENCH_REPS:-5}
+REPS=${PMEMU_TEST_BENCH_REPS:-5}
 OUT=${PMEMU_BENCH_OUT:-/mnt/results}
 C=/sys/kernel/config/pmemu
 LEN=1G

@@ -10,7 +10,7 @@
 # sample goes to $OUT/drain-time.jsonl, the medians to $OUT/drain-time.md.
 . "$(dirname "$0")/../guest/lib.sh"
 
-REPS=${PMEMU_BENCH_REPS:-5}
+REPS=${PMEMU_TEST_BENCH_REPS:-5}
 OUT=${PMEMU_BENCH_OUT:-/mnt/results}
 C=/sys/kernel/config/pmemu
 

@@ -10,7 +10,7 @@
 # device.  Samples go to $OUT/memmap.jsonl, the table to $OUT/memmap.md.
 . "$(dirname "$0")/../guest/lib.sh"
 
-REPS=${PMEMU_BENCH_REPS:-3}
+REPS=${PMEMU_TEST_BENCH_REPS:-3}
 OUT=${PMEMU_BENCH_OUT:-/mnt/results}
 C=/sys/kernel/config/pmemu
 SIZE=16G

@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of the raw block benchmark (tests/bench/run): fio on the raw
+# block device of pmemu (fsdax, region 0), the in-tree nd_pmem (the legacy
+# memmap=2G!4G range through nd_e820) and brd (2 GiB of RAM), all 2 GiB,
+# in this one boot.  Rows: 4K randread and randwrite with psync and
+# io_uring, 1M sequential read and write with psync; numjobs 1 and 2; verify
+# off; fixed runtime.  Devices run interleaved (A B C A B C ...) over REPS
+# repetitions; the table reports median bandwidth and the ratio of pmemu to
+# each anchor.  Samples: $OUT/block.jsonl; table: $OUT/block.md.
+. "$(dirname "$0")/../guest/lib.sh"
+
+REPS=${PMEMU_TEST_BENCH_REPS:-3}
+RUNTIME=${PMEMU_TEST_BENCH_RUNTIME:-5}
+OUT=${PMEMU_BENCH_OUT:-/mnt/results}
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+modprobe -a nd_e820 nd_pmem || die "nd_pmem"
+modprobe brd rd_nr=1 rd_size=$((2 << 20)) || die "brd"
+load_pmemu "ranges=$(pmemu_boot_ranges)" || die "modprobe pmemu"
+sleep 1
+[ -b /dev/pmem0 ] && [ -b /dev/ram0 ] && [ -b /dev/pmemu0 ] || die "devices missing"
+[ "$(size_bytes /dev/pmem0)" -ge $((2 << 30)) ] || die "pmem0 smaller than 2 GiB"
+
+declare -A DEV=([pmemu]=/dev/pmemu0 [nd_pmem]=/dev/pmem0 [brd]=/dev/ram0)
+# brd allocates its pages on first write: fill it once so reads read RAM
+dd if=/dev/zero of=/dev/ram0 bs=1M count=2048 oflag=direct status=none
+
+: > "$OUT/block.jsonl"
+run() {	# LABEL DEV ENGINE RW BS NUMJOBS
+	local j
+	j=$(fio --output-format=json --name=b --filename="$2" --ioengine="$3" \
+		--rw="$4" --bs="$5" --numjobs="$6" --size=2G --direct=1 \
+		--time_based --runtime="$RUNTIME" --group_reporting --randrepeat=0 \
+		2> /dev/null) || die "fio $*"
+	jq -c --arg l "$1" --arg e "$3" --arg rw "$4" --arg bs "$5" --argjson nj "$6" \
+		'.jobs[0] | {label: $l, engine: $e, rw: $rw, bs: $bs, numjobs: $nj,
+		 kib_s: (.read.bw + .write.bw), iops: (.read.iops + .write.iops)}' \
+		<<< "$j" >> "$OUT/block.jsonl"
+}
+
+for rep in $(seq "$REPS"); do
+	for nj in 1 2; do
+		for row in "psync randread 4k" "psync randwrite 4k" "io_uring randread 4k" \
+			   "io_uring randwrite 4k" "psync read 1m" "psync write 1m"; do
+			set -- $row
+			for label in pmemu nd_pmem brd; do
+				run $label "${DEV[$label]}" "$1" "$2" "$3" $nj
+			done
+		done
+	done
+	: "$rep"
+done
+
+jq -rs '
+  def median: sort | if length % 2 == 1 then .[length/2|floor]
+              else (.[length/2 - 1] + .[length/2]) / 2 end;
+  group_by([.engine, .rw, .bs, .numjobs]) | map(
+    { engine: .[0].engine, rw: .[0].rw, bs: .[0].bs, numjobs: .[0].numjobs,
+      p: (map(select(.label == "pmemu")) | map(.kib_s) | median),
+      n: (map(select(.label == "nd_pmem")) | map(.kib_s) | median),
+      b: (map(select(.label == "brd")) | map(.kib_s) | median),
+      pmin: (map(select(.label == "pmemu")) | map(.kib_s) | min),
+      pmax: (map(select(.label == "pmemu")) | map(.kib_s) | max) }) |
+  (["| job | numjobs | pmemu MiB/s (min–max) | nd_pmem MiB/s | brd MiB/s | pmemu / nd_pmem | pmemu / brd |",
+    "|---|---|---|---|---|---|---|"] +
+   map("| \(.engine) \(.rw) \(.bs) | \(.numjobs) | \(.p / 1024 | round) (\(.pmin / 1024 | round)–\(.pmax / 1024 | round)) | \(.n / 1024 | round) | \(.b / 1024 | round) | \(.p / .n * 100 | round / 100) | \(.p / .b * 100 | round / 100) |"))
+  | .[]' "$OUT/block.jsonl" > "$OUT/block.md" || die "summary"
+cat "$OUT/block.md"
