@@ -76,6 +76,17 @@ static int register_ring(uint8_t *p)
 	return ring;
 }
 
+/* Drop the mapping and the file, say so, wait to be told to let go. */
+static void hold(uint8_t *p, size_t len, int fd)
+{
+	munmap(p, len);
+	close(fd);
+	printf("pinned\n");
+	fflush(stdout);
+	while (!released)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t back[PAGE];
@@ -113,12 +124,7 @@ int main(int argc, char **argv)
 		ring = register_ring(p);
 		if (ring < 0)
 			return 1;
-		munmap(p, len);
-		close(fd);
-		printf("pinned\n");
-		fflush(stdout);
-		while (!released)
-			pause();
+		hold(p, len, fd);
 		close(ring);
 		printf("released\n");
 		return 0;
@@ -133,12 +139,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pin_hold: vmsplice: %s\n", strerror(errno));
 		return 1;
 	}
-	munmap(p, len);
-	close(fd);
-	printf("pinned\n");
-	fflush(stdout);
-	while (!released)
-		pause();
+	hold(p, len, fd);
 	if (read(pfd[0], back, PAGE) != PAGE) {
 		fprintf(stderr, "pin_hold: reading the pipe: %s\n", strerror(errno));
 		return 1;
