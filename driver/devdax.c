@@ -26,6 +26,7 @@
 #include <linux/module.h>
 #include <linux/pagemap.h>
 #include <linux/pfn.h>
+#include <linux/sched/signal.h>
 
 #include "pmemu.h"
 
@@ -80,6 +81,22 @@ static vm_fault_t pmemu_insert(struct vm_fault *vmf, struct folio *folio,
 	return vmf_insert_page_mkwrite(vmf, &folio->page, write);
 }
 
+/*
+ * The folio holds a media error.  What a machine check on a load from a
+ * poisoned line does: SIGBUS with BUS_MCEERR_AR, the folio's address and
+ * size (the arch handler would say PAGE_SHIFT for any VM_FAULT_HWPOISON, and
+ * its own signal is dropped while this one is pending).  Faults from the
+ * kernel (GUP, uaccess) only get the error.
+ */
+static vm_fault_t pmemu_devdax_poisoned(struct vm_fault *vmf,
+					unsigned long addr, unsigned int order)
+{
+	if (vmf->flags & FAULT_FLAG_USER)
+		send_sig_mceerr(BUS_MCEERR_AR, (void __user *)addr,
+				PAGE_SHIFT + order, current);
+	return VM_FAULT_HWPOISON;
+}
+
 /* A fault of 1 << order pages; the caller holds dax_read_lock(). */
 static vm_fault_t pmemu_devdax_fault_locked(struct pmemu_dev *pd,
 					    struct vm_fault *vmf,
@@ -107,10 +124,11 @@ static vm_fault_t pmemu_devdax_fault_locked(struct pmemu_dev *pd,
 	if ((u64)pgoff << PAGE_SHIFT >= pmemu_devdax_capacity(pd))
 		return VM_FAULT_SIGBUS;
 
+	if (pmemu_media_check(pd, (u64)pgoff << PAGE_SHIFT, size, NULL))
+		return pmemu_devdax_poisoned(vmf, addr, order);
+
 	folio = pfn_folio(PHYS_PFN(pd->phys + pd->data_offset) + pgoff);
-	ret = pmemu_folio_get(pd, folio, vma->vm_file->f_mapping, pgoff);
-	if (ret)
-		return ret;
+	pmemu_folio_get(pd, folio, vma->vm_file->f_mapping, pgoff);
 	ret = pmemu_insert(vmf, folio, order, vmf->flags & FAULT_FLAG_WRITE);
 	pmemu_folio_put(pd, folio);
 	return ret;
@@ -301,8 +319,8 @@ static void *pmemu_devdax_map_pages(struct pmemu_dev *pd)
 	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)
 		return pmemu_pages_map(pd, MEMORY_DEVICE_COHERENT,
 				       &pmemu_tracked_pgmap_ops, 0);
-	/* no ops: memory failures take the generic device-dax path */
-	return pmemu_pages_map(pd, MEMORY_DEVICE_GENERIC, NULL, pd->dax.order);
+	return pmemu_pages_map(pd, MEMORY_DEVICE_GENERIC, &pmemu_sweep_pgmap_ops,
+			       pd->dax.order);
 }
 
 /*

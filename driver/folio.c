@@ -84,45 +84,6 @@ static void pmemu_tracked_folio_free(struct folio *folio)
 	}
 }
 
-/*
- * memory_failure() on a tracked folio: the generic handler refuses
- * device-coherent pages, so do what it would do for device-dax: remember
- * the poison, so later faults on the folio get SIGBUS (VM_FAULT_HWPOISON),
- * and unmap every mapping of the folio, so a process touching it again
- * faults and gets that SIGBUS.
- */
-static int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap,
-					unsigned long pfn,
-					unsigned long nr_pages, int mf_flags)
-{
-	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
-	unsigned long first = PHYS_PFN(pd->phys + pd->data_offset);
-	unsigned long folio_pages = 1UL << pd->dax.order;
-	struct address_space *mapping;
-	unsigned long i, idx, flags;
-
-	if (pfn < first)
-		return -ENXIO;	/* the memmap of map=dev, not data */
-	if (mf_flags & MF_MEM_PRE_REMOVE)
-		return 0;	/* teardown unmaps everything itself */
-	mapping = dax_inode(pd->dax_dev)->i_mapping;
-	for (i = 0; i < nr_pages; i++) {
-		idx = (pfn + i - first) >> pd->dax.order;
-		if (idx >= pd->dax.nr_folios)
-			break;
-		spin_lock_irqsave(&pd->dax.live_lock, flags);
-		__set_bit(idx, pd->dax.poison);
-		spin_unlock_irqrestore(&pd->dax.live_lock, flags);
-		atomic_long_inc(&pd->dax.stats.memory_failures);
-		pr_err("%s: memory failure at pfn %#lx (offset %#lx): mappings of its %lu KiB folio removed, further access gets SIGBUS\n",
-		       pd->devname, pfn + i,
-		       (pfn + i - first) << PAGE_SHIFT, folio_pages << 2);
-		unmap_mapping_pages(mapping, idx * folio_pages, folio_pages,
-				    false);
-	}
-	return 0;
-}
-
 /* page map callbacks of a tracked devdax device */
 const struct dev_pagemap_ops pmemu_tracked_pgmap_ops = {
 	.folio_free = pmemu_tracked_folio_free,
@@ -130,27 +91,21 @@ const struct dev_pagemap_ops pmemu_tracked_pgmap_ops = {
 };
 
 /* First touch of a tracked folio, or an extra reference on a live one. */
-static vm_fault_t pmemu_tracked_get(struct pmemu_dev *pd, struct folio *folio,
-				    struct address_space *mapping,
-				    pgoff_t pgoff)
+static void pmemu_tracked_get(struct pmemu_dev *pd, struct folio *folio,
+			      struct address_space *mapping, pgoff_t pgoff)
 {
 	unsigned long idx = pmemu_folio_index(pd, folio);
 	struct mutex *touch;	/* serialises first touches of this folio */
 	unsigned long flags;
-	bool live, got, poisoned;
+	bool live, got;
 
 	touch = &pd->dax.touch_lock[hash_long(idx, ilog2(PMEMU_TOUCH_LOCKS))];
 	mutex_lock(touch);
 	for (;;) {
 		spin_lock_irqsave(&pd->dax.live_lock, flags);
-		poisoned = test_bit(idx, pd->dax.poison);
 		live = test_bit(idx, pd->dax.live);
-		got = live && !poisoned && folio_try_get(folio);
+		got = live && folio_try_get(folio);
 		spin_unlock_irqrestore(&pd->dax.live_lock, flags);
-		if (poisoned) {
-			mutex_unlock(touch);
-			return VM_FAULT_HWPOISON;
-		}
 		if (!live || got)
 			break;
 		/* dying: the last put happened, folio_free() is running */
@@ -171,7 +126,6 @@ static vm_fault_t pmemu_tracked_get(struct pmemu_dev *pd, struct folio *folio,
 			__module_get(THIS_MODULE);
 	}
 	mutex_unlock(touch);
-	return 0;
 }
 
 /**
@@ -185,20 +139,19 @@ static vm_fault_t pmemu_tracked_get(struct pmemu_dev *pd, struct folio *folio,
  * rmap needs.  Tracked folios are initialised on first touch; the caller
  * then owns one reference and drops it with pmemu_folio_put() after the
  * insert took its own.
- *
- * Return: 0, or VM_FAULT_HWPOISON for a folio reported failed.
  */
-vm_fault_t pmemu_folio_get(struct pmemu_dev *pd, struct folio *folio,
-			   struct address_space *mapping, pgoff_t pgoff)
+void pmemu_folio_get(struct pmemu_dev *pd, struct folio *folio,
+		     struct address_space *mapping, pgoff_t pgoff)
 {
-	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)
-		return pmemu_tracked_get(pd, folio, mapping, pgoff);
+	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED) {
+		pmemu_tracked_get(pd, folio, mapping, pgoff);
+		return;
+	}
 	/* sweep: idle GENERIC folios sit at refcount 1 already */
 	if (!folio->mapping) {
 		folio->mapping = mapping;
 		folio->index = pgoff;
 	}
-	return 0;
 }
 
 /**
@@ -292,8 +245,7 @@ int pmemu_folios_init(struct pmemu_dev *pd)
 	if (pd->cfg.lifetime != PMEMU_LIFETIME_TRACKED)
 		return 0;
 	pd->dax.live = bitmap_zalloc(pd->dax.nr_folios, GFP_KERNEL);
-	pd->dax.poison = bitmap_zalloc(pd->dax.nr_folios, GFP_KERNEL);
-	if (!pd->dax.live || !pd->dax.poison) {
+	if (!pd->dax.live) {
 		pmemu_folios_exit(pd);
 		return -ENOMEM;
 	}
@@ -309,9 +261,7 @@ void pmemu_folios_exit(struct pmemu_dev *pd)
 	int i;
 
 	bitmap_free(pd->dax.live);
-	bitmap_free(pd->dax.poison);
 	pd->dax.live = NULL;
-	pd->dax.poison = NULL;
 	for (i = 0; i < PMEMU_TOUCH_LOCKS; i++)
 		mutex_destroy(&pd->dax.touch_lock[i]);
 }

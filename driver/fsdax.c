@@ -30,11 +30,15 @@ static u64 pmemu_capacity(struct pmemu_dev *pd)
 	return pd->cfg.size - pd->data_offset;
 }
 
-/* Write zeroes to [off, off + len) of the device, non-temporally. */
+/*
+ * Write zeroes to [off, off + len) of the device, non-temporally; like any
+ * write of whole sectors, this clears their media errors.
+ */
 static void pmemu_zero(struct pmemu_dev *pd, u64 off, u64 len)
 {
 	void *zero = page_address(ZERO_PAGE(0));
 
+	pmemu_media_clear(pd, off, len);
 	while (len) {
 		unsigned int chunk = min_t(u64, len, PAGE_SIZE);
 
@@ -47,11 +51,17 @@ static void pmemu_zero(struct pmemu_dev *pd, u64 off, u64 len)
 static blk_status_t pmemu_rw_bvec(struct pmemu_dev *pd, struct bio_vec *bv,
 				  sector_t sector, bool write)
 {
-	void *addr = pd->virt + ((u64)sector << SECTOR_SHIFT);
+	u64 off = (u64)sector << SECTOR_SHIFT;
+	void *addr = pd->virt + off;
 	blk_status_t status = BLK_STS_OK;
-	void *mem = bvec_kmap_local(bv);
+	void *mem;
 
+	/* as on pmem: reading bad media fails, writing it clears the error */
+	if (!write && pmemu_media_check(pd, off, bv->bv_len, NULL))
+		return BLK_STS_IOERR;
+	mem = bvec_kmap_local(bv);
 	if (write) {
+		pmemu_media_clear(pd, off, bv->bv_len);
 		flush_dcache_page(bv->bv_page);
 		memcpy_flushcache(addr, mem, bv->bv_len);
 	} else {
@@ -133,12 +143,18 @@ static const struct block_device_operations pmemu_bdev_ops = {
 	.free_disk = pmemu_free_disk,
 };
 
+/*
+ * As pmem: a range holding a media error is -EHWPOISON for DAX_ACCESS; for
+ * DAX_RECOVERY_WRITE it is handed out up to the first bad page (at least
+ * one page), which ->recovery_write then clears and writes.  With errors
+ * on the device, only the requested range is known good.
+ */
 static long pmemu_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff,
 				    long nr_pages, enum dax_access_mode mode,
 				    void **kaddr, unsigned long *pfn)
 {
 	struct pmemu_dev *pd = dax_get_private(dax_dev);
-	u64 off = PFN_PHYS(pgoff);
+	u64 off = PFN_PHYS(pgoff), first_bad;
 
 	if (off >= pmemu_capacity(pd))
 		return -ERANGE;
@@ -146,6 +162,14 @@ static long pmemu_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff,
 		*kaddr = pd->virt + off;
 	if (pfn)
 		*pfn = PHYS_PFN(pd->phys + pd->data_offset + off);
+	if (pmemu_media_check(pd, off, PFN_PHYS(nr_pages), &first_bad)) {
+		if (mode != DAX_RECOVERY_WRITE)
+			return -EHWPOISON;
+		return max_t(long, 1, PHYS_PFN(first_bad - off));
+	}
+	if (READ_ONCE(pd->bb.count))
+		return min_t(long, nr_pages,
+			     PHYS_PFN(pmemu_capacity(pd) - off));
 	return PHYS_PFN(pmemu_capacity(pd) - off);
 }
 
@@ -159,15 +183,28 @@ static int pmemu_dax_zero_page_range(struct dax_device *dax_dev, pgoff_t pgoff,
 }
 
 /*
- * Called by fs/dax when direct_access reported -EHWPOISON for the range.
- * This device keeps no media-error state, so there is no poison to clear:
- * the write goes straight to memory.
+ * fs/dax writes here when direct_access() reported -EHWPOISON: as on pmem,
+ * only whole pages can be recovered; their errors are cleared and the data
+ * written.  A range without errors is an ordinary write.
  */
 static size_t pmemu_dax_recovery_write(struct dax_device *dax_dev,
 				       pgoff_t pgoff, void *addr, size_t bytes,
 				       struct iov_iter *iter)
 {
-	return _copy_from_iter_flushcache(addr, bytes, iter);
+	struct pmemu_dev *pd = dax_get_private(dax_dev);
+	u64 off = PFN_PHYS(pgoff) + offset_in_page(addr);
+
+	if (!pmemu_media_check(pd, off, bytes, NULL))
+		return _copy_from_iter_flushcache(addr, bytes, iter);
+	if (offset_in_page(addr) || !PAGE_ALIGNED(bytes)) {
+		dev_dbg(disk_to_dev(pd->disk),
+			"recovery write of %zu bytes at %p is not whole pages\n",
+			bytes, addr);
+		return 0;
+	}
+	bytes = _copy_from_iter_flushcache(addr, bytes, iter);
+	pmemu_media_clear(pd, off, round_down(bytes, PAGE_SIZE));
+	return bytes;
 }
 
 static const struct dax_operations pmemu_dax_ops = {
@@ -224,7 +261,8 @@ static int pmemu_fsdax_init(struct pmemu_dev *pd)
 		ret = -EINVAL;
 		goto err_disk;
 	}
-	addr = pmemu_pages_map(pd, MEMORY_DEVICE_FS_DAX, NULL, 0);
+	addr = pmemu_pages_map(pd, MEMORY_DEVICE_FS_DAX, &pmemu_fsdax_pgmap_ops,
+			       0);
 	if (IS_ERR(addr)) {
 		ret = PTR_ERR(addr);
 		goto err_disk;
@@ -233,6 +271,7 @@ static int pmemu_fsdax_init(struct pmemu_dev *pd)
 
 	disk->fops = &pmemu_bdev_ops;
 	disk->private_data = pd;
+	disk->bb = &pd->bb;
 	snprintf(disk->disk_name, DISK_NAME_LEN, PMEMU_NAME "%d", pd->id);
 	strscpy(pd->devname, disk->disk_name);
 	set_capacity(disk, pmemu_capacity(pd) >> SECTOR_SHIFT);
@@ -315,8 +354,8 @@ static int pmemu_fsdax_kill_unused(struct pmemu_dev *pd)
  * returned because xfs with rmapbt handles its MF_MEM_PRE_REMOVE by
  * freezing the filesystem (log writes), unmapping its users with SIGBUS and
  * shutting down; with I/O failing the freeze would retry its log writes
- * forever.  A module reference is held
- * from here until the pages are freed.  Then the drain deletes the gendisk
+ * forever.  A module reference is held, and the dead dax_device kept, from
+ * here until the pages are freed.  Then the drain deletes the gendisk
  * (a mounted filesystem is told the disk is dead and shuts down) once that
  * cannot block on pinned pages (pmemu_fsdax_unpublish()), and frees the
  * struct pages when the gendisk has been released and no page is mapped or
@@ -326,8 +365,6 @@ static void pmemu_fsdax_teardown(struct pmemu_dev *pd)
 {
 	dax_remove_host(pd->disk);
 	kill_dax(pd->dax_dev);
-	put_dax(pd->dax_dev);
-	pd->dax_dev = NULL;
 	WRITE_ONCE(pd->io_fenced, true);
 	__module_get(THIS_MODULE);
 	pmemu_pages_unpublish(pd);
@@ -343,6 +380,17 @@ static void pmemu_fsdax_unpublish(struct pmemu_dev *pd)
 	put_disk(disk);
 }
 
+/*
+ * Every page is idle and the page map gone.  The dead dax_device was kept
+ * until now because memory_failure() on a page still mapped may ask it for
+ * its holder (pmemu_fsdax_memory_failure()).
+ */
+static void pmemu_fsdax_drained(struct pmemu_dev *pd)
+{
+	put_dax(pd->dax_dev);
+	pd->dax_dev = NULL;
+}
+
 static struct device *pmemu_fsdax_device(struct pmemu_dev *pd)
 {
 	return disk_to_dev(pd->disk);
@@ -354,4 +402,5 @@ const struct pmemu_personality pmemu_fsdax_ops = {
 	.teardown = pmemu_fsdax_teardown,
 	.device = pmemu_fsdax_device,
 	.unpublish = pmemu_fsdax_unpublish,
+	.drained = pmemu_fsdax_drained,
 };

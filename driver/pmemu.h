@@ -15,6 +15,7 @@
 #ifndef _PMEMU_H
 #define _PMEMU_H
 
+#include <linux/badblocks.h>
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/list.h>
@@ -166,7 +167,7 @@ enum pmemu_dev_state {
  * @folio_inits: tracked: folios initialised on first touch (the pgmap
  *	references taken)
  * @folio_frees: tracked: folios the core freed (the references dropped)
- * @memory_failures: pages reported to the memory_failure() callback
+ * @memory_failures: pages memory_failure() reported to the device
  */
 struct pmemu_devdax_stats {
 	atomic_long_t faults[PMEMU_FAULT_NR];
@@ -187,7 +188,6 @@ struct pmemu_devdax_stats {
  * @order: folio order, log2(align / PAGE_SIZE)
  * @nr_folios: folios of the data area
  * @live: tracked: bitmap of initialised folios (under @live_lock)
- * @poison: tracked: bitmap of folios reported failed (under @live_lock)
  * @live_lock: IRQ-safe: folio_free() may run in any context
  * @nr_live: tracked: folios initialised and not yet freed (exact)
  * @touch_lock: tracked: serialise first touch of a folio (hashed)
@@ -201,7 +201,6 @@ struct pmemu_devdax {
 	unsigned int order;
 	unsigned long nr_folios;
 	unsigned long *live;
-	unsigned long *poison;
 	spinlock_t live_lock;	/* see above */
 	atomic_long_t nr_live;
 	struct mutex touch_lock[PMEMU_TOUCH_LOCKS];	/* see above */
@@ -236,7 +235,9 @@ struct pmemu_owner {
  * @devname: name of the node in /dev ("pmemu3", "pmemu4.dax")
  * @phys: physical start of the extent
  * @data_offset: bytes at the start holding the memmap (map=dev), else 0
- * @virt: kernel virtual address of @phys (direct map of the pages)
+ * @virt: kernel virtual address of the data area (direct map of the pages)
+ * @bb: media errors of the data area, in 512-byte sectors (media.c); the
+ *	gendisk's badblocks for fsdax
  * @pgmap: ZONE_DEVICE page map of the extent (FS_DAX, GENERIC or COHERENT)
  * @disk: fsdax: the block device
  * @dax_dev: fsdax: the DAX device filesystems map through; devdax: the
@@ -266,6 +267,7 @@ struct pmemu_dev {
 	phys_addr_t phys;
 	u64 data_offset;
 	void *virt;
+	struct badblocks bb;
 	struct dev_pagemap pgmap;
 	struct gendisk *disk;
 	struct dax_device *dax_dev;
@@ -351,12 +353,23 @@ extern const struct attribute_group pmemu_devdax_stat_group;
 /* folio.c: devdax folio lifetimes (sweep and tracked) */
 int pmemu_folios_init(struct pmemu_dev *pd);
 void pmemu_folios_exit(struct pmemu_dev *pd);
-vm_fault_t pmemu_folio_get(struct pmemu_dev *pd, struct folio *folio,
-			   struct address_space *mapping, pgoff_t pgoff);
+void pmemu_folio_get(struct pmemu_dev *pd, struct folio *folio,
+		     struct address_space *mapping, pgoff_t pgoff);
 void pmemu_folio_put(struct pmemu_dev *pd, struct folio *folio);
 unsigned long pmemu_folios_in_use(struct pmemu_dev *pd);
 long pmemu_pgmap_refs(struct pmemu_dev *pd);
 extern const struct dev_pagemap_ops pmemu_tracked_pgmap_ops;
+
+/* media.c: media errors (badblocks, injection, memory_failure routing) */
+int pmemu_media_init(struct pmemu_dev *pd);
+void pmemu_media_exit(struct pmemu_dev *pd);
+bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len, u64 *first_bad);
+void pmemu_media_clear(struct pmemu_dev *pd, u64 off, u64 len);
+int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear);
+int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap, unsigned long pfn,
+				 unsigned long nr_pages, int mf_flags);
+extern const struct dev_pagemap_ops pmemu_fsdax_pgmap_ops;
+extern const struct dev_pagemap_ops pmemu_sweep_pgmap_ops;
 
 /* pagemap.c: struct pages of a device and their lifetime */
 int pmemu_lifetime_init(void);

@@ -600,9 +600,12 @@ static struct pmemu_dev *pmemu_dev_reserve(const struct pmemu_dev_config *cfg)
 	if (!pd)
 		return ERR_PTR(-ENOMEM);
 	pd->cfg = *cfg;
+	ret = pmemu_media_init(pd);
+	if (ret)
+		goto err_free;
 	ret = ida_alloc(&pmemu_dev_ida, GFP_KERNEL);
 	if (ret < 0)
-		goto err_free;
+		goto err_media;
 	pd->id = ret;
 
 	mutex_lock(&pmemu_lock);
@@ -632,6 +635,8 @@ static struct pmemu_dev *pmemu_dev_reserve(const struct pmemu_dev_config *cfg)
 err_unlock:
 	mutex_unlock(&pmemu_lock);
 	ida_free(&pmemu_dev_ida, pd->id);
+err_media:
+	pmemu_media_exit(pd);
 err_free:
 	kfree(pd);
 	return ERR_PTR(ret);
@@ -654,6 +659,7 @@ void pmemu_dev_released(struct pmemu_dev *pd)
 		pd->owner->gone = NULL;
 	mutex_unlock(&pmemu_lock);
 	ida_free(&pmemu_dev_ida, pd->id);
+	pmemu_media_exit(pd);
 	kfree(pd);
 	put_device(&region->dev);
 }

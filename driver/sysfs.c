@@ -7,9 +7,13 @@
  * stats/ directory adds the fault and folio counters).  Attributes that
  * only mean something for devdax are hidden on fsdax devices.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/badblocks.h>
 #include <linux/blkdev.h>
 #include <linux/capability.h>
 #include <linux/device.h>
+#include <linux/kstrtox.h>
 #include <linux/sysfs.h>
 
 #include "pmemu.h"
@@ -54,6 +58,65 @@ static ssize_t phys_start_show(struct device *dev,
 }
 static DEVICE_ATTR_ADMIN_RO(phys_start);
 
+/*
+ * Media errors.  fsdax shows them in the gendisk's own
+ * /sys/block/pmemuN/badblocks; devdax here, in the same format.
+ */
+static ssize_t pmemu_badblocks_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return badblocks_show(&to_pmemu_dev(dev)->bb, buf, 0);
+}
+
+static struct device_attribute dev_attr_badblocks =
+	__ATTR(badblocks, 0444, pmemu_badblocks_show, NULL);
+
+/* "OFFSET LENGTH": bytes of the data area, decimal or 0x-prefixed hex */
+static int pmemu_parse_range(struct pmemu_dev *pd, const char *buf,
+			     u64 *off, u64 *len)
+{
+	char first[24], second[24], extra;
+
+	if (sscanf(buf, "%23s %23s %c", first, second, &extra) != 2 ||
+	    kstrtou64(first, 0, off) || kstrtou64(second, 0, len)) {
+		pr_err("%s: media error range: expected \"OFFSET LENGTH\" in bytes\n",
+		       pd->devname);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static ssize_t pmemu_media_store(struct device *dev, const char *buf,
+				 size_t count, bool clear)
+{
+	struct pmemu_dev *pd = to_pmemu_dev(dev);
+	u64 off, len;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = pmemu_parse_range(pd, buf, &off, &len);
+	if (!ret)
+		ret = pmemu_media_inject(pd, off, len, clear);
+	return ret ? ret : count;
+}
+
+static ssize_t inject_error_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	return pmemu_media_store(dev, buf, count, false);
+}
+static DEVICE_ATTR_WO(inject_error);
+
+static ssize_t clear_error_store(struct device *dev,
+				 struct device_attribute *attr,
+				 const char *buf, size_t count)
+{
+	return pmemu_media_store(dev, buf, count, true);
+}
+static DEVICE_ATTR_WO(clear_error);
+
 static struct attribute *pmemu_dev_attrs[] = {
 	&dev_attr_name.attr,
 	&dev_attr_region.attr,
@@ -66,6 +129,9 @@ static struct attribute *pmemu_dev_attrs[] = {
 	&dev_attr_align.attr,
 	&dev_attr_lifetime.attr,
 	&dev_attr_vmemmap_shift.attr,
+	&dev_attr_badblocks.attr,
+	&dev_attr_inject_error.attr,
+	&dev_attr_clear_error.attr,
 	NULL,
 };
 
@@ -76,7 +142,8 @@ static umode_t pmemu_dev_attr_visible(struct kobject *kobj,
 
 	if (pd->cfg.mode != PMEMU_MODE_DEVDAX &&
 	    (a == &dev_attr_align.attr || a == &dev_attr_lifetime.attr ||
-	     a == &dev_attr_vmemmap_shift.attr))
+	     a == &dev_attr_vmemmap_shift.attr ||
+	     a == &dev_attr_badblocks.attr))
 		return 0;
 	return a->mode;
 }

@@ -344,7 +344,23 @@ struct json_object *dev_to_json(const struct pmemu_dev *d, unsigned int flags)
 		add_str(o, "state", d->state);
 	if (flags & JF_VERBOSE)
 		add_verbose(o, d, human);
+	if (flags & JF_MEDIA)
+		dev_add_media_errors(o, d);
 	return o;
+}
+
+/* The sysfs directory of enabled device @d's attributes (inject_error...). */
+int dev_sysfs_dir(const struct pmemu_dev *d, char *buf, size_t len)
+{
+	return node_path(buf, len, d->node);
+}
+
+/* The sysfs directory holding enabled device @d's badblocks file. */
+int dev_badblocks_dir(const struct pmemu_dev *d, char *buf, size_t len)
+{
+	if (node_is_chardev(d->node))
+		return node_path(buf, len, d->node);
+	return sys_path(buf, len, BLOCK_DIR "/%s", d->node);
 }
 
 /* Write one attribute of configfs device NAME. */

@@ -14,6 +14,7 @@
 
 static const char list_help[] =
 "Usage: pmemuctl list [-R|--regions] [-D|--devices] [-v|--verbose] [-u|--human]\n"
+"                     [-M|--media-errors]\n"
 "\n"
 "Print pmemu regions and devices as JSON, indented by two spaces. With no\n"
 "option, print the array of devices. An empty result prints [].\n"
@@ -26,6 +27,10 @@ static const char list_help[] =
 "                  \"data_offset\", \"extent_size\" and \"phys_start\"\n"
 "                  (addresses are only readable by root)\n"
 "  -u, --human     print sizes as strings in binary units (\"2.00 GiB\")\n"
+"  -M, --media-errors\n"
+"                  add \"badblock_count\" (bad 512-byte sectors) and\n"
+"                  \"badblocks\" ([{\"offset\": SECTOR, \"length\": SECTORS}],\n"
+"                  relative to the device's start) to enabled devices\n"
 "  -h, --help      show this help\n"
 "\n"
 "Region keys: dev, id, size, available_size, max_available_extent, align,\n"
@@ -35,7 +40,8 @@ static const char list_help[] =
 "region, blockdev (enabled fsdax) or chardev (enabled devdax), enabled,\n"
 "state (configfs devices: live, disabled, or draining while pages of a\n"
 "disabled device are still mapped or pinned)\n"
-"[, offset, data_offset, extent_size, phys_start].\n"
+"[, offset, data_offset, extent_size, phys_start] [, badblock_count,\n"
+"badblocks].\n"
 "\n"
 "list does not need root. If the pmemu module is not loaded, root loads it;\n"
 "other users get a note on stderr and [].\n"
@@ -56,12 +62,13 @@ static int parse_list(int argc, char **argv, struct list_opts *o)
 		{ "devices", no_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "human", no_argument, NULL, 'u' },
+		{ "media-errors", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":RDvuh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":RDvuMh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'R':
 			o->regions = true;
@@ -74,6 +81,9 @@ static int parse_list(int argc, char **argv, struct list_opts *o)
 			break;
 		case 'u':
 			o->flags |= JF_HUMAN;
+			break;
+		case 'M':
+			o->flags |= JF_MEDIA;
 			break;
 		case 'h':
 			fputs(list_help, stdout);

@@ -23,6 +23,7 @@ static const char main_help[] =
 "  enable-device        instantiate a device's block device /dev/pmemuN\n"
 "  disable-device       tear down a device's block device, keep its settings\n"
 "  reconfigure-device   change a device's mode, map, size or offset\n"
+"  inject-error         inject or clear emulated media errors of a device\n"
 "  help [COMMAND]       show this help, or a command's help\n"
 "\n"
 "Options:\n"
@@ -52,6 +53,7 @@ static const struct command commands[] = {
 	{ "enable-device", cmd_enable },
 	{ "disable-device", cmd_disable },
 	{ "reconfigure-device", cmd_reconfigure },
+	{ "inject-error", cmd_inject_error },
 };
 
 static const struct command *find_command(const char *name)

@@ -44,6 +44,7 @@ const char *sys_root(void);
 bool sys_faked(void);
 PRINTF(3, 4) int sys_path(char *buf, size_t len, const char *fmt, ...);
 bool is_dir(const char *path);
+int attr_read_all(const char *dir, const char *attr, char *buf, size_t len);
 int attr_read(const char *dir, const char *attr, char *buf, size_t len);
 int attr_read_u64(const char *dir, const char *attr, uint64_t *val);
 int attr_read_int(const char *dir, const char *attr, int *val);
@@ -62,8 +63,8 @@ int module_load(const char *verb);
 int configfs_prepare(const char *verb, bool may_mount);
 int env_prepare(const char *verb);
 
-/* JSON output flags (list -v, list -u) */
-enum { JF_VERBOSE = 1, JF_HUMAN = 2 };
+/* JSON output flags (list -v, list -u, list -M) */
+enum { JF_VERBOSE = 1, JF_HUMAN = 2, JF_MEDIA = 4 };
 
 /* region.c: regions in /sys/class/pmemu */
 int region_ids(int **ids, size_t *count);
@@ -107,6 +108,11 @@ const char *dev_key(const struct pmemu_dev *d);
 struct json_object *dev_to_json(const struct pmemu_dev *d, unsigned int flags);
 int dev_set(const char *name, const char *attr, const char *val);
 int dev_remove(const char *name);
+int dev_sysfs_dir(const struct pmemu_dev *d, char *buf, size_t len);
+int dev_badblocks_dir(const struct pmemu_dev *d, char *buf, size_t len);
+
+/* media.c: media errors */
+int dev_add_media_errors(struct json_object *o, const struct pmemu_dev *d);
 
 /* Commands */
 int cmd_list(int argc, char **argv);
@@ -115,6 +121,7 @@ int cmd_destroy(int argc, char **argv);
 int cmd_enable(int argc, char **argv);
 int cmd_disable(int argc, char **argv);
 int cmd_reconfigure(int argc, char **argv);
+int cmd_inject_error(int argc, char **argv);
 
 /* device.c: helpers shared by the device verbs */
 int parse_name_only(const char *verb, const char *help, int argc, char **argv,

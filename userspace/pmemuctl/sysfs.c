@@ -59,8 +59,8 @@ static int attr_path(char *buf, size_t len, const char *dir, const char *attr)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Read attribute dir/attr into buf without its trailing newline. */
-int attr_read(const char *dir, const char *attr, char *buf, size_t len)
+/* Read all of attribute dir/attr into buf (NUL-terminated, truncated). */
+int attr_read_all(const char *dir, const char *attr, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	size_t used = 0;
@@ -88,8 +88,17 @@ int attr_read(const char *dir, const char *attr, char *buf, size_t len)
 	}
 	close(fd);
 	buf[used] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
+}
+
+/* Read attribute dir/attr into buf: its first line, without the newline. */
+int attr_read(const char *dir, const char *attr, char *buf, size_t len)
+{
+	int err = attr_read_all(dir, attr, buf, len);
+
+	if (!err)
+		buf[strcspn(buf, "\n")] = '\0';
+	return err;
 }
 
 /* Read a number: decimal, or hexadecimal with a 0x prefix. */

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmemu media errors: what real persistent memory does with poisoned
+ * cache lines, emulated on RAM that never fails.
+ *
+ * Every device keeps its known-bad ranges in a struct badblocks (512-byte
+ * sectors of its data area; for fsdax it is also the gendisk's, so it shows
+ * in /sys/block/pmemuN/badblocks as pmem's does).  Errors enter it three
+ * ways: injected by the user (sysfs inject_error, "pmemuctl inject-error"),
+ * which is what an address range scrub finding latent errors does; reported
+ * by memory_failure() (MADV_HWPOISON, the hwpoison injector, a real machine
+ * check), through the page map's ->memory_failure; or written by the user
+ * into the gendisk's badblocks attribute.  They leave by clear_error, by a
+ * block write or zeroing covering whole bad sectors, or by an fs/dax
+ * recovery write, as on pmem.
+ *
+ * What a known-bad range does:
+ *   block I/O: a read touching it fails with -EIO, a write clears it;
+ *   fsdax: direct_access() reports -EHWPOISON, so reads through the
+ *     filesystem fail with -EIO, DAX faults get SIGBUS, and page-aligned
+ *     writes retry through ->recovery_write, which clears it;
+ *   devdax: faults on a folio overlapping it deliver SIGBUS with
+ *     BUS_MCEERR_AR, the folio's address and its size as si_addr_lsb.
+ * Nothing can make a load from an established mapping fail (there is no
+ * machine check to emulate), so injecting an error unmaps the devdax
+ * folios it covers: the next access faults and gets the SIGBUS.  fsdax
+ * mappings belong to the filesystem; memory_failure() is the way to take
+ * them away (ext4: the generic handler; xfs with rmapbt: its notifier).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/badblocks.h>
+#include <linux/blkdev.h>
+#include <linux/dax.h>
+#include <linux/mm.h>
+#include <linux/page-flags.h>
+#include <linux/pfn.h>
+
+#include "pmemu.h"
+
+static u64 pmemu_media_capacity(struct pmemu_dev *pd)
+{
+	return pd->cfg.size - pd->data_offset;
+}
+
+static unsigned long pmemu_media_pfn(struct pmemu_dev *pd, u64 off)
+{
+	return PHYS_PFN(pd->phys + pd->data_offset + off);
+}
+
+/**
+ * pmemu_media_init() - give a new device an empty list of media errors
+ * @pd: device being reserved
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int pmemu_media_init(struct pmemu_dev *pd)
+{
+	return badblocks_init(&pd->bb, 1);
+}
+
+/**
+ * pmemu_media_exit() - free a device's list of media errors
+ * @pd: device being freed
+ */
+void pmemu_media_exit(struct pmemu_dev *pd)
+{
+	badblocks_exit(&pd->bb);
+}
+
+/**
+ * pmemu_media_check() - does a range of the data area hold a media error
+ * @pd: device
+ * @off: byte offset in the data area
+ * @len: bytes
+ * @first_bad: if not NULL, set to the byte offset of the first bad sector
+ *
+ * Return: true if any sector of [@off, @off + @len) is bad.
+ */
+bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len, u64 *first_bad)
+{
+	sector_t first, nr;
+
+	if (!READ_ONCE(pd->bb.count))
+		return false;
+	if (!badblocks_check(&pd->bb, off >> SECTOR_SHIFT,
+			     DIV_ROUND_UP_ULL((off & (SECTOR_SIZE - 1)) + len,
+					      SECTOR_SIZE), &first, &nr))
+		return false;
+	if (first_bad)
+		*first_bad = (u64)first << SECTOR_SHIFT;
+	return true;
+}
+
+/* A page with no bad sector left loses its HWPoison mark, as on pmem. */
+static void pmemu_media_unpoison_page(struct pmemu_dev *pd, u64 off)
+{
+	struct page *page = pfn_to_page(pmemu_media_pfn(pd, off));
+	struct folio *folio;
+	u64 head_off;
+
+	if (pmemu_media_check(pd, off, PAGE_SIZE, NULL))
+		return;
+	TestClearPageHWPoison(page);
+	/*
+	 * The generic memory-failure handler marks the head of a compound
+	 * folio (devdax, fs/dax PMD folios): unmark it once the whole folio
+	 * is clean.
+	 */
+	folio = page_folio(page);
+	if (&folio->page == page)
+		return;
+	head_off = off - ((u64)folio_page_idx(folio, page) << PAGE_SHIFT);
+	if (!pmemu_media_check(pd, head_off, folio_size(folio), NULL))
+		TestClearPageHWPoison(&folio->page);
+}
+
+/**
+ * pmemu_media_clear() - the media of a range was rewritten: no error left
+ * @pd: device; its pages are mapped (I/O path, or a live sysfs attribute)
+ * @off: byte offset in the data area, sector-aligned
+ * @len: bytes, a multiple of the sector size
+ *
+ * Called for block writes and zeroing, recovery writes and clear_error.
+ * Cheap when the device has no error.
+ */
+void pmemu_media_clear(struct pmemu_dev *pd, u64 off, u64 len)
+{
+	u64 pos;
+
+	if (!pmemu_media_check(pd, off, len, NULL))
+		return;
+	badblocks_clear(&pd->bb, off >> SECTOR_SHIFT, len >> SECTOR_SHIFT);
+	for (pos = round_down(off, PAGE_SIZE); pos < off + len; pos += PAGE_SIZE)
+		pmemu_media_unpoison_page(pd, pos);
+}
+
+/* Record [off, off + len) as bad; false if the table is full. */
+static bool pmemu_media_set(struct pmemu_dev *pd, u64 off, u64 len)
+{
+	return badblocks_set(&pd->bb, off >> SECTOR_SHIFT, len >> SECTOR_SHIFT,
+			     1);
+}
+
+/*
+ * devdax: take away every mapping of the folios overlapping [off, off +
+ * len), so the next access faults and meets the error.
+ */
+static void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len)
+{
+	u64 align = pd->cfg.align;
+	u64 start = round_down(off, align), end = round_up(off + len, align);
+
+	if (pd->cfg.mode != PMEMU_MODE_DEVDAX)
+		return;
+	unmap_mapping_pages(dax_inode(pd->dax_dev)->i_mapping,
+			    start >> PAGE_SHIFT, (end - start) >> PAGE_SHIFT,
+			    false);
+}
+
+/**
+ * pmemu_media_inject() - inject or clear media errors from userspace
+ * @pd: device (its sysfs attribute is being written, so it is not freed)
+ * @off: byte offset in the data area
+ * @len: bytes
+ * @clear: clear instead of inject
+ *
+ * Both must be multiples of the 512-byte sector and inside the device.
+ *
+ * Return: 0, -EINVAL for a bad range, -ENOSPC if the error table is full,
+ * -ENXIO if the device is being taken away.
+ */
+int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear)
+{
+	const char *what = clear ? "clear" : "inject";
+	u64 cap = pmemu_media_capacity(pd);
+
+	if (!len || !IS_ALIGNED(off | len, SECTOR_SIZE) || off >= cap ||
+	    len > cap - off) {
+		pr_err("%s: %s_error: range %#llx+%#llx must be whole 512-byte sectors inside the device's %#llx bytes\n",
+		       pd->devname, what, off, len, cap);
+		return -EINVAL;
+	}
+	if (READ_ONCE(pd->state) != PMEMU_LIVE) {
+		pr_err("%s: %s_error: device is being taken away\n",
+		       pd->devname, what);
+		return -ENXIO;
+	}
+	if (clear) {
+		pmemu_media_clear(pd, off, len);
+		pr_info("%s: media errors in %#llx+%#llx cleared\n",
+			pd->devname, off, len);
+		return 0;
+	}
+	if (!pmemu_media_set(pd, off, len)) {
+		pr_err("%s: inject_error: the media error table is full\n",
+		       pd->devname);
+		return -ENOSPC;
+	}
+	pmemu_media_unmap(pd, off, len);
+	pr_info("%s: media error injected at %#llx+%#llx\n", pd->devname, off,
+		len);
+	return 0;
+}
+
+/*
+ * memory_failure() reported pages of the device: record them as media
+ * errors.  Returns the byte offset of @pfn in the data area, or -ENXIO for
+ * pages outside it (the memmap of map=dev).
+ */
+static s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
+			      unsigned long nr_pages)
+{
+	unsigned long first = pmemu_media_pfn(pd, 0);
+	u64 off, len = PFN_PHYS(nr_pages);
+
+	if (pfn < first)
+		return -ENXIO;
+	off = PFN_PHYS(pfn - first);
+	if (off >= pmemu_media_capacity(pd) ||
+	    len > pmemu_media_capacity(pd) - off)
+		return -ENXIO;
+	if (!pmemu_media_set(pd, off, len))
+		pr_warn("%s: media error table full; pfn %#lx not recorded\n",
+			pd->devname, pfn);
+	pr_err("%s: memory failure at pfn %#lx (offset %#llx, %lu pages) recorded as a media error\n",
+	       pd->devname, pfn, off, nr_pages);
+	return off;
+}
+
+static struct pmemu_dev *pmemu_pgmap_to_dev(struct dev_pagemap *pgmap)
+{
+	return container_of(pgmap, struct pmemu_dev, pgmap);
+}
+
+/*
+ * fsdax: tell the filesystem holding the dax_device (xfs with rmapbt kills
+ * the processes mapping the file range); without a holder (ext4) or once
+ * the device is dead, -EOPNOTSUPP sends memory_failure() to the generic
+ * handler, which kills through folio->mapping, as for pmem.
+ */
+static int pmemu_fsdax_memory_failure(struct dev_pagemap *pgmap,
+				      unsigned long pfn, unsigned long nr_pages,
+				      int mf_flags)
+{
+	struct pmemu_dev *pd = pmemu_pgmap_to_dev(pgmap);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages);
+	int ret;
+
+	if (off < 0)
+		return off;
+	/* the dax_device is put only once every page is idle (drained) */
+	ret = dax_holder_notify_failure(pd->dax_dev, off, PFN_PHYS(nr_pages),
+					mf_flags);
+	return ret == -ENXIO ? -EOPNOTSUPP : ret;
+}
+
+/* page map callbacks of an fsdax device */
+const struct dev_pagemap_ops pmemu_fsdax_pgmap_ops = {
+	.memory_failure = pmemu_fsdax_memory_failure,
+};
+
+/*
+ * devdax sweep: after recording, the generic device-dax handler marks the
+ * folio, unmaps it everywhere and signals the mappers with the size of
+ * their mapping; faults then find the error (devdax.c).
+ */
+static int pmemu_sweep_memory_failure(struct dev_pagemap *pgmap,
+				      unsigned long pfn, unsigned long nr_pages,
+				      int mf_flags)
+{
+	struct pmemu_dev *pd = pmemu_pgmap_to_dev(pgmap);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages);
+
+	if (off < 0)
+		return off;
+	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
+	return -EOPNOTSUPP;
+}
+
+/* page map callbacks of a sweep devdax device */
+const struct dev_pagemap_ops pmemu_sweep_pgmap_ops = {
+	.memory_failure = pmemu_sweep_memory_failure,
+};
+
+/**
+ * pmemu_tracked_memory_failure() - memory_failure() on a tracked folio
+ * @pgmap: the device's page map
+ * @pfn: first failed page
+ * @nr_pages: pages
+ * @mf_flags: MF_* flags
+ *
+ * The generic handler refuses device-coherent pages, so do its work:
+ * record the error and unmap the folio everywhere.  Every mapper (the
+ * process that consumed the poison included) gets its SIGBUS with
+ * BUS_MCEERR_AR and the folio's size from the fault that follows, since a
+ * module cannot walk the reverse map to signal them now.
+ *
+ * Return: 0, or -ENXIO for pages outside the data area.
+ */
+int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap, unsigned long pfn,
+				 unsigned long nr_pages, int mf_flags)
+{
+	struct pmemu_dev *pd = pmemu_pgmap_to_dev(pgmap);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages);
+
+	if (off < 0)
+		return off;
+	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
+	pmemu_media_unmap(pd, off, PFN_PHYS(nr_pages));
+	return 0;
+}

@@ -1,0 +1,166 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Media errors: badblocks, injection and clearing, memory_failure routing,
+# recovery writes.
+#
+# Raw block device: an injected error is listed in /sys/block/pmemuN/badblocks
+# and by pmemuctl list --media-errors, reads touching it fail with EIO,
+# neighbours read fine, a direct write of whole sectors clears exactly those
+# sectors, pmemuctl inject-error --clear clears the rest; pmemuctl refuses
+# unaligned, out-of-range and incomplete requests (exit 2) and disabled
+# devices (exit 1) without changing anything.
+# ext4 and xfs (rmapbt=1, the holder notifier) -o dax, and devdax sweep
+# 4K/2M/1G and tracked 4K/2M: the kselftest program media_test
+# (MADV_HWPOISON on a mapped page -> SIGBUS BUS_MCEERR_AR with the mapping's
+# size in si_addr_lsb and recorded as a media error, again at the next
+# access, EIO for file reads, cleared by a page overwrite or clear_error;
+# an injected error -> SIGBUS/EIO, EFAULT without a signal for kernel
+# copies, clear_error restores the data; malformed ranges refused).
+# Afterwards the filesystem checks clean, the device has no error left, and
+# it is taken away and its extent freed.
+. "$(dirname "$0")/lib.sh"
+
+C=/sys/kernel/config/pmemu
+R=/sys/class/pmemu
+
+# Take away what an earlier failed test left behind.
+cleanup() {
+	local d
+	umount /mnt/media 2> /dev/null
+	for d in "$C"/me-*; do
+		[ -d "$d" ] || continue
+		echo 0 > "$d/enable" 2> /dev/null
+		rmdir "$d"
+	done
+	wait_for 10 region_free 0
+}
+
+destroy() {
+	echo 0 > "$C/$1/enable" && rmdir "$C/$1" || fail "destroy $1"
+	wait_for 10 region_free 0 || fail "region0 not free after destroying $1"
+}
+
+# The filesystem checker's verdict, read-only.
+fsck_clean() {
+	case "$1" in
+	ext4) e2fsck -fn "$2" > /tmp/fsck.out 2>&1 ;;
+	xfs) xfs_repair -n "$2" > /tmp/fsck.out 2>&1 ;;
+	esac || { cat /tmp/fsck.out; fail "$1 on $2 does not check clean"; }
+}
+
+# read_sectors DEV SECTOR COUNT: O_DIRECT read; fails on EIO.
+read_sectors() {
+	dd if="$1" of=/dev/null iflag=direct bs=512 skip="$2" count="$3" status=none 2> /tmp/dd.err
+}
+
+write_sectors() {
+	dd if=/dev/zero of="$1" oflag=direct bs=512 seek="$2" count="$3" status=none
+}
+
+test_raw_block() {
+	local dev bb json
+	cleanup
+	dev=$(cfs_device me-raw 0 64M fsdax) || exit 1
+	bb=/sys/block/$dev/badblocks
+	[ -z "$(cat "$bb")" ] || fail "new device has badblocks: $(cat "$bb")"
+	json=$(pmemuctl inject-error me-raw --offset 1M --length 4K) || fail "inject-error"
+	echo "$json"
+	[ "$(cat "$bb")" = "2048 8" ] || fail "badblocks '$(cat "$bb")', want '2048 8'"
+	json=$(pmemuctl list --media-errors) || fail "list --media-errors"
+	echo "$json" | jq -e '.[] | select(.dev == "me-raw") |
+		.badblock_count == 8 and .badblocks == [{"offset": 2048, "length": 8}]' > /dev/null ||
+		fail "list --media-errors: $json"
+	read_sectors "/dev/$dev" 2048 1 && fail "read of a bad sector succeeded"
+	grep -q "Input/output error" /tmp/dd.err || { cat /tmp/dd.err; fail "expected EIO"; }
+	read_sectors "/dev/$dev" 2052 4 && fail "read of bad sectors 2052-2055 succeeded"
+	read_sectors "/dev/$dev" 2040 8 || fail "read before the error"
+	read_sectors "/dev/$dev" 2056 8 || fail "read after the error"
+	write_sectors "/dev/$dev" 2048 2 || fail "write over bad sectors"
+	[ "$(cat "$bb")" = "2050 6" ] || fail "after writing 2 sectors: '$(cat "$bb")'"
+	read_sectors "/dev/$dev" 2048 2 || fail "rewritten sectors still fail"
+	pmemuctl inject-error "$dev" --offset 0x100400 --length 3072 --clear > /dev/null ||
+		fail "inject-error --clear"
+	[ -z "$(cat "$bb")" ] || fail "after --clear: '$(cat "$bb")'"
+	read_sectors "/dev/$dev" 2048 8 || fail "cleared sectors still fail"
+	destroy me-raw
+}
+
+# pmemuctl_refuses EXIT ARGS...: pmemuctl inject-error fails with EXIT and a
+# message, and the device still has no error.
+pmemuctl_refuses() {
+	local want=$1 rc=0
+	shift
+	pmemuctl inject-error "$@" > /tmp/out 2> /tmp/err || rc=$?
+	[ "$rc" = "$want" ] || { cat /tmp/out /tmp/err; fail "exit $rc, want $want: $*"; }
+	[ -s /tmp/err ] || fail "no message: $*"
+	[ -z "$(cat /sys/block/$DEV/badblocks)" ] || fail "badblocks changed: $*"
+}
+
+test_pmemuctl_bad_input() {
+	cleanup
+	DEV=$(cfs_device me-bad 0 64M fsdax) || exit 1
+	pmemuctl_refuses 2 me-bad --offset 100 --length 512
+	pmemuctl_refuses 2 me-bad --offset 0 --length 100
+	pmemuctl_refuses 2 me-bad --offset 0 --length 0
+	pmemuctl_refuses 2 me-bad --offset 64M --length 512
+	pmemuctl_refuses 2 me-bad --offset 63M --length 2M
+	pmemuctl_refuses 2 me-bad --offset 0
+	pmemuctl_refuses 2 me-bad --offset x1 --length 512
+	pmemuctl_refuses 2 --offset 0 --length 512
+	pmemuctl_refuses 1 no-such-device --offset 0 --length 512
+	echo 0 > $C/me-bad/enable || fail "disable"
+	rc=0; pmemuctl inject-error me-bad --offset 0 --length 512 2> /tmp/err || rc=$?
+	[ "$rc" = 1 ] || fail "disabled device: exit $rc"
+	rmdir $C/me-bad
+	wait_for 10 region_free 0 || fail "region0 not free"
+}
+
+# fs_case FS [MKFS OPTIONS]: media_test on an 8 MiB file of FS -o dax.
+fs_case() {
+	local fs=$1 dev
+	shift
+	cleanup
+	dev=$(cfs_device me-$fs 0 1G fsdax) || exit 1
+	MKFS_XFS_EXTRA="$*" mkfs_dax "$fs" "/dev/$dev" > /dev/null || fail "mkfs.$fs"
+	mount_dax "$fs" "/dev/$dev" /mnt/media
+	dd if=/dev/urandom of=/mnt/media/f bs=1M count=8 status=none conv=fsync ||
+		fail "write the file"
+	PMEMU_MEDIA_TARGET=/mnt/media/f PMEMU_MEDIA_SYSFS=/sys/block/$dev/pmemu \
+		PMEMU_MEDIA_BADBLOCKS=/sys/block/$dev/badblocks media_test ||
+		fail "media_test on $fs"
+	[ -z "$(cat /sys/block/$dev/badblocks)" ] || fail "errors left: $(cat /sys/block/$dev/badblocks)"
+	umount /mnt/media || fail "umount"
+	fsck_clean "$fs" "/dev/$dev"
+	destroy "me-$fs"
+}
+
+test_ext4() { fs_case ext4; }
+test_xfs_rmapbt() { fs_case xfs -m rmapbt=1; }
+
+# dax_case LIFETIME ALIGN: media_test on a 2 GiB devdax device.
+dax_case() {
+	local name=me-$1-$2 dev
+	cleanup
+	dev=$(cfs_device "$name" 0 2G devdax lifetime="$1" align="$2") || exit 1
+	PMEMU_MEDIA_TARGET=/dev/$dev PMEMU_MEDIA_SYSFS=$R/$dev \
+		PMEMU_MEDIA_BADBLOCKS=$R/$dev/badblocks media_test ||
+		fail "media_test on $dev ($1, $2)"
+	[ -z "$(cat $R/$dev/badblocks)" ] || fail "errors left: $(cat $R/$dev/badblocks)"
+	[ "$(cat $R/$dev/stats/memory_failures)" = 1 ] ||
+		fail "memory_failures $(cat $R/$dev/stats/memory_failures), want 1"
+	[ "$(cat $R/$dev/stats/folios_in_use)" = 0 ] || fail "folios in use"
+	destroy "$name"
+}
+
+load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || exit 1
+t_run "raw block: inject, EIO, list --media-errors, write clears, --clear" test_raw_block
+t_run "pmemuctl inject-error: bad input refused, nothing changed" test_pmemuctl_bad_input
+t_run "ext4 -o dax: hwpoison SIGBUS, EIO, recovery write, inject/clear" test_ext4
+t_run "xfs -o dax rmapbt=1: hwpoison via the holder, EIO, recovery write, inject/clear" test_xfs_rmapbt
+t_run "devdax sweep 4K: media errors" dax_case sweep 4K
+t_run "devdax sweep 2M: media errors" dax_case sweep 2M
+t_run "devdax sweep 1G: media errors" dax_case sweep 1G
+t_run "devdax tracked 4K: media errors" dax_case tracked 4K
+t_run "devdax tracked 2M: media errors" dax_case tracked 2M
+t_run "rmmod" unload_pmemu
+t_done
