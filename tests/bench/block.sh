@@ -7,7 +7,8 @@
 # io_uring, 1M sequential read and write with psync; numjobs 1 and 2; verify
 # off; fixed runtime.  Devices run interleaved (A B C A B C ...) over REPS
 # repetitions; the table reports median bandwidth and the ratio of pmemu to
-# each anchor.  Samples: $OUT/block.jsonl; table: $OUT/block.md.
+# each anchor.  Samples: $OUT/block.jsonl; table: $OUT/block.md; ratios:
+# $OUT/block.tsv.
 . "$(dirname "$0")/../guest/lib.sh"
 
 REPS=${PMEMU_TEST_BENCH_REPS:-3}
@@ -68,3 +69,11 @@ jq -rs '
    map("| \(.engine) \(.rw) \(.bs) | \(.numjobs) | \(.p / 1024 | round) (\(.pmin / 1024 | round)–\(.pmax / 1024 | round)) | \(.n / 1024 | round) | \(.b / 1024 | round) | \(.p / .n * 100 | round / 100) | \(.p / .b * 100 | round / 100) |"))
   | .[]' "$OUT/block.jsonl" > "$OUT/block.md" || die "summary"
 cat "$OUT/block.md"
+jq -rs '
+  def median: sort | if length % 2 == 1 then .[length/2|floor]
+              else (.[length/2 - 1] + .[length/2]) / 2 end;
+  def med($l): map(select(.label == $l)) | map(.kib_s) | median;
+  (["row\tpmemu/nd_pmem\tpmemu/brd"] +
+   (group_by([.engine, .rw, .bs, .numjobs]) |
+    map("\(.[0].engine)_\(.[0].rw)_\(.[0].bs)_j\(.[0].numjobs)\t\(med("pmemu") / med("nd_pmem"))\t\(med("pmemu") / med("brd"))")))
+  | .[]' "$OUT/block.jsonl" > "$OUT/block.tsv" || die "tsv"

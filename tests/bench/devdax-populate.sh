@@ -75,3 +75,10 @@ jq -rs '
    map("| \(.align) | \(.label) | \(.ms * 10 | round / 10) (\(.min_ms * 10 | round / 10)–\(.max_ms * 10 | round / 10)) | \(.munmap_ms * 10 | round / 10) | \(.faults) | \(.ratio * 100 | round / 100) |"))
   | .[]' "$OUT/populate.jsonl" > "$OUT/populate.md" || die "summary"
 cat "$OUT/populate.md"
+jq -rs '
+  def median: sort | if length % 2 == 1 then .[length/2|floor]
+              else (.[length/2 - 1] + .[length/2]) / 2 end;
+  def med($l): map(select(.label == $l)) | map(.populate_ns) | if length > 0 then median else null end;
+  (["row\tsweep/device_dax\ttracked/device_dax"] +
+   (group_by(.align) | map("populate_1G_\(.[0].align)\t\(med("sweep") / med("device_dax"))\t\(if med("tracked") then med("tracked") / med("device_dax") else "NaN" end)")))
+  | .[]' "$OUT/populate.jsonl" > "$OUT/populate.tsv" || die "tsv"

@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of the devdax bandwidth benchmark (tests/bench/run): the
+# in-tree device_dax (ndctl create-namespace -m devdax on the legacy
+# memmap=2G!4G range), pmemu sweep and pmemu tracked, all 2 GiB at align
+# 2M, in this one boot, interleaved over REPS repetitions.  Rows:
+#  - fio ioengine=mmap, 1 GiB: sequential read and write (1M) and random
+#    read and write (4K), numjobs 1 and 2, verify off, fixed runtime;
+#  - memcpy from and to the mapping (dax_bw), the limit of what the CPU
+#    can move through that memory: fio's sequential rows are also given as
+#    a fraction of it;
+#  - O_DIRECT reads into and writes from the mapping against brd (dax_bw),
+#    i.e. I/O on devdax pages pinned with GUP (no FOLL_LONGTERM).
+# Samples: $OUT/devdax-bw.jsonl; table: $OUT/devdax-bw.md; ratios for the
+# plot: $OUT/devdax-bw.tsv.
+. "$(dirname "$0")/../guest/lib.sh"
+
+REPS=${PMEMU_TEST_BENCH_REPS:-3}
+RUNTIME=${PMEMU_TEST_BENCH_RUNTIME:-3}
+OUT=${PMEMU_BENCH_OUT:-/mnt/results}
+LEN=1G
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+modprobe -a nd_e820 nd_pmem dax_pmem device_dax || die "in-tree nvdimm/dax modules"
+modprobe brd rd_nr=1 rd_size=$((1 << 20)) || die "brd"
+sleep 1
+ndctl list -N | grep -q namespace0.0 || die "no namespace0.0 on memmap=!"
+load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || die "modprobe pmemu"
+dd if=/dev/zero of=/dev/ram0 bs=1M count=1024 oflag=direct status=none || die "fill brd"
+
+declare -A DEV
+DEV[device_dax]=/dev/$(ndctl create-namespace -f -e namespace0.0 -m devdax -M mem -a 2M |
+	jq -r '.daxregion.devices[0].chardev') || die "device_dax"
+for lt in sweep tracked; do
+	region=0
+	[ $lt = tracked ] && region=1
+	DEV[$lt]=/dev/$(pmemuctl create-device --name bw-$lt --region $region --size 2G \
+		--mode devdax --align 2M --lifetime $lt | jq -r .chardev) || die "pmemu $lt"
+done
+LABELS="device_dax sweep tracked"
+
+: > "$OUT/devdax-bw.jsonl"
+fio_sample() {	# LABEL RW BS NUMJOBS
+	local j
+	j=$(fio --output-format=json --name=b --filename="${DEV[$1]}" --ioengine=mmap \
+		--rw="$2" --bs="$3" --numjobs="$4" --size=$LEN --time_based \
+		--runtime="$RUNTIME" --group_reporting --randrepeat=0 2> /dev/null) ||
+		die "fio $*"
+	jq -c --arg l "$1" --arg rw "$2" --arg bs "$3" --argjson nj "$4" \
+		'.jobs[0] | {label: $l, row: "fio mmap \($rw) \($bs)", numjobs: $nj,
+		 mib_s: ((.read.bw + .write.bw) / 1024)}' <<< "$j" >> "$OUT/devdax-bw.jsonl"
+}
+
+bw_sample() {	# LABEL MODE [TARGET]
+	local j
+	j=$(dax_bw "$2" "${DEV[$1]}" 256M "$RUNTIME" ${3:+"$3"}) || die "dax_bw $*"
+	jq -c --arg l "$1" --arg m "$2" '{label: $l, row: $m, numjobs: 1, mib_s}' <<< "$j" \
+		>> "$OUT/devdax-bw.jsonl"
+}
+
+for rep in $(seq "$REPS"); do
+	for nj in 1 2; do
+		for row in "read 1m" "write 1m" "randread 4k" "randwrite 4k"; do
+			for label in $LABELS; do
+				fio_sample $label $row $nj
+			done
+		done
+	done
+	for mode in memcpy-read memcpy-write; do
+		for label in $LABELS; do
+			bw_sample $label $mode
+		done
+	done
+	for mode in odirect-read odirect-write; do
+		for label in $LABELS; do
+			bw_sample $label $mode /dev/ram0
+		done
+	done
+	: "$rep"
+done
+
+for lt in sweep tracked; do
+	pmemuctl destroy-device bw-$lt || die "destroy bw-$lt"
+done
+
+# medians per row and driver; ratios to device_dax; fio sequential rows as a
+# fraction of memcpy on the same memory
+jq -rs '
+  def median: sort | if length % 2 == 1 then .[length/2|floor]
+              else (.[length/2 - 1] + .[length/2]) / 2 end;
+  def med($l): map(select(.label == $l)) | map(.mib_s) | median;
+  def r2: . * 100 | round / 100;
+  (map(select(.row == "memcpy-read")) | { d: med("device_dax"), s: med("sweep"), t: med("tracked") }) as $mr |
+  (map(select(.row == "memcpy-write")) | { d: med("device_dax"), s: med("sweep"), t: med("tracked") }) as $mw |
+  group_by([.row, .numjobs]) | map({
+      row: .[0].row, nj: .[0].numjobs,
+      d: med("device_dax"), s: med("sweep"), t: med("tracked"),
+      smin: (map(select(.label == "sweep")) | map(.mib_s) | min),
+      smax: (map(select(.label == "sweep")) | map(.mib_s) | max) }) |
+  (["| row | numjobs | device_dax MiB/s | sweep MiB/s (min–max) | tracked MiB/s | sweep / device_dax | tracked / device_dax | of memcpy (dd / sweep / tracked) |",
+    "|---|---|---|---|---|---|---|---|"] +
+   map(. as $x |
+     (if $x.row == "fio mmap read 1m" then $mr elif $x.row == "fio mmap write 1m" then $mw else null end) as $m |
+     "| \($x.row) | \($x.nj) | \($x.d | round) | \($x.s | round) (\($x.smin | round)–\($x.smax | round)) | \($x.t | round) | \($x.s / $x.d | r2) | \($x.t / $x.d | r2) | " +
+     (if $m then "\($x.d / $m.d | r2) / \($x.s / $m.s | r2) / \($x.t / $m.t | r2)" else "" end) + " |"))
+  | .[]' "$OUT/devdax-bw.jsonl" > "$OUT/devdax-bw.md" || die "summary"
+jq -rs '
+  def median: sort | if length % 2 == 1 then .[length/2|floor]
+              else (.[length/2 - 1] + .[length/2]) / 2 end;
+  def med($l): map(select(.label == $l)) | map(.mib_s) | median;
+  (["row\tsweep/device_dax\ttracked/device_dax"] +
+   (group_by([.row, .numjobs]) | map("\(.[0].row | gsub(" "; "_"))_j\(.[0].numjobs)\t\(med("sweep") / med("device_dax"))\t\(med("tracked") / med("device_dax"))")))
+  | .[]' "$OUT/devdax-bw.jsonl" > "$OUT/devdax-bw.tsv" || die "tsv"
+cat "$OUT/devdax-bw.md"

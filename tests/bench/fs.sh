@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of the filesystem benchmark (tests/bench/run): fio on a file of
+# ext4 and of xfs mounted -o dax, on pmemu (fsdax, region 0) and on the
+# in-tree nd_pmem (the legacy memmap=2G!4G range through nd_e820), both
+# 2 GiB, in this one boot.  Rows: 4K random read and write and 1M
+# sequential read and write, with psync (read/write through fs/dax's
+# dax_iomap_rw) and mmap (DAX page faults, then loads and stores); numjobs 1
+# and 2; verify off; fixed runtime.  Devices run interleaved (A B A B ...)
+# over REPS repetitions; the table reports median bandwidth and the ratio.
+# Samples: $OUT/fs.jsonl; table: $OUT/fs.md; ratios: $OUT/fs.tsv.
+. "$(dirname "$0")/../guest/lib.sh"
+
+REPS=${PMEMU_TEST_BENCH_REPS:-3}
+RUNTIME=${PMEMU_TEST_BENCH_RUNTIME:-3}
+OUT=${PMEMU_BENCH_OUT:-/mnt/results}
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+modprobe -a nd_e820 nd_pmem || die "nd_pmem"
+load_pmemu "ranges=$(pmemu_boot_ranges)" || die "modprobe pmemu"
+sleep 1
+[ -b /dev/pmem0 ] && [ -b /dev/pmemu0 ] || die "devices missing"
+declare -A DEV=([pmemu]=/dev/pmemu0 [nd_pmem]=/dev/pmem0)
+declare -A MNT=([pmemu]=/mnt/b-pmemu [nd_pmem]=/mnt/b-nd_pmem)
+
+: > "$OUT/fs.jsonl"
+run() {	# FS LABEL ENGINE RW BS NUMJOBS
+	local j direct=1
+	[ "$3" = mmap ] && direct=0
+	j=$(fio --output-format=json --name=b --filename="${MNT[$2]}/f" --ioengine="$3" \
+		--rw="$4" --bs="$5" --numjobs="$6" --size=512M --direct=$direct \
+		--time_based --runtime="$RUNTIME" --group_reporting --randrepeat=0 \
+		2> /dev/null) || die "fio $*"
+	jq -c --arg fs "$1" --arg l "$2" --arg e "$3" --arg rw "$4" --arg bs "$5" --argjson nj "$6" \
+		'.jobs[0] | {fs: $fs, label: $l, engine: $e, rw: $rw, bs: $bs, numjobs: $nj,
+		 mib_s: ((.read.bw + .write.bw) / 1024)}' <<< "$j" >> "$OUT/fs.jsonl"
+}
+
+for fs in ext4 xfs; do
+	for label in pmemu nd_pmem; do
+		mkfs_dax $fs "${DEV[$label]}" > /dev/null || die "mkfs.$fs ${DEV[$label]}"
+		mount_dax $fs "${DEV[$label]}" "${MNT[$label]}"
+		dd if=/dev/zero of="${MNT[$label]}/f" bs=1M count=512 status=none conv=fsync ||
+			die "lay out ${MNT[$label]}/f"
+	done
+	for rep in $(seq "$REPS"); do
+		for nj in 1 2; do
+			for row in "psync randread 4k" "psync randwrite 4k" "psync read 1m" \
+				   "psync write 1m" "mmap randread 4k" "mmap randwrite 4k" \
+				   "mmap read 1m" "mmap write 1m"; do
+				for label in pmemu nd_pmem; do
+					run $fs $label $row $nj
+				done
+			done
+		done
+		: "$rep"
+	done
+	for label in pmemu nd_pmem; do
+		umount "${MNT[$label]}" || die "umount ${MNT[$label]}"
+	done
+done
+
+jq -rs '
+  def median: sort | if length % 2 == 1 then .[length/2|floor]
+              else (.[length/2 - 1] + .[length/2]) / 2 end;
+  def med($l): map(select(.label == $l)) | map(.mib_s) | median;
+  group_by([.fs, .engine, .rw, .bs, .numjobs]) | map({
+      fs: .[0].fs, job: "\(.[0].engine) \(.[0].rw) \(.[0].bs)", nj: .[0].numjobs,
+      p: med("pmemu"), n: med("nd_pmem"),
+      pmin: (map(select(.label == "pmemu")) | map(.mib_s) | min),
+      pmax: (map(select(.label == "pmemu")) | map(.mib_s) | max) }) |
+  (["| fs | job | numjobs | pmemu MiB/s (min–max) | nd_pmem MiB/s | pmemu / nd_pmem |",
+    "|---|---|---|---|---|---|"] +
+   map("| \(.fs) | \(.job) | \(.nj) | \(.p | round) (\(.pmin | round)–\(.pmax | round)) | \(.n | round) | \(.p / .n * 100 | round / 100) |"))
+  | .[]' "$OUT/fs.jsonl" > "$OUT/fs.md" || die "summary"
+jq -rs '
+  def median: sort | if length % 2 == 1 then .[length/2|floor]
+              else (.[length/2 - 1] + .[length/2]) / 2 end;
+  def med($l): map(select(.label == $l)) | map(.mib_s) | median;
+  (["row\tpmemu/nd_pmem"] +
+   (group_by([.fs, .engine, .rw, .bs, .numjobs]) |
+    map("\(.[0].fs)_\(.[0].engine)_\(.[0].rw)_\(.[0].bs)_j\(.[0].numjobs)\t\(med("pmemu") / med("nd_pmem"))")))
+  | .[]' "$OUT/fs.jsonl" > "$OUT/fs.tsv" || die "tsv"
+cat "$OUT/fs.md"
