@@ -9,13 +9,7 @@
 # repetitions; the table reports median bandwidth and the ratio of pmemu to
 # each anchor.  Samples: $OUT/block.jsonl; table: $OUT/block.md; ratios:
 # $OUT/block.tsv.
-. "$(dirname "$0")/../guest/lib.sh"
-
-REPS=${PMEMU_TEST_BENCH_REPS:-3}
-RUNTIME=${PMEMU_TEST_BENCH_RUNTIME:-5}
-OUT=${PMEMU_BENCH_OUT:-/mnt/results}
-
-die() { echo "bench: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 modprobe -a nd_e820 nd_pmem || die "nd_pmem"
 modprobe brd rd_nr=1 rd_size=$((2 << 20)) || die "brd"
@@ -54,26 +48,18 @@ for rep in $(seq "$REPS"); do
 	: "$rep"
 done
 
-jq -rs '
-  def median: sort | if length % 2 == 1 then .[length/2|floor]
-              else (.[length/2 - 1] + .[length/2]) / 2 end;
+bench_jq "$OUT/block.jsonl" '
   group_by([.engine, .rw, .bs, .numjobs]) | map(
-    { engine: .[0].engine, rw: .[0].rw, bs: .[0].bs, numjobs: .[0].numjobs,
-      p: (map(select(.label == "pmemu")) | map(.kib_s) | median),
-      n: (map(select(.label == "nd_pmem")) | map(.kib_s) | median),
-      b: (map(select(.label == "brd")) | map(.kib_s) | median),
-      pmin: (map(select(.label == "pmemu")) | map(.kib_s) | min),
-      pmax: (map(select(.label == "pmemu")) | map(.kib_s) | max) }) |
+    { job: "\(.[0].engine) \(.[0].rw) \(.[0].bs)", nj: .[0].numjobs,
+      p: med("pmemu"; .kib_s), n: med("nd_pmem"; .kib_s), b: med("brd"; .kib_s),
+      pmin: lo("pmemu"; .kib_s), pmax: hi("pmemu"; .kib_s) }) |
   (["| job | numjobs | pmemu MiB/s (min–max) | nd_pmem MiB/s | brd MiB/s | pmemu / nd_pmem | pmemu / brd |",
     "|---|---|---|---|---|---|---|"] +
-   map("| \(.engine) \(.rw) \(.bs) | \(.numjobs) | \(.p / 1024 | round) (\(.pmin / 1024 | round)–\(.pmax / 1024 | round)) | \(.n / 1024 | round) | \(.b / 1024 | round) | \(.p / .n * 100 | round / 100) | \(.p / .b * 100 | round / 100) |"))
-  | .[]' "$OUT/block.jsonl" > "$OUT/block.md" || die "summary"
-cat "$OUT/block.md"
-jq -rs '
-  def median: sort | if length % 2 == 1 then .[length/2|floor]
-              else (.[length/2 - 1] + .[length/2]) / 2 end;
-  def med($l): map(select(.label == $l)) | map(.kib_s) | median;
+   map("| \(.job) | \(.nj) | \(.p / 1024 | round) (\(.pmin / 1024 | round)–\(.pmax / 1024 | round)) | \(.n / 1024 | round) | \(.b / 1024 | round) | \(.p / .n | r2) | \(.p / .b | r2) |"))
+  | .[]' > "$OUT/block.md" || die "summary"
+bench_jq "$OUT/block.jsonl" '
   (["row\tpmemu/nd_pmem\tpmemu/brd"] +
    (group_by([.engine, .rw, .bs, .numjobs]) |
-    map("\(.[0].engine)_\(.[0].rw)_\(.[0].bs)_j\(.[0].numjobs)\t\(med("pmemu") / med("nd_pmem"))\t\(med("pmemu") / med("brd"))")))
-  | .[]' "$OUT/block.jsonl" > "$OUT/block.tsv" || die "tsv"
+    map("\(.[0].engine)_\(.[0].rw)_\(.[0].bs)_j\(.[0].numjobs)\t\(med("pmemu"; .kib_s) / med("nd_pmem"; .kib_s))\t\(med("pmemu"; .kib_s) / med("brd"; .kib_s))")))
+  | .[]' > "$OUT/block.tsv" || die "tsv"
+cat "$OUT/block.md"

@@ -13,14 +13,9 @@
 #    i.e. I/O on devdax pages pinned with GUP (no FOLL_LONGTERM).
 # Samples: $OUT/devdax-bw.jsonl; table: $OUT/devdax-bw.md; ratios for the
 # plot: $OUT/devdax-bw.tsv.
-. "$(dirname "$0")/../guest/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-REPS=${PMEMU_TEST_BENCH_REPS:-3}
-RUNTIME=${PMEMU_TEST_BENCH_RUNTIME:-3}
-OUT=${PMEMU_BENCH_OUT:-/mnt/results}
 LEN=1G
-
-die() { echo "bench: $*" >&2; exit 1; }
 
 modprobe -a nd_e820 nd_pmem dax_pmem device_dax || die "in-tree nvdimm/dax modules"
 modprobe brd rd_nr=1 rd_size=$((1 << 20)) || die "brd"
@@ -86,30 +81,21 @@ done
 
 # medians per row and driver; ratios to device_dax; fio sequential rows as a
 # fraction of memcpy on the same memory
-jq -rs '
-  def median: sort | if length % 2 == 1 then .[length/2|floor]
-              else (.[length/2 - 1] + .[length/2]) / 2 end;
-  def med($l): map(select(.label == $l)) | map(.mib_s) | median;
-  def r2: . * 100 | round / 100;
-  (map(select(.row == "memcpy-read")) | { d: med("device_dax"), s: med("sweep"), t: med("tracked") }) as $mr |
-  (map(select(.row == "memcpy-write")) | { d: med("device_dax"), s: med("sweep"), t: med("tracked") }) as $mw |
-  group_by([.row, .numjobs]) | map({
-      row: .[0].row, nj: .[0].numjobs,
-      d: med("device_dax"), s: med("sweep"), t: med("tracked"),
-      smin: (map(select(.label == "sweep")) | map(.mib_s) | min),
-      smax: (map(select(.label == "sweep")) | map(.mib_s) | max) }) |
-  (["| row | numjobs | device_dax MiB/s | sweep MiB/s (min–max) | tracked MiB/s | sweep / device_dax | tracked / device_dax | of memcpy (dd / sweep / tracked) |",
+bench_jq "$OUT/devdax-bw.jsonl" '
+  def meds: { d: med("device_dax"; .mib_s), s: med("sweep"; .mib_s), t: med("tracked"; .mib_s) };
+  (map(select(.row == "memcpy-read")) | meds) as $mr |
+  (map(select(.row == "memcpy-write")) | meds) as $mw |
+  group_by([.row, .numjobs]) | map(meds + { row: .[0].row, nj: .[0].numjobs,
+      smin: lo("sweep"; .mib_s), smax: hi("sweep"; .mib_s) }) |
+  (["| row | numjobs | device_dax MiB/s | sweep MiB/s (min–max) | tracked MiB/s | sweep / device_dax | tracked / device_dax | of memcpy (device_dax / sweep / tracked) |",
     "|---|---|---|---|---|---|---|---|"] +
    map(. as $x |
      (if $x.row == "fio mmap read 1m" then $mr elif $x.row == "fio mmap write 1m" then $mw else null end) as $m |
      "| \($x.row) | \($x.nj) | \($x.d | round) | \($x.s | round) (\($x.smin | round)–\($x.smax | round)) | \($x.t | round) | \($x.s / $x.d | r2) | \($x.t / $x.d | r2) | " +
      (if $m then "\($x.d / $m.d | r2) / \($x.s / $m.s | r2) / \($x.t / $m.t | r2)" else "" end) + " |"))
-  | .[]' "$OUT/devdax-bw.jsonl" > "$OUT/devdax-bw.md" || die "summary"
-jq -rs '
-  def median: sort | if length % 2 == 1 then .[length/2|floor]
-              else (.[length/2 - 1] + .[length/2]) / 2 end;
-  def med($l): map(select(.label == $l)) | map(.mib_s) | median;
+  | .[]' > "$OUT/devdax-bw.md" || die "summary"
+bench_jq "$OUT/devdax-bw.jsonl" '
   (["row\tsweep/device_dax\ttracked/device_dax"] +
-   (group_by([.row, .numjobs]) | map("\(.[0].row | gsub(" "; "_"))_j\(.[0].numjobs)\t\(med("sweep") / med("device_dax"))\t\(med("tracked") / med("device_dax"))")))
-  | .[]' "$OUT/devdax-bw.jsonl" > "$OUT/devdax-bw.tsv" || die "tsv"
+   (group_by([.row, .numjobs]) | map("\(.[0].row | gsub(" "; "_"))_j\(.[0].numjobs)\t\(med("sweep"; .mib_s) / med("device_dax"; .mib_s))\t\(med("tracked"; .mib_s) / med("device_dax"; .mib_s))")))
+  | .[]' > "$OUT/devdax-bw.tsv" || die "tsv"
 cat "$OUT/devdax-bw.md"

@@ -7,14 +7,11 @@
 # devdax --map=mem), all in this one boot, interleaved over REPS
 # repetitions.  Every sample is appended to $OUT/populate.jsonl; the summary
 # (median time, minor faults, ratio to device_dax) to $OUT/populate.md.
-. "$(dirname "$0")/../guest/lib.sh"
+BENCH_REPS=5
+. "$(dirname "$0")/lib.sh"
 
-REPS=${PMEMU_TEST_BENCH_REPS:-5}
-OUT=${PMEMU_BENCH_OUT:-/mnt/results}
 C=/sys/kernel/config/pmemu
 LEN=1G
-
-die() { echo "bench: $*" >&2; exit 1; }
 
 # pmemu device NAME REGION ALIGN LIFETIME -> /dev name
 pmemu_dev() {
@@ -56,11 +53,9 @@ for align in 4K 2M 1G; do
 done
 
 # summary: median populate time per label and align, ratio to device_dax
-jq -rs '
-  def median: sort | if length % 2 == 1 then .[length/2|floor]
-              else (.[length/2 - 1] + .[length/2]) / 2 end;
+bench_jq "$OUT/populate.jsonl" '
   group_by(.align) | map(
-    (map(select(.label == "device_dax")) | map(.populate_ns) | median) as $base |
+    med("device_dax"; .populate_ns) as $base |
     group_by(.label) | map({
       align: .[0].align, label: .[0].label,
       ms: (map(.populate_ns) | median / 1e6),
@@ -72,13 +67,11 @@ jq -rs '
     })) | flatten |
   (["| align | driver | populate 1 GiB, median ms (min–max) | munmap ms | minor faults | time / device_dax |",
     "|---|---|---|---|---|---|"] +
-   map("| \(.align) | \(.label) | \(.ms * 10 | round / 10) (\(.min_ms * 10 | round / 10)–\(.max_ms * 10 | round / 10)) | \(.munmap_ms * 10 | round / 10) | \(.faults) | \(.ratio * 100 | round / 100) |"))
-  | .[]' "$OUT/populate.jsonl" > "$OUT/populate.md" || die "summary"
-cat "$OUT/populate.md"
-jq -rs '
-  def median: sort | if length % 2 == 1 then .[length/2|floor]
-              else (.[length/2 - 1] + .[length/2]) / 2 end;
-  def med($l): map(select(.label == $l)) | map(.populate_ns) | if length > 0 then median else null end;
+   map("| \(.align) | \(.label) | \(.ms * 10 | round / 10) (\(.min_ms * 10 | round / 10)–\(.max_ms * 10 | round / 10)) | \(.munmap_ms * 10 | round / 10) | \(.faults) | \(.ratio | r2) |"))
+  | .[]' > "$OUT/populate.md" || die "summary"
+bench_jq "$OUT/populate.jsonl" '
   (["row\tsweep/device_dax\ttracked/device_dax"] +
-   (group_by(.align) | map("populate_1G_\(.[0].align)\t\(med("sweep") / med("device_dax"))\t\(if med("tracked") then med("tracked") / med("device_dax") else "NaN" end)")))
-  | .[]' "$OUT/populate.jsonl" > "$OUT/populate.tsv" || die "tsv"
+   (group_by(.align) | map(med("device_dax"; .populate_ns) as $d |
+    "populate_1G_\(.[0].align)_time\t\(med("sweep"; .populate_ns) / $d)\t\(med("tracked"; .populate_ns) // null | if . then . / $d else "NaN" end)")))
+  | .[]' > "$OUT/populate.tsv" || die "tsv"
+cat "$OUT/populate.md"

@@ -8,13 +8,10 @@
 # teardown bookkeeping: sweep reads the refcount of every folio, tracked
 # reads one counter; memremap_pages/memunmap_pages dominate both.  Every
 # sample goes to $OUT/drain-time.jsonl, the medians to $OUT/drain-time.md.
-. "$(dirname "$0")/../guest/lib.sh"
+BENCH_REPS=5
+. "$(dirname "$0")/lib.sh"
 
-REPS=${PMEMU_TEST_BENCH_REPS:-5}
-OUT=${PMEMU_BENCH_OUT:-/mnt/results}
 C=/sys/kernel/config/pmemu
-
-die() { echo "bench: $*" >&2; exit 1; }
 now_ns() { date +%s%N; }
 
 load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || die "modprobe pmemu"
@@ -33,18 +30,16 @@ for size in 1G 4G 16G; do
 				echo 0 > $C/t/enable || die "disable"
 				t2=$(now_ns)
 				rmdir $C/t
-				printf '{"size":"%s","align":"%s","lifetime":"%s","rep":%d,"create_ns":%d,"destroy_ns":%d}\n' \
-					$size $align $lt "$rep" $((t1 - t0)) $((t2 - t1)) >> "$OUT/drain-time.jsonl"
+				printf '{"size":"%s","align":"%s","label":"%s","lifetime":"%s","rep":%d,"create_ns":%d,"destroy_ns":%d}\n' \
+					$size $align $lt $lt "$rep" $((t1 - t0)) $((t2 - t1)) >> "$OUT/drain-time.jsonl"
 			done
 		done
 	done
 done
 
-jq -rs '
-  def median: sort | if length % 2 == 1 then .[length/2|floor]
-              else (.[length/2 - 1] + .[length/2]) / 2 end;
+bench_jq "$OUT/drain-time.jsonl" '
   group_by([.size, .align]) | map(
-    (map(select(.lifetime == "sweep")) | map(.destroy_ns) | median) as $sw |
+    med("sweep"; .destroy_ns) as $sw |
     group_by(.lifetime) | map({
       size: .[0].size, align: .[0].align, lifetime: .[0].lifetime,
       create_ms: (map(.create_ns) | median / 1e6),
@@ -54,6 +49,11 @@ jq -rs '
     })) | flatten | sort_by(.size | rtrimstr("G") | tonumber) |
   (["| size | align | lifetime | create ms | take away (teardown + drain) ms, median (min–max) | take away / sweep |",
     "|---|---|---|---|---|---|"] +
-   map("| \(.size) | \(.align) | \(.lifetime) | \(.create_ms | round) | \(.destroy_ms | round) (\(.dmin | round)–\(.dmax | round)) | \(.ratio * 100 | round / 100) |"))
-  | .[]' "$OUT/drain-time.jsonl" > "$OUT/drain-time.md" || die "summary"
+   map("| \(.size) | \(.align) | \(.lifetime) | \(.create_ms | round) | \(.destroy_ms | round) (\(.dmin | round)–\(.dmax | round)) | \(.ratio | r2) |"))
+  | .[]' > "$OUT/drain-time.md" || die "summary"
+bench_jq "$OUT/drain-time.jsonl" '
+  (["row\ttracked/sweep take away\ttracked/sweep create"] +
+   (group_by([.size, .align]) | sort_by(.[0].size | rtrimstr("G") | tonumber) |
+    map("\(.[0].size)_\(.[0].align)\t\(med("tracked"; .destroy_ns) / med("sweep"; .destroy_ns))\t\(med("tracked"; .create_ns) / med("sweep"; .create_ns))")))
+  | .[]' > "$OUT/drain-time.tsv" || die "tsv"
 cat "$OUT/drain-time.md"

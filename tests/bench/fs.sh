@@ -9,13 +9,7 @@
 # and 2; verify off; fixed runtime.  Devices run interleaved (A B A B ...)
 # over REPS repetitions; the table reports median bandwidth and the ratio.
 # Samples: $OUT/fs.jsonl; table: $OUT/fs.md; ratios: $OUT/fs.tsv.
-. "$(dirname "$0")/../guest/lib.sh"
-
-REPS=${PMEMU_TEST_BENCH_REPS:-3}
-RUNTIME=${PMEMU_TEST_BENCH_RUNTIME:-3}
-OUT=${PMEMU_BENCH_OUT:-/mnt/results}
-
-die() { echo "bench: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 modprobe -a nd_e820 nd_pmem || die "nd_pmem"
 load_pmemu "ranges=$(pmemu_boot_ranges)" || die "modprobe pmemu"
@@ -61,25 +55,18 @@ for fs in ext4 xfs; do
 	done
 done
 
-jq -rs '
-  def median: sort | if length % 2 == 1 then .[length/2|floor]
-              else (.[length/2 - 1] + .[length/2]) / 2 end;
-  def med($l): map(select(.label == $l)) | map(.mib_s) | median;
+bench_jq "$OUT/fs.jsonl" '
   group_by([.fs, .engine, .rw, .bs, .numjobs]) | map({
       fs: .[0].fs, job: "\(.[0].engine) \(.[0].rw) \(.[0].bs)", nj: .[0].numjobs,
-      p: med("pmemu"), n: med("nd_pmem"),
-      pmin: (map(select(.label == "pmemu")) | map(.mib_s) | min),
-      pmax: (map(select(.label == "pmemu")) | map(.mib_s) | max) }) |
+      p: med("pmemu"; .mib_s), n: med("nd_pmem"; .mib_s),
+      pmin: lo("pmemu"; .mib_s), pmax: hi("pmemu"; .mib_s) }) |
   (["| fs | job | numjobs | pmemu MiB/s (min–max) | nd_pmem MiB/s | pmemu / nd_pmem |",
     "|---|---|---|---|---|---|"] +
-   map("| \(.fs) | \(.job) | \(.nj) | \(.p | round) (\(.pmin | round)–\(.pmax | round)) | \(.n | round) | \(.p / .n * 100 | round / 100) |"))
-  | .[]' "$OUT/fs.jsonl" > "$OUT/fs.md" || die "summary"
-jq -rs '
-  def median: sort | if length % 2 == 1 then .[length/2|floor]
-              else (.[length/2 - 1] + .[length/2]) / 2 end;
-  def med($l): map(select(.label == $l)) | map(.mib_s) | median;
+   map("| \(.fs) | \(.job) | \(.nj) | \(.p | round) (\(.pmin | round)–\(.pmax | round)) | \(.n | round) | \(.p / .n | r2) |"))
+  | .[]' > "$OUT/fs.md" || die "summary"
+bench_jq "$OUT/fs.jsonl" '
   (["row\tpmemu/nd_pmem"] +
    (group_by([.fs, .engine, .rw, .bs, .numjobs]) |
-    map("\(.[0].fs)_\(.[0].engine)_\(.[0].rw)_\(.[0].bs)_j\(.[0].numjobs)\t\(med("pmemu") / med("nd_pmem"))")))
-  | .[]' "$OUT/fs.jsonl" > "$OUT/fs.tsv" || die "tsv"
+    map("\(.[0].fs)_\(.[0].engine)_\(.[0].rw)_\(.[0].bs)_j\(.[0].numjobs)\t\(med("pmemu"; .mib_s) / med("nd_pmem"; .mib_s))")))
+  | .[]' > "$OUT/fs.tsv" || die "tsv"
 cat "$OUT/fs.md"

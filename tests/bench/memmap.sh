@@ -8,14 +8,10 @@
 # share most of their vmemmap (vmemmap_can_optimize); tracked and fsdax
 # pages are not compound at creation; map=dev keeps the memmap in the
 # device.  Samples go to $OUT/memmap.jsonl, the table to $OUT/memmap.md.
-. "$(dirname "$0")/../guest/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-REPS=${PMEMU_TEST_BENCH_REPS:-3}
-OUT=${PMEMU_BENCH_OUT:-/mnt/results}
 C=/sys/kernel/config/pmemu
 SIZE=16G
-
-die() { echo "bench: $*" >&2; exit 1; }
 memfree_kb() {
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
@@ -40,14 +36,12 @@ for rep in $(seq "$REPS"); do
 			"$1" "$2" "$3" "$4" "$rep" $((before - after)) >> "$OUT/memmap.jsonl"
 	done
 done
-jq -rs '
-  def median: sort | if length % 2 == 1 then .[length/2|floor]
-              else (.[length/2 - 1] + .[length/2]) / 2 end;
+bench_jq "$OUT/memmap.jsonl" '
   group_by([.mode, .map, .lifetime, .align]) | map({
       mode: .[0].mode, map: .[0].map, lifetime: .[0].lifetime, align: .[0].align,
       kb: (map(.kb) | median), min: (map(.kb) | min), max: (map(.kb) | max) }) |
   (["| mode | map | lifetime | align | System RAM for a 16 GiB device, median KiB (min–max) | per GiB, MiB |",
     "|---|---|---|---|---|---|"] +
-   map("| \(.mode) | \(.map) | \(.lifetime) | \(.align) | \(.kb) (\(.min)–\(.max)) | \(.kb / 16 / 1024 * 100 | round / 100) |"))
-  | .[]' "$OUT/memmap.jsonl" > "$OUT/memmap.md" || die "summary"
+   map("| \(.mode) | \(.map) | \(.lifetime) | \(.align) | \(.kb) (\(.min)–\(.max)) | \(.kb / 16 / 1024 | r2) |"))
+  | .[]' > "$OUT/memmap.md" || die "summary"
 cat "$OUT/memmap.md"
