@@ -3,9 +3,11 @@
  * pmemu fsdax personality: a bio-based block device whose memory is also
  * reachable through a dax_device, so ext4 and xfs mount it with -o dax.
  *
- * Modelled on drivers/nvdimm/pmem.c.  The backing store is reserved RAM:
- * there is no volatile write cache between the CPU and the "media", so the
- * queue advertises neither a write cache nor FUA, and MAP_SYNC is allowed
+ * Modelled on drivers/nvdimm/pmem.c.  On reserved RAM nothing survives a
+ * power cycle, so there is no cache worth flushing: the queue advertises
+ * neither a write cache nor FUA.  On an NVDIMM region (nfit.c) the CPU
+ * caches are the volatile part, as for pmem: write cache, FUA and
+ * dax_write_cache() are on.  MAP_SYNC is allowed on both
  * (set_dax_synchronous).  Writes use non-temporal stores and reads the
  * machine-check safe copy, as on real pmem.
  */
@@ -21,6 +23,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uio.h>
+#include <asm/barrier.h>
 
 #include "pmemu.h"
 
@@ -91,6 +94,14 @@ static void pmemu_submit_bio(struct bio *bio)
 	acct = blk_queue_io_stat(bio->bi_bdev->bd_disk->queue);
 	if (acct)
 		start = bio_start_io_acct(bio);
+	/*
+	 * Only persistent regions advertise a write cache (see init): the
+	 * data is written with non-temporal stores, so draining the write
+	 * buffers makes it durable, as nvdimm_flush() does for pmem without
+	 * flush hints.
+	 */
+	if (bio->bi_opf & REQ_PREFLUSH)
+		pmem_wmb();
 
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
@@ -110,6 +121,8 @@ static void pmemu_submit_bio(struct bio *bio)
 		break;
 	}
 
+	if (bio->bi_opf & REQ_FUA)
+		pmem_wmb();
 	if (acct)
 		bio_end_io_acct(bio, start);
 	bio->bi_status = status;
@@ -215,6 +228,7 @@ static const struct dax_operations pmemu_dax_ops = {
 
 static const struct attribute_group *pmemu_fsdax_groups[] = {
 	&pmemu_fsdax_attr_group,
+	&pmemu_fsdax_dax_group,
 	NULL,
 };
 
@@ -244,6 +258,15 @@ static int pmemu_fsdax_init(struct pmemu_dev *pd)
 	void *addr;
 	int ret;
 
+	/*
+	 * Reserved RAM loses everything at power-off anyway: no cache to
+	 * flush.  An NVDIMM region behaves like pmem on a platform whose
+	 * persistence domain is the memory controller (ADR): CPU caches are
+	 * volatile, so filesystems must flush (REQ_PREFLUSH/FUA, and
+	 * dax_flush() writing back cache lines for fsync/msync of DAX files).
+	 */
+	if (pd->region->persistent)
+		lim.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
 	disk = blk_alloc_disk(&lim, dev_to_node(pd->region->parent));
 	if (IS_ERR(disk))
 		return PTR_ERR(disk);
@@ -288,7 +311,7 @@ static int pmemu_fsdax_init(struct pmemu_dev *pd)
 	ret = dax_add_host(dax_dev, disk);
 	if (ret)
 		goto err_dax;
-	dax_write_cache(dax_dev, false);
+	dax_write_cache(dax_dev, pd->region->persistent);
 
 	/*
 	 * No parent: the gendisk may outlive the platform device (it is

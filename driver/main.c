@@ -7,6 +7,8 @@
  * device with one IORESOURCE_MEM resource; the platform driver in region.c
  * turns it into a region.  Every range is validated before anything is
  * created, so a bad parameter fails the load and leaves nothing behind.
+ * NVDIMMs the ACPI NFIT describes become regions too (nfit.c), and ranges
+ * can be added and removed at runtime (/sys/class/pmemu/add_region).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,6 +16,7 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "pmemu.h"
@@ -28,8 +31,20 @@ struct pmemu_range {
 	u64 size;
 };
 
-static struct platform_device *pmemu_pdevs[PMEMU_MAX_RANGES];
-static int pmemu_nr_pdevs;
+/*
+ * The "pmemu" platform devices, one per range (ranges=, NVDIMMs found in
+ * the NFIT, add_region), numbered pmemu.N from an IDA.  @closed: module
+ * unload has removed them; no new one may be added.
+ */
+struct pmemu_pdev {
+	struct list_head node;
+	struct platform_device *pdev;
+};
+
+static LIST_HEAD(pmemu_pdevs);
+static DEFINE_MUTEX(pmemu_pdevs_lock);	/* the list, @closed, the IDA's use */
+static DEFINE_IDA(pmemu_pdev_ida);
+static bool pmemu_pdevs_closed;
 
 static int pmemu_parse_ranges(const char *s, struct pmemu_range *r)
 {
@@ -66,7 +81,8 @@ static int pmemu_check_ranges(const struct pmemu_range *r, int n)
 	int i, j, ret;
 
 	for (i = 0; i < n; i++) {
-		ret = pmemu_check_range("ranges", r[i].start, r[i].size);
+		ret = pmemu_check_range("ranges", r[i].start, r[i].size,
+					PMEMU_SRC_RANGES);
 		if (ret)
 			return ret;
 		for (j = 0; j < i; j++) {
@@ -89,40 +105,132 @@ static int pmemu_check_ranges(const struct pmemu_range *r, int n)
  * out with remove_resource() first hands the children back to the parent, so
  * the range stays reserved and can be claimed again after a reload.
  */
+static void pmemu_pdev_unregister(struct pmemu_pdev *p)
+{
+	struct resource *res = platform_get_resource(p->pdev, IORESOURCE_MEM, 0);
+	int id = p->pdev->id;
+
+	if (res && res->parent)
+		remove_resource(res);
+	platform_device_unregister(p->pdev);
+	ida_free(&pmemu_pdev_ida, id);
+	list_del(&p->node);
+	kfree(p);
+}
+
+/**
+ * pmemu_range_add() - make a region of a physical range
+ * @start: physical start
+ * @size: bytes
+ * @source: where the range comes from (decides what iomem must say)
+ *
+ * Validates the range, then registers a "pmemu" platform device with it;
+ * its probe (region.c) claims the range and makes the region.
+ *
+ * Return: 0, -EINVAL for a range that is not usable (one message says
+ * why), -EBUSY if something holds it, -ENODEV during unload, -ENOMEM.
+ */
+int pmemu_range_add(u64 start, u64 size, enum pmemu_source source)
+{
+	struct resource res = DEFINE_RES_MEM(start, size);
+	struct pmemu_pdata pdata = { .source = source };
+	struct platform_device_info info = {
+		.name = PMEMU_NAME,
+		.res = &res,
+		.num_res = 1,
+		.data = &pdata,
+		.size_data = sizeof(pdata),
+	};
+	struct pmemu_pdev *p;
+	int ret;
+
+	ret = pmemu_check_range(pmemu_source_name(source), start, size, source);
+	if (ret)
+		return ret;
+	p = kzalloc_obj(*p);
+	if (!p)
+		return -ENOMEM;
+	mutex_lock(&pmemu_pdevs_lock);
+	ret = pmemu_pdevs_closed ? -ENODEV :
+	      ida_alloc(&pmemu_pdev_ida, GFP_KERNEL);
+	if (ret < 0)
+		goto err;
+	info.id = ret;
+	p->pdev = platform_device_register_full(&info);
+	if (IS_ERR(p->pdev)) {
+		ret = PTR_ERR(p->pdev);
+		pr_err("%s: range [%#llx-%#llx]: cannot create platform device: %pe\n",
+		       pmemu_source_name(source), start, start + size - 1,
+		       p->pdev);
+		ida_free(&pmemu_pdev_ida, info.id);
+		goto err;
+	}
+	list_add_tail(&p->node, &pmemu_pdevs);
+	/* probe ran synchronously and said why it failed; drvdata on success */
+	if (!platform_get_drvdata(p->pdev)) {
+		pmemu_pdev_unregister(p);
+		mutex_unlock(&pmemu_pdevs_lock);
+		return -EINVAL;
+	}
+	mutex_unlock(&pmemu_pdevs_lock);
+	return 0;
+err:
+	mutex_unlock(&pmemu_pdevs_lock);
+	kfree(p);
+	return ret;
+}
+
+/**
+ * pmemu_range_remove() - remove the platform device behind a region
+ * @parent: the region's parent device
+ *
+ * Its regions are destroyed (their devices torn down) and the range goes
+ * back to what held it before (memmap=$ "Reserved", libnvdimm's
+ * "Persistent Memory").
+ *
+ * Return: 0, or -EINVAL if @parent is not a pmemu range device (the
+ * e820_pmem device is unbound, not removed).
+ */
+int pmemu_range_remove(struct device *parent)
+{
+	struct pmemu_pdev *p;
+	int ret = -EINVAL;
+
+	mutex_lock(&pmemu_pdevs_lock);
+	list_for_each_entry(p, &pmemu_pdevs, node) {
+		if (&p->pdev->dev == parent) {
+			pmemu_pdev_unregister(p);
+			ret = 0;
+			break;
+		}
+	}
+	mutex_unlock(&pmemu_pdevs_lock);
+	if (ret)
+		pr_err("%s: not a range pmemu added; unbind its platform device instead\n",
+		       dev_name(parent));
+	return ret;
+}
+
+/* Module unload, or a failed load: every range device goes. */
 static void pmemu_remove_pdevs(void)
 {
-	struct platform_device *pdev;
-	struct resource *res;
-
-	while (pmemu_nr_pdevs > 0) {
-		pdev = pmemu_pdevs[--pmemu_nr_pdevs];
-		res = platform_get_resource(pdev, IORESOURCE_MEM, 0);
-		if (res && res->parent)
-			remove_resource(res);
-		platform_device_unregister(pdev);
-	}
+	mutex_lock(&pmemu_pdevs_lock);
+	pmemu_pdevs_closed = true;
+	while (!list_empty(&pmemu_pdevs))
+		pmemu_pdev_unregister(list_last_entry(&pmemu_pdevs,
+						      struct pmemu_pdev, node));
+	mutex_unlock(&pmemu_pdevs_lock);
 }
 
 static int pmemu_add_pdevs(const struct pmemu_range *r, int n)
 {
-	struct platform_device *pdev;
-	int i;
+	int i, ret;
 
 	for (i = 0; i < n; i++) {
-		struct resource res = DEFINE_RES_MEM(r[i].start, r[i].size);
-
-		pdev = platform_device_register_simple(PMEMU_NAME, i, &res, 1);
-		if (IS_ERR(pdev)) {
-			pr_err("ranges: range %d [%#llx-%#llx]: cannot create platform device: %pe\n",
-			       i, r[i].start, r[i].start + r[i].size - 1, pdev);
+		ret = pmemu_range_add(r[i].start, r[i].size, PMEMU_SRC_RANGES);
+		if (ret) {
 			pmemu_remove_pdevs();
-			return PTR_ERR(pdev);
-		}
-		pmemu_pdevs[pmemu_nr_pdevs++] = pdev;
-		/* probe ran synchronously; drvdata is set only on success */
-		if (!platform_get_drvdata(pdev)) {
-			pmemu_remove_pdevs();
-			return -EINVAL;
+			return ret;
 		}
 	}
 	return 0;
@@ -155,8 +263,10 @@ static int __init pmemu_init(void)
 	if (ret)
 		goto out_driver;
 	ret = pmemu_add_pdevs(r, n);
-	if (!ret)
+	if (!ret) {
+		pmemu_nfit_scan();
 		goto out;
+	}
 	pmemu_configfs_exit();
 out_driver:
 	pmemu_region_driver_unregister();

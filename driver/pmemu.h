@@ -41,6 +41,33 @@ struct dax_device;
 struct pmemu_dev;
 
 /**
+ * enum pmemu_source - where a region's physical range comes from
+ * @PMEMU_SRC_RANGES: reserved RAM named by ranges= or add_region
+ *	(memmap=SIZE$START: iomem says "Reserved")
+ * @PMEMU_SRC_E820: a legacy memmap=SIZE!START range (the e820_pmem device)
+ * @PMEMU_SRC_NFIT: an NVDIMM the ACPI NFIT describes and no nfit driver
+ *	has registered (nothing in iomem)
+ * @PMEMU_SRC_NDCTL: an NVDIMM range libnvdimm handed over (its region
+ *	disabled by "pmemuctl claim-region": iomem says "Persistent Memory")
+ * @PMEMU_SRC_NR: number of sources
+ */
+enum pmemu_source {
+	PMEMU_SRC_RANGES,
+	PMEMU_SRC_E820,
+	PMEMU_SRC_NFIT,
+	PMEMU_SRC_NDCTL,
+	PMEMU_SRC_NR,
+};
+
+/**
+ * struct pmemu_pdata - platform data of a "pmemu" platform device
+ * @source: where its MEM resources come from
+ */
+struct pmemu_pdata {
+	enum pmemu_source source;
+};
+
+/**
  * struct pmemu_region - a physical range owned by pmemu
  * @dev: the region's device, /sys/class/pmemu/regionN; its last reference
  *	releases the iomem claim and frees the region
@@ -50,7 +77,10 @@ struct pmemu_dev;
  * @start: physical start address
  * @size: length in bytes
  * @id: region number (regionN)
- * @source: where the range came from ("ranges", "e820_pmem")
+ * @source: where the range came from
+ * @persistent: backed by an NVDIMM (NFIT), whose contents outlive power
+ *	cycles: fsdax devices advertise a write cache and flush it on
+ *	REQ_PREFLUSH/FUA and dax_flush(), as pmem does
  * @res: the iomem claim on the range
  * @name: iomem resource name, "pmemu.regionN"
  * @dying: being torn down; no new device may be carved from it
@@ -65,7 +95,8 @@ struct pmemu_region {
 	phys_addr_t start;
 	u64 size;
 	int id;
-	const char *source;
+	enum pmemu_source source;
+	bool persistent;
 	struct resource *res;
 	char name[32];
 	bool dying;
@@ -321,7 +352,10 @@ struct inode *dax_inode(struct dax_device *dax_dev);
 struct dax_device *inode_dax(struct inode *inode);
 
 /* region.c: platform driver, range validation, regions and their extents */
-int pmemu_check_range(const char *who, u64 start, u64 size);
+int pmemu_check_range(const char *who, u64 start, u64 size,
+		      enum pmemu_source source);
+const char *pmemu_source_name(enum pmemu_source source);
+int pmemu_source_of(u64 start, u64 size);
 int pmemu_region_class_register(void);
 void pmemu_region_class_unregister(void);
 int pmemu_region_driver_register(void);
@@ -347,6 +381,7 @@ extern const struct pmemu_personality pmemu_devdax_ops;
 
 /* sysfs.c: device attributes and devdax counters */
 extern const struct attribute_group pmemu_fsdax_attr_group;
+extern const struct attribute_group pmemu_fsdax_dax_group;
 extern const struct attribute_group pmemu_devdax_attr_group;
 extern const struct attribute_group pmemu_devdax_stat_group;
 
@@ -380,6 +415,13 @@ void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 void pmemu_pages_unpublish(struct pmemu_dev *pd);
 void pmemu_pages_drain(struct pmemu_dev *pd);
 void pmemu_pages_drain_flush(void);
+
+/* main.c: the platform devices behind regions */
+int pmemu_range_add(u64 start, u64 size, enum pmemu_source source);
+int pmemu_range_remove(struct device *parent);
+
+/* nfit.c: NVDIMM ranges from the ACPI NFIT */
+void pmemu_nfit_scan(void);
 
 /* configfs.c: runtime device creation */
 int pmemu_configfs_init(void);

@@ -14,7 +14,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/blkdev.h>
+#include <linux/capability.h>
 #include <linux/ioport.h>
+#include <linux/kstrtox.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -55,10 +57,38 @@ static u64 pmemu_bytes_with_desc(u64 start, u64 size, unsigned long desc)
 	return covered;
 }
 
-static const char *pmemu_range_problem(u64 start, u64 size)
+/* What iomem must say about a range of each source; NULL if it does. */
+static const char *pmemu_source_problem(u64 start, u64 size,
+					enum pmemu_source source)
+{
+	u64 nvdimm = pmemu_bytes_with_desc(start, size,
+					   IORES_DESC_PERSISTENT_MEMORY);
+
+	switch (source) {
+	case PMEMU_SRC_RANGES:
+	case PMEMU_SRC_E820:
+		if (pmemu_bytes_with_desc(start, size, IORES_DESC_RESERVED) +
+		    pmemu_bytes_with_desc(start, size,
+					  IORES_DESC_PERSISTENT_MEMORY_LEGACY) != size)
+			return "not entirely reserved memory (boot with memmap=SIZE$START)";
+		return NULL;
+	case PMEMU_SRC_NFIT:
+		if (nvdimm)
+			return "owned by the nfit driver; pmemuctl claim-region hands it over";
+		return NULL;
+	case PMEMU_SRC_NDCTL:
+		if (nvdimm != size)
+			return "not entirely an NVDIMM range libnvdimm handed over";
+		return NULL;
+	default:
+		return "unknown source";
+	}
+}
+
+static const char *pmemu_range_problem(u64 start, u64 size,
+				       enum pmemu_source source)
 {
 	struct range pluggable = mhp_get_pluggable_range(true);
-	u64 covered;
 
 	if (!size)
 		return "size is zero";
@@ -72,12 +102,7 @@ static const char *pmemu_range_problem(u64 start, u64 size)
 	if (region_intersects(start, size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT)
 		return "overlaps System RAM";
-	covered = pmemu_bytes_with_desc(start, size, IORES_DESC_RESERVED) +
-		  pmemu_bytes_with_desc(start, size,
-					IORES_DESC_PERSISTENT_MEMORY_LEGACY);
-	if (covered != size)
-		return "not entirely reserved memory (boot with memmap=SIZE$START)";
-	return NULL;
+	return pmemu_source_problem(start, size, source);
 }
 
 /**
@@ -85,23 +110,59 @@ static const char *pmemu_range_problem(u64 start, u64 size)
  * @who: prefix for the error message (parameter or device name)
  * @start: physical start address
  * @size: length in bytes
+ * @source: where the range comes from
  *
  * A usable range is non-empty, 2 MiB aligned in start and size, inside what
- * memory hotplug can map, disjoint from System RAM and entirely described by
- * iomem as reserved (memmap=$) or legacy persistent memory (memmap=!).
+ * memory hotplug can map, disjoint from System RAM, and described by iomem
+ * as its source requires: reserved (memmap=$) or legacy persistent memory
+ * (memmap=!) for ranges, nothing for an NVDIMM no nfit driver registered,
+ * the nfit driver's "Persistent Memory" for one libnvdimm handed over.
  * Prints one line naming the range and the reason when it is not.
  *
  * Return: 0 if the range is usable, -EINVAL otherwise.
  */
-int pmemu_check_range(const char *who, u64 start, u64 size)
+int pmemu_check_range(const char *who, u64 start, u64 size,
+		      enum pmemu_source source)
 {
-	const char *why = pmemu_range_problem(start, size);
+	const char *why = pmemu_range_problem(start, size, source);
 
 	if (!why)
 		return 0;
 	pr_err("%s: range [%#llx-%#llx]: %s\n", who, start,
 	       size ? start + size - 1 : start, why);
 	return -EINVAL;
+}
+
+/**
+ * pmemu_source_of() - the source a runtime range (add_region) has
+ * @start: physical start address
+ * @size: length in bytes
+ *
+ * Return: PMEMU_SRC_NDCTL if iomem shows any of it as an NVDIMM range of
+ * the nfit driver (handed over by libnvdimm), else PMEMU_SRC_RANGES.
+ */
+int pmemu_source_of(u64 start, u64 size)
+{
+	return pmemu_bytes_with_desc(start, size, IORES_DESC_PERSISTENT_MEMORY) ?
+	       PMEMU_SRC_NDCTL : PMEMU_SRC_RANGES;
+}
+
+static const char * const pmemu_source_names[] = {
+	[PMEMU_SRC_RANGES] = "ranges",
+	[PMEMU_SRC_E820] = "e820_pmem",
+	[PMEMU_SRC_NFIT] = "nfit",
+	[PMEMU_SRC_NDCTL] = "ndctl",
+};
+
+/**
+ * pmemu_source_name() - name of a region source, as sysfs shows it
+ * @source: the source
+ *
+ * Return: "ranges", "e820_pmem", "nfit" or "ndctl".
+ */
+const char *pmemu_source_name(enum pmemu_source source)
+{
+	return pmemu_source_names[source];
 }
 
 static const char * const pmemu_mode_names[] = {
@@ -289,7 +350,8 @@ static DEVICE_ATTR_RO(align);
 static ssize_t source_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
-	return sysfs_emit(buf, "%s\n", to_pmemu_region(dev)->source);
+	return sysfs_emit(buf, "%s\n",
+			  pmemu_source_name(to_pmemu_region(dev)->source));
 }
 static DEVICE_ATTR_RO(source);
 
@@ -319,9 +381,91 @@ static const struct device_type pmemu_region_type = {
 	.groups = pmemu_region_groups,
 };
 
+static struct pmemu_region *pmemu_region_find(int id);
+
+/*
+ * /sys/class/pmemu/add_region: "SIZE@START" (K/M/G/T suffixes) makes a
+ * region of a range at runtime, as ranges= does at load: reserved RAM, or
+ * an NVDIMM range libnvdimm handed over (pmemuctl claim-region).
+ */
+static ssize_t add_region_store(const struct class *class,
+				const struct class_attribute *attr,
+				const char *buf, size_t count)
+{
+	char *end;
+	u64 size, start;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	size = memparse(buf, &end);
+	if (end == buf || *end != '@')
+		goto bad;
+	buf = end + 1;
+	start = memparse(buf, &end);
+	if (end == buf || (*end && strcmp(end, "\n")))
+		goto bad;
+	ret = pmemu_range_add(start, size, pmemu_source_of(start, size));
+	return ret ? ret : count;
+bad:
+	pr_err("add_region: expected SIZE@START\n");
+	return -EINVAL;
+}
+static CLASS_ATTR_WO(add_region);
+
+/*
+ * /sys/class/pmemu/remove_region: "N" removes regionN if no device is
+ * carved from it (an NVDIMM range goes back to libnvdimm's iomem entry).
+ */
+static ssize_t remove_region_store(const struct class *class,
+				   const struct class_attribute *attr,
+				   const char *buf, size_t count)
+{
+	struct pmemu_region *region;
+	struct device *parent = NULL;
+	int id, ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (kstrtoint(buf, 10, &id)) {
+		pr_err("remove_region: expected a region number\n");
+		return -EINVAL;
+	}
+	mutex_lock(&pmemu_lock);
+	region = pmemu_region_find(id);
+	if (!region)
+		ret = -EINVAL;
+	else if (!list_empty(&region->devs))
+		ret = -EBUSY;
+	else
+		ret = 0;
+	if (!ret)
+		parent = get_device(region->parent);
+	mutex_unlock(&pmemu_lock);
+	if (ret == -EINVAL)
+		pr_err("remove_region: region%d does not exist\n", id);
+	else if (ret == -EBUSY)
+		pr_err("region%d: devices are carved from it; destroy them first\n",
+		       id);
+	if (ret)
+		return ret;
+	ret = pmemu_range_remove(parent);
+	put_device(parent);
+	return ret ? ret : count;
+}
+static CLASS_ATTR_WO(remove_region);
+
+static struct attribute *pmemu_class_attrs[] = {
+	&class_attr_add_region.attr,
+	&class_attr_remove_region.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(pmemu_class);
+
 /* /sys/class/pmemu: regions and devdax character devices */
 const struct class pmemu_class = {
 	.name = PMEMU_NAME,
+	.class_groups = pmemu_class_groups,
 };
 
 /* Last reference: no device uses the range any more. */
@@ -341,12 +485,12 @@ static void pmemu_region_release(struct device *dev)
 }
 
 static struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
-					     u64 size, const char *source)
+					     u64 size, enum pmemu_source source)
 {
 	struct pmemu_region *region, *other;
 	int ret;
 
-	if (pmemu_check_range(dev_name(parent), start, size))
+	if (pmemu_check_range(dev_name(parent), start, size, source))
 		return ERR_PTR(-EINVAL);
 
 	region = kzalloc_obj(*region);
@@ -356,6 +500,8 @@ static struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 	region->start = start;
 	region->size = size;
 	region->source = source;
+	region->persistent = source == PMEMU_SRC_NFIT ||
+			     source == PMEMU_SRC_NDCTL;
 	region->id = -1;
 	INIT_LIST_HEAD(&region->node);
 	INIT_LIST_HEAD(&region->devs);
@@ -402,8 +548,9 @@ static struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 		put_device(&region->dev);
 		return ERR_PTR(ret);
 	}
-	dev_info(parent, "region%d: [mem %#llx-%#llx] from %s\n", region->id,
-		 start, start + size - 1, source);
+	dev_info(parent, "region%d: [mem %#llx-%#llx] from %s%s\n", region->id,
+		 start, start + size - 1, pmemu_source_name(source),
+		 region->persistent ? " (persistent, write cache flushed)" : "");
 	return region;
 
 err_unlock:
@@ -880,7 +1027,7 @@ static int pmemu_add_e820_range(struct resource *res, void *arg)
 	struct pmemu_region *region;
 
 	region = pmemu_region_add(w->parent, res->start, resource_size(res),
-				  "e820_pmem");
+				  PMEMU_SRC_E820);
 	if (IS_ERR(region)) {
 		w->err = PTR_ERR(region);
 		return w->err;
@@ -894,6 +1041,8 @@ static int pmemu_add_e820_range(struct resource *res, void *arg)
 static int pmemu_probe(struct platform_device *pdev)
 {
 	struct pmemu_e820_walk w = { .parent = &pdev->dev };
+	const struct pmemu_pdata *pdata = dev_get_platdata(&pdev->dev);
+	enum pmemu_source source = pdata ? pdata->source : PMEMU_SRC_RANGES;
 	struct pmemu_region *region;
 	struct resource *res;
 	int i;
@@ -912,7 +1061,7 @@ static int pmemu_probe(struct platform_device *pdev)
 			if (!res)
 				break;
 			region = pmemu_region_add(&pdev->dev, res->start,
-						  resource_size(res), "ranges");
+						  resource_size(res), source);
 			if (IS_ERR(region)) {
 				w.err = PTR_ERR(region);
 				break;

@@ -12,6 +12,7 @@
 #include <linux/badblocks.h>
 #include <linux/blkdev.h>
 #include <linux/capability.h>
+#include <linux/dax.h>
 #include <linux/device.h>
 #include <linux/kstrtox.h>
 #include <linux/sysfs.h>
@@ -147,6 +148,45 @@ static umode_t pmemu_dev_attr_visible(struct kobject *kobj,
 		return 0;
 	return a->mode;
 }
+
+/*
+ * /sys/block/pmemuN/dax/write_cache, as pmem has it: whether dax_flush()
+ * writes back CPU cache lines for DAX file ranges.  On by default on NVDIMM
+ * regions, off on reserved RAM; root may change it (a platform whose
+ * persistence domain includes the CPU caches needs no write-back).
+ */
+static ssize_t write_cache_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  dax_write_cache_enabled(to_pmemu_dev(dev)->dax_dev));
+}
+
+static ssize_t write_cache_store(struct device *dev,
+				 struct device_attribute *attr,
+				 const char *buf, size_t len)
+{
+	bool on;
+	int ret;
+
+	ret = kstrtobool(buf, &on);
+	if (ret)
+		return ret;
+	dax_write_cache(to_pmemu_dev(dev)->dax_dev, on);
+	return len;
+}
+static DEVICE_ATTR_RW(write_cache);
+
+static struct attribute *pmemu_fsdax_dax_attrs[] = {
+	&dev_attr_write_cache.attr,
+	NULL,
+};
+
+/* /sys/block/pmemuN/dax/ */
+const struct attribute_group pmemu_fsdax_dax_group = {
+	.name = "dax",
+	.attrs = pmemu_fsdax_dax_attrs,
+};
 
 /* /sys/block/pmemuN/pmemu/ */
 const struct attribute_group pmemu_fsdax_attr_group = {

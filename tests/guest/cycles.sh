@@ -22,19 +22,6 @@ CYCLES=${PMEMU_CYCLES:-100}
 # 100 rounds; finer leaks are kmemleak's job (guest/leak, debug lane).
 TOLERANCE_KB=$((64 * 1024))
 
-# MemFree after giving back what caches hold: page cache, dentries and
-# inodes, empty slabs, and (KASAN kernels) the quarantine of freed objects,
-# which holds up to 1/32 of RAM and is only emptied per cache by a shrink.
-memfree_kb() {
-	local s
-	sync
-	echo 3 > /proc/sys/vm/drop_caches
-	for s in /sys/kernel/slab/*/shrink; do
-		echo 1 > "$s" 2> /dev/null
-	done
-	awk '/^MemFree:/ { print $2 }' /proc/meminfo
-}
-
 # one_cycle MODE LIFETIME N: create, map, pin, rmdir, release, drained.
 one_cycle() {
 	local mode=$1 lt=$2 n=$3 d=$C/cyc dev target pid

@@ -139,6 +139,20 @@ wait_for() {
 	done
 }
 
+# memfree_kb: MemFree after giving back what caches hold: page cache,
+# dentries and inodes, empty slabs, and (KASAN kernels) the quarantine of
+# freed objects, which holds up to 1/32 of RAM and is only emptied per cache
+# by a shrink.
+memfree_kb() {
+	local s
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	for s in /sys/kernel/slab/*/shrink; do
+		echo 1 > "$s" 2> /dev/null
+	done
+	awk '/^MemFree:/ { print $2 }' /proc/meminfo
+}
+
 # region_free N: region N has no extent reserved (every device drained).
 region_free() {
 	local r=/sys/class/pmemu/region$1

@@ -24,6 +24,8 @@ static const char main_help[] =
 "  disable-device       tear down a device's block device, keep its settings\n"
 "  reconfigure-device   change a device's mode, map, size or offset\n"
 "  inject-error         inject or clear emulated media errors of a device\n"
+"  claim-region         take an NVDIMM region from libnvdimm (ndctl) for pmemu\n"
+"  release-region       give a claimed NVDIMM region back to libnvdimm\n"
 "  help [COMMAND]       show this help, or a command's help\n"
 "\n"
 "Options:\n"
@@ -54,6 +56,8 @@ static const struct command commands[] = {
 	{ "disable-device", cmd_disable },
 	{ "reconfigure-device", cmd_reconfigure },
 	{ "inject-error", cmd_inject_error },
+	{ "claim-region", cmd_claim_region },
+	{ "release-region", cmd_release_region },
 };
 
 static const struct command *find_command(const char *name)

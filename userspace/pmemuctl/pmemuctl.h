@@ -122,6 +122,8 @@ int cmd_enable(int argc, char **argv);
 int cmd_disable(int argc, char **argv);
 int cmd_reconfigure(int argc, char **argv);
 int cmd_inject_error(int argc, char **argv);
+int cmd_claim_region(int argc, char **argv);
+int cmd_release_region(int argc, char **argv);
 
 /* device.c: helpers shared by the device verbs */
 int parse_name_only(const char *verb, const char *help, int argc, char **argv,

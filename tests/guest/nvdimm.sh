@@ -1,0 +1,136 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The NVDIMM backend (boots with --nvdimm 2G and only memmap=2G$6G, so the
+# NVDIMM is libnvdimm's region0 once nfit is loaded).
+#
+# Without nfit, pmemu finds the NVDIMM in the ACPI NFIT and makes a
+# persistent region of it (source nfit): fsdax devices there advertise a
+# write cache and FUA and the dax_device writes back cache lines, unlike on
+# reserved RAM.  With nfit loaded, pmemu leaves the range alone and says
+# who has it and how to get it.  pmemuctl claim-region takes libnvdimm's
+# region0 (ndctl shows it disabled), pmemu formats and fills it, and after
+# release-region ndctl shows it enabled again and the in-tree nd_pmem mounts
+# the same ext4 with the same data.  Refused with a message and nothing
+# changed: claiming a region whose namespace is mounted or enabled in
+# devdax mode, an unknown or malformed region, releasing while a pmemu
+# device uses it, add_region/remove_region with bad input.
+. "$(dirname "$0")/lib.sh"
+
+C=/sys/kernel/config/pmemu
+R=/sys/class/pmemu
+
+# The pmemu region whose source is $1 (first one), e.g. nfit.
+region_of() {
+	local r
+	for r in $R/region*; do
+		[ "$(cat "$r/source")" = "$1" ] && { basename "$r" | sed 's/region//'; return 0; }
+	done
+	return 1
+}
+
+nd_state() {
+	ndctl list -R -i -r region0 |
+		jq -r 'if type == "array" then .[0] else . end | .state // "enabled"'
+}
+
+test_nfit_region() {
+	local id dev t
+	load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || fail "modprobe pmemu"
+	id=$(region_of nfit) || { ls $R; fail "no region with source nfit"; }
+	[ "$(cat $R/region$id/size)" = $((2 << 30)) ] || fail "nfit region size $(cat $R/region$id/size)"
+	dmesg | grep -q "region$id: .* from nfit (persistent" || fail "no persistent-region message"
+	dev=$(cfs_device nv-fs "$id" 512M fsdax) || exit 1
+	[ "$(cat /sys/block/$dev/queue/write_cache)" = "write back" ] ||
+		fail "NVDIMM fsdax write_cache: $(cat /sys/block/$dev/queue/write_cache)"
+	[ "$(cat /sys/block/$dev/queue/fua)" = 1 ] || fail "NVDIMM fsdax fua: $(cat /sys/block/$dev/queue/fua)"
+	[ "$(cat /sys/block/$dev/dax/write_cache)" = 1 ] || fail "NVDIMM dax write_cache off"
+	mkfs_dax ext4 "/dev/$dev" > /dev/null || fail mkfs
+	mount_dax ext4 "/dev/$dev" /mnt/nv
+	dd if=/dev/urandom of=/mnt/nv/f bs=1M count=8 conv=fsync status=none || fail "write+fsync"
+	umount /mnt/nv
+	echo 0 > $C/nv-fs/enable && rmdir $C/nv-fs || fail "destroy"
+	# reserved RAM: nothing to flush
+	dev=$(cfs_device nv-ram 0 512M fsdax) || exit 1
+	[ "$(cat /sys/block/$dev/queue/write_cache)" = "write through" ] ||
+		fail "RAM fsdax write_cache: $(cat /sys/block/$dev/queue/write_cache)"
+	[ "$(cat /sys/block/$dev/dax/write_cache)" = 0 ] || fail "RAM dax write_cache on"
+	echo 0 > $C/nv-ram/enable && rmdir $C/nv-ram || fail "destroy"
+	rmmod pmemu || fail "rmmod"
+}
+
+test_nfit_owned() {
+	modprobe -a nfit nd_pmem || fail "modprobe nfit nd_pmem"
+	wait_for 10 test -b /dev/pmem0 || fail "no /dev/pmem0 from nfit"
+	dmesg_mark owned
+	load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || fail "modprobe pmemu"
+	region_of nfit && fail "pmemu took a range nfit owns"
+	dmesg_since owned | grep -q "belongs to the nfit driver; 'pmemuctl claim-region" ||
+		{ dmesg_since owned; fail "no message naming the owner"; }
+}
+
+# pmemuctl_refused EXIT WORDS ARGS...: fails with EXIT, stderr has WORDS,
+# libnvdimm's region0 is as it was.
+pmemuctl_refused() {
+	local want=$1 words=$2 rc=0 before
+	shift 2
+	before=$(nd_state)
+	pmemuctl "$@" > /tmp/out 2> /tmp/err || rc=$?
+	[ "$rc" = "$want" ] || { cat /tmp/out /tmp/err; fail "exit $rc, want $want: $*"; }
+	grep -q "$words" /tmp/err || { cat /tmp/err; fail "message lacks '$words': $*"; }
+	[ "$(nd_state)" = "$before" ] || fail "region0 state changed: $*"
+}
+
+test_claim_refused() {
+	mkfs.ext4 -q -F /dev/pmem0 || fail "mkfs /dev/pmem0"
+	mkdir -p /mnt/nd && mount /dev/pmem0 /mnt/nd || fail "mount /dev/pmem0"
+	pmemuctl_refused 1 "mounted on /mnt/nd" claim-region --ndctl-region region0
+	umount /mnt/nd
+	pmemuctl_refused 1 "no libnvdimm region region9" claim-region --ndctl-region region9
+	pmemuctl_refused 2 "not a region name" claim-region --ndctl-region namespace0.0
+	pmemuctl_refused 2 "required" claim-region
+	pmemuctl_refused 1 "no region on" release-region --ndctl-region region0
+	ndctl create-namespace -f -e namespace0.0 -m devdax > /dev/null || fail "devdax namespace"
+	pmemuctl_refused 1 "devdax mode" claim-region --ndctl-region region0
+	ndctl create-namespace -f -e namespace0.0 -m raw > /dev/null || fail "raw namespace"
+	# the kernel side: malformed and unusable ranges
+	expect_fail sh -c "echo garbage > $R/add_region"
+	expect_fail sh -c "echo 2G@0x7 > $R/add_region"
+	expect_fail sh -c "echo 99 > $R/remove_region"
+	region_of ndctl && fail "a pmemu region appeared"
+	return 0
+}
+
+test_claim_release_round_trip() {
+	local json id dev sum
+	wait_for 10 test -b /dev/pmem0 || fail "no /dev/pmem0"
+	[ "$(nd_state)" = enabled ] || fail "region0 not enabled before"
+	json=$(pmemuctl claim-region --ndctl-region region0) || fail "claim-region"
+	echo "$json"
+	[ "$(jq -r .source <<< "$json")" = ndctl ] || fail "claimed region source: $json"
+	id=$(jq -r .id <<< "$json")
+	[ "$(nd_state)" = disabled ] || fail "ndctl region0 state $(nd_state) after claim"
+	[ -e /dev/pmem0 ] && fail "/dev/pmem0 still there"
+	# pmemu formats it and writes data (fsdax over the whole range, map=mem)
+	dev=$(cfs_device nv-claim "$id" 2G fsdax) || exit 1
+	mkfs.ext4 -q -F "/dev/$dev" || fail "mkfs"
+	mount_dax ext4 "/dev/$dev" /mnt/nv
+	dd if=/dev/urandom of=/mnt/nv/data bs=1M count=16 conv=fsync status=none || fail "write"
+	sum=$(sha256sum < /mnt/nv/data)
+	umount /mnt/nv
+	pmemuctl_refused 1 "busy" release-region --ndctl-region region0
+	echo 0 > $C/nv-claim/enable && rmdir $C/nv-claim || fail "destroy"
+	pmemuctl release-region --ndctl-region region0 || fail "release-region"
+	region_of ndctl && fail "pmemu region still there"
+	[ "$(nd_state)" = enabled ] || fail "ndctl region0 state $(nd_state) after release"
+	wait_for 10 test -b /dev/pmem0 || fail "no /dev/pmem0 after release"
+	mount /dev/pmem0 /mnt/nd || fail "nd_pmem cannot mount what pmemu wrote"
+	[ "$(sha256sum < /mnt/nd/data)" = "$sum" ] || fail "data differs under nd_pmem"
+	umount /mnt/nd
+}
+
+t_run "no nfit driver: the NFIT range is a persistent region (write cache, FUA, dax flush)" test_nfit_region
+t_run "nfit loaded: the range is left alone, the message names the owner and the way" test_nfit_owned
+t_run "claim-region/release-region and add_region/remove_region refuse bad requests, nothing changed" test_claim_refused
+t_run "claim-region -> pmemu ext4 -> release-region: ndctl state restored, nd_pmem reads the data" test_claim_release_round_trip
+t_run "rmmod" unload_pmemu
+t_done

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmemuctl claim-region / release-region: move an NVDIMM range between
+ * libnvdimm (the nfit driver's regionN, managed with ndctl) and pmemu.
+ *
+ * claim-region disables the libnvdimm region (its namespaces go with it)
+ * and makes a pmemu region of its range through /sys/class/pmemu/add_region;
+ * release-region removes that pmemu region (remove_region) and enables the
+ * libnvdimm region again.  Nothing changes when either step is refused.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <ndctl/libndctl.h>
+
+#include "pmemuctl.h"
+
+static const char claim_help[] =
+"Usage: pmemuctl claim-region --ndctl-region regionN\n"
+"\n"
+"Hand the range of libnvdimm region regionN (an NVDIMM the nfit driver\n"
+"found; see 'ndctl list -R') to pmemu: disable the region in libnvdimm,\n"
+"together with its namespaces, and make a pmemu region of its range.\n"
+"Refused, changing nothing, if the region is not persistent memory, if a\n"
+"namespace of it is mounted, if one is enabled in devdax mode (pmemu cannot\n"
+"tell whether /dev/daxX.Y is mapped, and the in-tree driver frees its pages\n"
+"under mappings), or if the kernel refuses the range.\n"
+"\n"
+"Options:\n"
+"  -r, --ndctl-region regionN   the libnvdimm region\n"
+"  -h, --help                   show this help\n"
+"\n"
+"Prints the new pmemu region as JSON, as 'pmemuctl list -R' does. Needs root.\n"
+"\n"
+"Example:\n"
+"  pmemuctl claim-region --ndctl-region region0\n";
+
+static const char release_help[] =
+"Usage: pmemuctl release-region --ndctl-region regionN\n"
+"\n"
+"Give back what claim-region took: remove the pmemu region made of\n"
+"libnvdimm region regionN's range and enable regionN in libnvdimm again\n"
+"(its namespaces come back). Refused, changing nothing, while a pmemu\n"
+"device is carved from the region (destroy-device them first).\n"
+"\n"
+"Options:\n"
+"  -r, --ndctl-region regionN   the libnvdimm region\n"
+"  -h, --help                   show this help\n"
+"\n"
+"Needs root.\n"
+"\n"
+"Example:\n"
+"  pmemuctl release-region --ndctl-region region0\n";
+
+static int parse_region_opt(const char *verb, const char *help, int argc,
+			    char **argv, const char **name)
+{
+	static const struct option longopts[] = {
+		{ "ndctl-region", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*name = NULL;
+	while ((c = getopt_long(argc, argv, ":r:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			*name = optarg;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return RC_DONE;
+		default:
+			return option_error(verb, c, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error(verb, "unexpected argument '%s'", argv[optind]);
+	if (!*name)
+		return usage_error(verb, "--ndctl-region is required");
+	if (strncmp(*name, "region", 6) || !(*name)[6] ||
+	    strspn(*name + 6, "0123456789") != strlen(*name + 6))
+		return usage_error(verb, "'%s' is not a region name (regionN)", *name);
+	return RC_OK;
+}
+
+/* The libnvdimm region called @name, or NULL (message printed). */
+static struct ndctl_region *find_nd_region(const char *verb,
+					   struct ndctl_ctx *ctx,
+					   const char *name)
+{
+	struct ndctl_region *region;
+	struct ndctl_bus *bus;
+
+	ndctl_bus_foreach(ctx, bus)
+		ndctl_region_foreach(bus, region)
+			if (!strcmp(ndctl_region_get_devname(region), name))
+				return region;
+	fail(verb, ENODEV, "no libnvdimm region %s ('ndctl list -R -i' lists them)",
+	     name);
+	return NULL;
+}
+
+/* Where /dev/@blockdev is mounted, from /proc/mounts; NULL if it is not. */
+static char *mounted_at(const char *blockdev)
+{
+	char dev[64], dir[4096], line[8192], want[80];
+	char *where = NULL;
+	FILE *f;
+
+	if (!blockdev)
+		return NULL;
+	snprintf(want, sizeof(want), "/dev/%s", blockdev);
+	f = fopen("/proc/mounts", "re");
+	if (!f)
+		return NULL;
+	while (!where && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %4095s", dev, dir) == 2 && !strcmp(dev, want))
+			where = strdup(dir);
+	fclose(f);
+	return where;
+}
+
+/* The block device of an active namespace (raw or fsdax), else NULL. */
+static const char *ns_blockdev(struct ndctl_namespace *ndns)
+{
+	struct ndctl_pfn *pfn = ndctl_namespace_get_pfn(ndns);
+
+	if (pfn)
+		return ndctl_pfn_get_block_device(pfn);
+	return ndctl_namespace_get_block_device(ndns);
+}
+
+/* RC_OK if no namespace of @region is mounted or an enabled devdax. */
+static int check_namespaces(const char *verb, struct ndctl_region *region)
+{
+	struct ndctl_namespace *ndns;
+	const char *bdev;
+	char *where;
+
+	ndctl_namespace_foreach(region, ndns) {
+		if (!ndctl_namespace_is_active(ndns))
+			continue;
+		if (ndctl_namespace_get_dax(ndns)) {
+			fail(verb, EBUSY, "%s is enabled in devdax mode: once nothing maps it, 'ndctl disable-namespace %s'",
+			     ndctl_namespace_get_devname(ndns),
+			     ndctl_namespace_get_devname(ndns));
+			return RC_FAIL;
+		}
+		bdev = ns_blockdev(ndns);
+		where = mounted_at(bdev);
+		if (where) {
+			fail(verb, EBUSY, "/dev/%s (%s) is mounted on %s; unmount it first",
+			     bdev, ndctl_namespace_get_devname(ndns), where);
+			free(where);
+			return RC_FAIL;
+		}
+	}
+	return RC_OK;
+}
+
+/* The id of the pmemu region starting at @start, or -1. */
+static int pmemu_region_at(unsigned long long start)
+{
+	char dir[PATH_MAX];
+	uint64_t s;
+	size_t i, n;
+	int *ids, id = -1;
+
+	if (region_ids(&ids, &n))
+		return -1;
+	for (i = 0; i < n && id < 0; i++)
+		if (!sys_path(dir, sizeof(dir), PMEMU_CLASS_DIR "/region%d", ids[i]) &&
+		    !attr_read_u64(dir, "start", &s) && s == start)
+			id = ids[i];
+	free(ids);
+	return id;
+}
+
+static int class_write(const char *verb, const char *attr, const char *val)
+{
+	char dir[PATH_MAX];
+	int err = sys_path(dir, sizeof(dir), PMEMU_CLASS_DIR);
+
+	if (!err)
+		err = attr_write(dir, attr, val);
+	if (err)
+		fail(verb, -err, "write '%s' to %s/%s (see dmesg)", val, dir, attr);
+	return err ? RC_FAIL : RC_OK;
+}
+
+static int print_region(const char *verb, int id)
+{
+	struct json_object *o = region_to_json(id, 0);
+
+	if (!o) {
+		fail(verb, ENOENT, "region%d", id);
+		return RC_FAIL;
+	}
+	print_json(o);
+	json_object_put(o);
+	return RC_OK;
+}
+
+/* Disable @region, give its range to pmemu, or undo the disable. */
+static int claim(const char *verb, struct ndctl_region *region)
+{
+	unsigned long long start = ndctl_region_get_resource(region);
+	unsigned long long size = ndctl_region_get_size(region);
+	char val[64];
+	int err, id;
+
+	if (start == ULLONG_MAX || !size) {
+		fail(verb, EINVAL, "%s has no physical range", ndctl_region_get_devname(region));
+		return RC_FAIL;
+	}
+	err = ndctl_region_disable_invalidate(region);
+	if (err) {
+		fail(verb, -err, "disable %s in libnvdimm (busy?)",
+		     ndctl_region_get_devname(region));
+		return RC_FAIL;
+	}
+	snprintf(val, sizeof(val), "%llu@%llu", size, start);
+	if (class_write(verb, "add_region", val) != RC_OK) {
+		if (ndctl_region_enable(region))
+			note(verb, "could not enable %s again", ndctl_region_get_devname(region));
+		return RC_FAIL;
+	}
+	id = pmemu_region_at(start);
+	return id < 0 ? RC_OK : print_region(verb, id);
+}
+
+static int start_region_verb(const char *verb, const char *help, int argc,
+			     char **argv, struct ndctl_ctx **ctx,
+			     struct ndctl_region **region)
+{
+	const char *name;
+	int rc, err;
+
+	rc = parse_region_opt(verb, help, argc, argv, &name);
+	if (rc != RC_OK)
+		return rc;
+	if (!require_root(verb) || env_prepare(verb))
+		return RC_FAIL;
+	err = ndctl_new(ctx);
+	if (err) {
+		fail(verb, -err, "libndctl");
+		return RC_FAIL;
+	}
+	*region = find_nd_region(verb, *ctx, name);
+	return *region ? RC_OK : RC_FAIL;
+}
+
+int cmd_claim_region(int argc, char **argv)
+{
+	const char *verb = "claim-region";
+	struct ndctl_region *region;
+	struct ndctl_ctx *ctx = NULL;
+	int rc;
+
+	rc = start_region_verb(verb, claim_help, argc, argv, &ctx, &region);
+	if (rc == RC_OK && strcmp(ndctl_region_get_type_name(region), "pmem")) {
+		fail(verb, EINVAL, "%s is a %s region, not persistent memory",
+		     ndctl_region_get_devname(region),
+		     ndctl_region_get_type_name(region));
+		rc = RC_FAIL;
+	}
+	if (rc == RC_OK)
+		rc = check_namespaces(verb, region);
+	if (rc == RC_OK)
+		rc = claim(verb, region);
+	if (ctx)
+		ndctl_unref(ctx);
+	return rc == RC_DONE ? RC_OK : rc;
+}
+
+int cmd_release_region(int argc, char **argv)
+{
+	const char *verb = "release-region";
+	struct ndctl_region *region;
+	struct ndctl_ctx *ctx = NULL;
+	char val[16];
+	int rc, id = -1;
+
+	rc = start_region_verb(verb, release_help, argc, argv, &ctx, &region);
+	if (rc == RC_OK) {
+		id = pmemu_region_at(ndctl_region_get_resource(region));
+		if (id < 0) {
+			fail(verb, ENOENT, "pmemu has no region on %s's range",
+			     ndctl_region_get_devname(region));
+			rc = RC_FAIL;
+		}
+	}
+	if (rc == RC_OK) {
+		snprintf(val, sizeof(val), "%d", id);
+		rc = class_write(verb, "remove_region", val);
+	}
+	if (rc == RC_OK && ndctl_region_enable(region)) {
+		fail(verb, EIO, "pmemu let go of %s, but libnvdimm could not enable it ('ndctl enable-region %s')",
+		     ndctl_region_get_devname(region), ndctl_region_get_devname(region));
+		rc = RC_FAIL;
+	}
+	if (ctx)
+		ndctl_unref(ctx);
+	return rc == RC_DONE ? RC_OK : rc;
+}
