@@ -3,7 +3,8 @@
 # bench-vm: --mem 22G --cmdline memmap=17G$4G
 # Guest side of the struct-page memory benchmark (tests/bench/run): how
 # much System RAM a device's struct pages take, measured from the kernel
-# (MemFree before and after enabling a 16 GiB device, caches dropped), per
+# (MemFree before and after enabling a 16 GiB device, caches and slabs
+# dropped), per
 # personality, map and devdax lifetime/align.  Sweep's compound folios
 # share most of their vmemmap (vmemmap_can_optimize); tracked and fsdax
 # pages are not compound at creation; map=dev keeps the memmap in the
@@ -12,12 +13,6 @@
 
 C=/sys/kernel/config/pmemu
 SIZE=16G
-memfree_kb() {
-	sync
-	echo 3 > /proc/sys/vm/drop_caches
-	awk '/^MemFree:/ { print $2 }' /proc/meminfo
-}
-
 load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || die "modprobe pmemu"
 : > "$OUT/memmap.jsonl"
 for rep in $(seq "$REPS"); do
