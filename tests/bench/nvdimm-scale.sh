@@ -16,11 +16,7 @@ R=/sys/class/pmemu
 
 now_ns() { date +%s%N; }
 load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || die "modprobe pmemu"
-id=""
-for r in $R/region*; do
-	[ "$(cat "$r/source")" = nfit ] && id=$(basename "$r" | sed 's/region//')
-done
-[ -n "$id" ] || die "no nfit region (is the NVDIMM attached?)"
+id=$(region_with_source nfit) || die "no nfit region (is the NVDIMM attached?)"
 size=$(cat $R/region$id/size)
 
 : > "$OUT/nvdimm-scale.jsonl"

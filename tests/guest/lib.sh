@@ -153,6 +153,17 @@ memfree_kb() {
 	awk '/^MemFree:/ { print $2 }' /proc/meminfo
 }
 
+# region_with_source SOURCE: print the number of the first pmemu region
+# whose source is SOURCE (ranges, e820_pmem, nfit, ndctl); fails if none.
+region_with_source() {
+	local r
+	for r in /sys/class/pmemu/region*; do
+		[ -e "$r/source" ] && [ "$(cat "$r/source")" = "$1" ] &&
+			{ echo "${r##*/region}"; return 0; }
+	done
+	return 1
+}
+
 # region_free N: region N has no extent reserved (every device drained).
 region_free() {
 	local r=/sys/class/pmemu/region$1

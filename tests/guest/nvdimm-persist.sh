@@ -18,13 +18,6 @@ C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu
 STEP=${1:-}
 
-region_of() {
-	local r
-	for r in $R/region*; do
-		[ "$(cat "$r/source")" = "$1" ] && { basename "$r" | sed 's/region//'; return 0; }
-	done
-	return 1
-}
 
 # fio_data MODE TARGET ENGINE SIZE: MODE write lays data down, verify checks
 # it; the same job both times (seeds are fixed), so verify_only can check.
@@ -39,10 +32,20 @@ fio_data() {
 
 devices() {
 	local id
-	id=$(region_of nfit) || { ls $R; fail "no nfit region"; }
+	id=$(region_with_source nfit) || { ls $R; fail "no nfit region"; }
 	EXT4=$(cfs_device p-ext4 "$id" 512M fsdax offset=0) || exit 1
 	XFS=$(cfs_device p-xfs "$id" 1G fsdax offset=512M) || exit 1
 	DAX=$(cfs_device p-dax "$id" 512M devdax offset=1536M align=2M lifetime=sweep) || exit 1
+}
+
+# the data of all three devices: MODE write lays it down, verify checks it
+all_data() {
+	local fs
+	for fs in ext4 xfs; do
+		fio_data "$1" /mnt/p-$fs/psync psync 64M
+		fio_data "$1" /mnt/p-$fs/mmap mmap 64M
+	done
+	fio_data "$1" "/dev/$DAX" mmap 256M
 }
 
 test_write() {
@@ -51,11 +54,7 @@ test_write() {
 	mkfs_dax xfs "/dev/$XFS" > /dev/null || fail "mkfs.xfs"
 	mount_dax ext4 "/dev/$EXT4" /mnt/p-ext4
 	mount_dax xfs "/dev/$XFS" /mnt/p-xfs
-	for fs in ext4 xfs; do
-		fio_data write /mnt/p-$fs/psync psync 64M
-		fio_data write /mnt/p-$fs/mmap mmap 64M
-	done
-	fio_data write "/dev/$DAX" mmap 256M
+	all_data write
 	umount /mnt/p-ext4 && umount /mnt/p-xfs || fail "umount"
 }
 
@@ -64,11 +63,7 @@ test_verify() {
 	mkdir -p /mnt/p-ext4 /mnt/p-xfs
 	mount -t ext4 -o dax "/dev/$EXT4" /mnt/p-ext4 || fail "ext4 does not mount after the power cycle"
 	mount -t xfs -o dax "/dev/$XFS" /mnt/p-xfs || fail "xfs does not mount after the power cycle"
-	for fs in ext4 xfs; do
-		fio_data verify /mnt/p-$fs/psync psync 64M
-		fio_data verify /mnt/p-$fs/mmap mmap 64M
-	done
-	fio_data verify "/dev/$DAX" mmap 256M
+	all_data verify
 	umount /mnt/p-ext4 && umount /mnt/p-xfs || fail "umount"
 }
 

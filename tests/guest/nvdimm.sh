@@ -19,15 +19,6 @@
 C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu
 
-# The pmemu region whose source is $1 (first one), e.g. nfit.
-region_of() {
-	local r
-	for r in $R/region*; do
-		[ "$(cat "$r/source")" = "$1" ] && { basename "$r" | sed 's/region//'; return 0; }
-	done
-	return 1
-}
-
 nd_state() {
 	ndctl list -R -i -r region0 |
 		jq -r 'if type == "array" then .[0] else . end | .state // "enabled"'
@@ -36,7 +27,7 @@ nd_state() {
 test_nfit_region() {
 	local id dev t
 	load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || fail "modprobe pmemu"
-	id=$(region_of nfit) || { ls $R; fail "no region with source nfit"; }
+	id=$(region_with_source nfit) || { ls $R; fail "no region with source nfit"; }
 	[ "$(cat $R/region$id/size)" = $((2 << 30)) ] || fail "nfit region size $(cat $R/region$id/size)"
 	dmesg | grep -q "region$id: .* from nfit (persistent" || fail "no persistent-region message"
 	dev=$(cfs_device nv-fs "$id" 512M fsdax) || exit 1
@@ -63,7 +54,7 @@ test_nfit_owned() {
 	wait_for 10 test -b /dev/pmem0 || fail "no /dev/pmem0 from nfit"
 	dmesg_mark owned
 	load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || fail "modprobe pmemu"
-	region_of nfit && fail "pmemu took a range nfit owns"
+	region_with_source nfit && fail "pmemu took a range nfit owns"
 	dmesg_since owned | grep -q "belongs to the nfit driver; 'pmemuctl claim-region" ||
 		{ dmesg_since owned; fail "no message naming the owner"; }
 }
@@ -96,7 +87,7 @@ test_claim_refused() {
 	expect_fail sh -c "echo garbage > $R/add_region"
 	expect_fail sh -c "echo 2G@0x7 > $R/add_region"
 	expect_fail sh -c "echo 99 > $R/remove_region"
-	region_of ndctl && fail "a pmemu region appeared"
+	region_with_source ndctl && fail "a pmemu region appeared"
 	return 0
 }
 
@@ -120,7 +111,7 @@ test_claim_release_round_trip() {
 	pmemuctl_refused 1 "busy" release-region --ndctl-region region0
 	echo 0 > $C/nv-claim/enable && rmdir $C/nv-claim || fail "destroy"
 	pmemuctl release-region --ndctl-region region0 || fail "release-region"
-	region_of ndctl && fail "pmemu region still there"
+	region_with_source ndctl && fail "pmemu region still there"
 	[ "$(nd_state)" = enabled ] || fail "ndctl region0 state $(nd_state) after release"
 	wait_for 10 test -b /dev/pmem0 || fail "no /dev/pmem0 after release"
 	mount /dev/pmem0 /mnt/nd || fail "nd_pmem cannot mount what pmemu wrote"
