@@ -5,7 +5,8 @@
 # (the rows where pmemu trails brd in block.sh).  perf record samples every
 # CPU with the cpu-clock software event (no PMU under TCG) while fio runs
 # for RUNTIME seconds per device; the top kernel symbols of each go to
-# $OUT/block-profile.md, with fio's bandwidth.
+# $OUT/block-profile.md, with fio's bandwidth (lower than in block.sh:
+# sampling every CPU costs a lot under TCG; only the shares matter).
 . "$(dirname "$0")/lib.sh"
 
 RUNTIME=${PMEMU_TEST_BENCH_RUNTIME:-5}
@@ -38,7 +39,8 @@ for rw in read write; do
 			echo
 			echo '```'
 			perf report -i /tmp/perf.data --stdio --sort symbol --percent-limit 2 \
-				2> /dev/null | grep -E '^ +[0-9]' | head -n $TOP
+				2> /dev/null | grep -E '^ +[0-9]' | head -n $TOP |
+				sed -e 's/ *- *- *$//' -e 's/  */ /g'
 			echo '```'
 			echo
 		} >> "$OUT/block-profile.md"
