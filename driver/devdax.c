@@ -35,12 +35,6 @@ static struct pmemu_dev *to_pmemu_devdax(struct device *dev)
 	return container_of(dev, struct pmemu_dev, dax.dev);
 }
 
-/* Usable bytes: the extent minus the memmap kept at its start (map=dev). */
-static u64 pmemu_devdax_capacity(struct pmemu_dev *pd)
-{
-	return pd->cfg.size - pd->data_offset;
-}
-
 static int pmemu_check_vma(struct pmemu_dev *pd, vma_flags_t flags,
 			   unsigned long start, unsigned long end,
 			   pgoff_t pgoff, struct file *file)
@@ -121,13 +115,13 @@ static vm_fault_t pmemu_devdax_fault_locked(struct pmemu_dev *pd,
 	if (addr < vma->vm_start || addr + size > vma->vm_end)
 		return VM_FAULT_SIGBUS;
 	pgoff = linear_page_index(vma, addr);
-	if ((u64)pgoff << PAGE_SHIFT >= pmemu_devdax_capacity(pd))
+	if ((u64)pgoff << PAGE_SHIFT >= pmemu_capacity(pd))
 		return VM_FAULT_SIGBUS;
 
 	if (pmemu_media_check(pd, (u64)pgoff << PAGE_SHIFT, size, NULL))
 		return pmemu_devdax_poisoned(vmf, addr, order);
 
-	folio = pfn_folio(PHYS_PFN(pd->phys + pd->data_offset) + pgoff);
+	folio = pfn_folio(pmemu_data_pfn(pd, 0) + pgoff);
 	pmemu_folio_get(pd, folio, vma->vm_file->f_mapping, pgoff);
 	ret = pmemu_insert(vmf, folio, order, vmf->flags & FAULT_FLAG_WRITE);
 	pmemu_folio_put(pd, folio);

@@ -53,13 +53,8 @@
 static unsigned long pmemu_folio_index(struct pmemu_dev *pd,
 				       struct folio *folio)
 {
-	return (folio_pfn(folio) - PHYS_PFN(pd->phys + pd->data_offset)) >>
+	return (folio_pfn(folio) - pmemu_data_pfn(pd, 0)) >>
 	       pd->dax.order;
-}
-
-static struct pmemu_dev *pmemu_pgmap_dev(struct dev_pagemap *pgmap)
-{
-	return container_of(pgmap, struct pmemu_dev, pgmap);
 }
 
 /* The core's last put of a tracked folio: it is free again. */
@@ -184,7 +179,7 @@ unsigned long pmemu_folios_in_use(struct pmemu_dev *pd)
 
 	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)
 		return atomic_long_read(&pd->dax.nr_live);
-	first = pfn_to_page(PHYS_PFN(pd->phys + pd->data_offset));
+	first = pfn_to_page(pmemu_data_pfn(pd, 0));
 	for (i = 0; i < pd->dax.nr_folios; i++) {
 		if (page_ref_count(first + (i << pd->dax.order)) > 1)
 			busy++;

@@ -27,12 +27,6 @@
 
 #include "pmemu.h"
 
-/* Usable bytes: the extent minus the memmap kept at its start (map=dev). */
-static u64 pmemu_capacity(struct pmemu_dev *pd)
-{
-	return pd->cfg.size - pd->data_offset;
-}
-
 /*
  * Write zeroes to [off, off + len) of the device, non-temporally; like any
  * write of whole sectors, this clears their media errors.
@@ -174,7 +168,7 @@ static long pmemu_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff,
 	if (kaddr)
 		*kaddr = pd->virt + off;
 	if (pfn)
-		*pfn = PHYS_PFN(pd->phys + pd->data_offset + off);
+		*pfn = pmemu_data_pfn(pd, off);
 	if (pmemu_media_check(pd, off, PFN_PHYS(nr_pages), &first_bad)) {
 		if (mode != DAX_RECOVERY_WRITE)
 			return -EHWPOISON;

@@ -38,16 +38,6 @@
 
 #include "pmemu.h"
 
-static u64 pmemu_media_capacity(struct pmemu_dev *pd)
-{
-	return pd->cfg.size - pd->data_offset;
-}
-
-static unsigned long pmemu_media_pfn(struct pmemu_dev *pd, u64 off)
-{
-	return PHYS_PFN(pd->phys + pd->data_offset + off);
-}
-
 /**
  * pmemu_media_init() - give a new device an empty list of media errors
  * @pd: device being reserved
@@ -95,7 +85,7 @@ bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len, u64 *first_bad)
 /* A page with no bad sector left loses its HWPoison mark, as on pmem. */
 static void pmemu_media_unpoison_page(struct pmemu_dev *pd, u64 off)
 {
-	struct page *page = pfn_to_page(pmemu_media_pfn(pd, off));
+	struct page *page = pfn_to_page(pmemu_data_pfn(pd, off));
 	struct folio *folio;
 	u64 head_off;
 
@@ -173,7 +163,7 @@ static void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len)
 int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear)
 {
 	const char *what = clear ? "clear" : "inject";
-	u64 cap = pmemu_media_capacity(pd);
+	u64 cap = pmemu_capacity(pd);
 
 	if (!len || !IS_ALIGNED(off | len, SECTOR_SIZE) || off >= cap ||
 	    len > cap - off) {
@@ -211,14 +201,14 @@ int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear)
 static s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
 			      unsigned long nr_pages)
 {
-	unsigned long first = pmemu_media_pfn(pd, 0);
+	unsigned long first = pmemu_data_pfn(pd, 0);
 	u64 off, len = PFN_PHYS(nr_pages);
 
 	if (pfn < first)
 		return -ENXIO;
 	off = PFN_PHYS(pfn - first);
-	if (off >= pmemu_media_capacity(pd) ||
-	    len > pmemu_media_capacity(pd) - off)
+	if (off >= pmemu_capacity(pd) ||
+	    len > pmemu_capacity(pd) - off)
 		return -ENXIO;
 	if (!pmemu_media_set(pd, off, len))
 		pr_warn("%s: media error table full; pfn %#lx not recorded\n",
@@ -226,11 +216,6 @@ static s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
 	pr_err("%s: memory failure at pfn %#lx (offset %#llx, %lu pages) recorded as a media error\n",
 	       pd->devname, pfn, off, nr_pages);
 	return off;
-}
-
-static struct pmemu_dev *pmemu_pgmap_to_dev(struct dev_pagemap *pgmap)
-{
-	return container_of(pgmap, struct pmemu_dev, pgmap);
 }
 
 /*
@@ -243,7 +228,7 @@ static int pmemu_fsdax_memory_failure(struct dev_pagemap *pgmap,
 				      unsigned long pfn, unsigned long nr_pages,
 				      int mf_flags)
 {
-	struct pmemu_dev *pd = pmemu_pgmap_to_dev(pgmap);
+	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
 	s64 off = pmemu_media_failed(pd, pfn, nr_pages);
 	int ret;
 
@@ -269,7 +254,7 @@ static int pmemu_sweep_memory_failure(struct dev_pagemap *pgmap,
 				      unsigned long pfn, unsigned long nr_pages,
 				      int mf_flags)
 {
-	struct pmemu_dev *pd = pmemu_pgmap_to_dev(pgmap);
+	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
 	s64 off = pmemu_media_failed(pd, pfn, nr_pages);
 
 	if (off < 0)
@@ -301,7 +286,7 @@ const struct dev_pagemap_ops pmemu_sweep_pgmap_ops = {
 int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap, unsigned long pfn,
 				 unsigned long nr_pages, int mf_flags)
 {
-	struct pmemu_dev *pd = pmemu_pgmap_to_dev(pgmap);
+	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
 	s64 off = pmemu_media_failed(pd, pfn, nr_pages);
 
 	if (off < 0)

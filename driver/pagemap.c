@@ -108,7 +108,7 @@ static void pmemu_count_busy(struct pmemu_busy *b, struct folio *folio)
  */
 static void pmemu_busy_pages(struct pmemu_dev *pd, struct pmemu_busy *b)
 {
-	unsigned long first = PHYS_PFN(pd->phys + pd->data_offset);
+	unsigned long first = pmemu_data_pfn(pd, 0);
 	unsigned long pfn, end = PHYS_PFN(pd->phys + pd->cfg.size);
 	unsigned long step = 1UL << pd->pgmap.vmemmap_shift;
 	int idle = pd->pgmap.type == MEMORY_DEVICE_GENERIC ? 1 : 0;

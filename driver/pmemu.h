@@ -21,6 +21,7 @@
 #include <linux/list.h>
 #include <linux/memremap.h>
 #include <linux/mutex.h>
+#include <linux/pfn.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -339,6 +340,24 @@ struct pmemu_personality {
 	void (*unpublish)(struct pmemu_dev *pd);
 	void (*drained)(struct pmemu_dev *pd);
 };
+
+/* Usable bytes: the extent minus the memmap kept at its start (map=dev). */
+static inline u64 pmemu_capacity(const struct pmemu_dev *pd)
+{
+	return pd->cfg.size - pd->data_offset;
+}
+
+/* pfn of byte @off of the data area (after the map=dev memmap). */
+static inline unsigned long pmemu_data_pfn(const struct pmemu_dev *pd, u64 off)
+{
+	return PHYS_PFN(pd->phys + pd->data_offset + off);
+}
+
+/* The device a page map (and so a ZONE_DEVICE page) belongs to. */
+static inline struct pmemu_dev *pmemu_pgmap_dev(struct dev_pagemap *pgmap)
+{
+	return container_of(pgmap, struct pmemu_dev, pgmap);
+}
 
 /* Protects the region list, each region's device list and owner slots. */
 extern struct mutex pmemu_lock;
