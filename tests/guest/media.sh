@@ -82,7 +82,30 @@ test_raw_block() {
 		fail "inject-error --clear"
 	[ -z "$(cat "$bb")" ] || fail "after --clear: '$(cat "$bb")'"
 	read_sectors "/dev/$dev" 2048 8 || fail "cleared sectors still fail"
+	# write-zeroes (BLKZEROOUT) clears what it covers, as pmem's does
+	pmemuctl inject-error "$dev" --offset 1M --length 4K > /dev/null || fail "inject again"
+	blkdiscard -f -z -o 1048576 -l 4096 "/dev/$dev" || fail "blkdiscard -z"
+	[ -z "$(cat "$bb")" ] || fail "after write-zeroes: '$(cat "$bb")'"
 	destroy me-raw
+}
+
+# The badblocks table holds 512 ranges: more separate errors are refused
+# with ENOSPC and a message, and one clear_error empties it.
+test_table_full() {
+	local dev a i full=0 tag=full-$RANDOM
+	cleanup
+	dev=$(cfs_device me-full 0 64M fsdax) || exit 1
+	a=/sys/block/$dev/pmemu
+	dmesg_mark "$tag"
+	for i in $(seq 0 599); do
+		echo "$((i * 1024)) 512" > $a/inject_error 2> /tmp/e.err ||
+			{ grep -q "No space left" /tmp/e.err || { cat /tmp/e.err; fail "error $i: not ENOSPC"; }; full=$((full + 1)); }
+	done
+	[ $full -gt 0 ] || fail "600 separate errors all accepted"
+	dmesg_since "$tag" | grep -q "media error table is full" || fail "no message"
+	echo "0 $((64 << 20))" > $a/clear_error || fail "clear_error of the whole device"
+	[ -z "$(cat /sys/block/$dev/badblocks)" ] || fail "errors left after clearing all"
+	destroy me-full
 }
 
 # pmemuctl_refuses EXIT ARGS...: pmemuctl inject-error fails with EXIT and a
@@ -155,6 +178,7 @@ dax_case() {
 load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || exit 1
 t_run "raw block: inject, EIO, list --media-errors, write clears, --clear" test_raw_block
 t_run "pmemuctl inject-error: bad input refused, nothing changed" test_pmemuctl_bad_input
+t_run "error table full: ENOSPC with a message, one clear empties it" test_table_full
 t_run "ext4 -o dax: hwpoison SIGBUS, EIO, recovery write, inject/clear" test_ext4
 t_run "xfs -o dax rmapbt=1: hwpoison via the holder, EIO, recovery write, inject/clear" test_xfs_rmapbt
 t_run "devdax sweep 4K: media errors" dax_case sweep 4K

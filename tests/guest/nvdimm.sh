@@ -35,6 +35,9 @@ test_nfit_region() {
 		fail "NVDIMM fsdax write_cache: $(cat /sys/block/$dev/queue/write_cache)"
 	[ "$(cat /sys/block/$dev/queue/fua)" = 1 ] || fail "NVDIMM fsdax fua: $(cat /sys/block/$dev/queue/fua)"
 	[ "$(cat /sys/block/$dev/dax/write_cache)" = 1 ] || fail "NVDIMM dax write_cache off"
+	echo 0 > /sys/block/$dev/dax/write_cache && [ "$(cat /sys/block/$dev/dax/write_cache)" = 0 ] &&
+		echo 1 > /sys/block/$dev/dax/write_cache && [ "$(cat /sys/block/$dev/dax/write_cache)" = 1 ] ||
+		fail "dax/write_cache does not take 0 and 1"
 	mkfs_dax ext4 "/dev/$dev" > /dev/null || fail mkfs
 	mount_dax ext4 "/dev/$dev" /mnt/nv
 	dd if=/dev/urandom of=/mnt/nv/f bs=1M count=8 conv=fsync status=none || fail "write+fsync"
@@ -45,7 +48,28 @@ test_nfit_region() {
 	[ "$(cat /sys/block/$dev/queue/write_cache)" = "write through" ] ||
 		fail "RAM fsdax write_cache: $(cat /sys/block/$dev/queue/write_cache)"
 	[ "$(cat /sys/block/$dev/dax/write_cache)" = 0 ] || fail "RAM dax write_cache on"
+	expect_fail sh -c "echo 0 > $R/remove_region"	# a device is carved from it
 	echo 0 > $C/nv-ram/enable && rmdir $C/nv-ram || fail "destroy"
+	rmmod pmemu || fail "rmmod"
+	load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 nvdimm=N || fail "modprobe nvdimm=N"
+	region_with_source nfit && fail "nvdimm=N still read the NFIT"
+	rmmod pmemu || fail "rmmod"
+}
+
+# Reserved RAM through /sys/class/pmemu/add_region and remove_region.
+test_runtime_ram_region() {
+	local id dev
+	load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || fail "modprobe pmemu"
+	echo 0 > $R/remove_region || fail "remove_region 0"
+	[ -e $R/region0 ] && fail "region0 still there"
+	grep -q "^ *180000000-1ffffffff : pmemu" /proc/iomem && { grep pmemu /proc/iomem; fail "range still claimed"; }
+	echo 2G@6G > $R/add_region || fail "add_region 2G@6G"
+	id=$(region_with_source ranges) || fail "no region from add_region"
+	[ "$(cat $R/region$id/size)" = $((2 << 30)) ] || fail "size $(cat $R/region$id/size)"
+	dev=$(cfs_device nv-rt "$id" 64M fsdax) || exit 1
+	dd if=/dev/zero of=/dev/$dev bs=1M count=8 oflag=direct status=none || fail "I/O"
+	echo 0 > $C/nv-rt/enable && rmdir $C/nv-rt || fail "destroy"
+	expect_fail sh -c "echo 2G@6G > $R/add_region"	# overlaps the region just made
 	rmmod pmemu || fail "rmmod"
 }
 
@@ -120,6 +144,7 @@ test_claim_release_round_trip() {
 }
 
 t_run "no nfit driver: the NFIT range is a persistent region (write cache, FUA, dax flush)" test_nfit_region
+t_run "add_region/remove_region: reserved RAM given back and taken again at runtime" test_runtime_ram_region
 t_run "nfit loaded: the range is left alone, the message names the owner and the way" test_nfit_owned
 t_run "claim-region/release-region and add_region/remove_region refuse bad requests, nothing changed" test_claim_refused
 t_run "claim-region -> pmemu ext4 -> release-region: ndctl state restored, nd_pmem reads the data" test_claim_release_round_trip
