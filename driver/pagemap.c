@@ -318,7 +318,7 @@ int pmemu_lifetime_init(void)
  * Every device has been torn down; drains started by the unload itself may
  * still wait for pages.  Waits up to PMEMU_EXIT_DRAIN_TIMEOUT, then keeps
  * whatever is still in use: its struct pages and range are never freed
- * (its page map has no ops, so nothing calls back into the module).
+ * (its page map's ops are cleared, so nothing calls back into the module).
  */
 void pmemu_lifetime_exit(void)
 {
