@@ -1,61 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest-side helpers for pmemu test suites (sourced inside the QEMU guest).
 #
-# A suite sources this file, calls t_run for each test and ends with t_done.
-# Output is TAP: "ok N - name" / "not ok N - name", the plan at the end, and
-# a closing "# N passed, N failed" line.  A test is a shell function; its
-# output is shown as TAP diagnostics ("# ...") only when it fails, unless
-# PMEMU_TEST_VERBOSE is set.
+# A suite sources this file, declares its plan with t_plan, calls t_run for
+# each test and ends with t_done (tests/lib/tap.sh).
 
-T_N=0
-T_PASS=0
-T_FAIL=0
-T_ONLY=${PMEMU_TEST_ONLY:-}
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
-# t_run NAME CMD [ARGS...]: run one test.
-t_run() {
-	local name=$1 out rc t0
-	shift
-	if [ -n "$T_ONLY" ] && [[ "$name" != *$T_ONLY* ]]; then
-		return 0
-	fi
-	T_N=$((T_N + 1))
-	t0=$(date +%s%N)
-	out=$( ("$@") 2>&1 )
-	rc=$?
-	local ms=$((($(date +%s%N) - t0) / 1000000))
-	local dt=$((ms / 1000)).$(((ms % 1000) / 100))
-	if [ $rc -eq 0 ]; then
-		T_PASS=$((T_PASS + 1))
-		echo "ok $T_N - $name (${dt}s)"
-		[ -n "${PMEMU_TEST_VERBOSE:-}" ] && printf '%s\n' "$out" | sed 's/^/# /'
-	else
-		T_FAIL=$((T_FAIL + 1))
-		echo "not ok $T_N - $name (exit $rc, ${dt}s)"
-		printf '%s\n' "$out" | tail -n 60 | sed 's/^/# /'
-	fi
-	return 0
-}
-
-t_done() {
-	echo "1..$T_N"
-	echo "# $T_PASS passed, $T_FAIL failed"
-	[ $T_FAIL -eq 0 ]
-}
-
-# fail MSG: end the current test with a message.
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-# expect_fail CMD...: CMD must exit non-zero.
-expect_fail() {
-	if "$@"; then
-		fail "expected failure: $*"
-	fi
-	return 0
-}
+# Waits are scaled on the debug lane (KASAN, lockdep: several times slower);
+# tests/vm/vm passes PMEMU_KERNEL into the guest.
+T_SLOW=1
+[ "${PMEMU_KERNEL:-stock}" = debug ] && T_SLOW=4
 
 # The memmap=SIZE$START ranges of this boot, as SIZE@START[,...] for ranges=.
 pmemu_boot_ranges() {
@@ -74,10 +28,11 @@ load_pmemu() {
 	modprobe pmemu "$@"
 }
 
+# unload_pmemu: rmmod pmemu; fails when it is not loaded (a test that
+# expects to unload it must have had it loaded).
 unload_pmemu() {
-	if grep -q '^pmemu ' /proc/modules; then
-		rmmod pmemu
-	fi
+	grep -q '^pmemu ' /proc/modules || { echo "pmemu is not loaded" >&2; return 1; }
+	rmmod pmemu
 }
 
 # size_bytes DEV: size of a block device in bytes.
@@ -128,9 +83,9 @@ fio_run() {
 }
 
 # wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds; fails
-# (status 1) if it has not within SECONDS.
+# (status 1) if it has not within SECONDS (times T_SLOW).
 wait_for() {
-	local t=$(($1 * 10))
+	local t=$(($1 * 10 * T_SLOW))
 	shift
 	while ! "$@"; do
 		t=$((t - 1))
@@ -182,4 +137,45 @@ cfs_device() {
 	done
 	echo 1 > "$d/enable" || fail "enable $(basename "$d")"
 	cat "$d/dev"
+}
+
+# cfs_remove NAME...: disable and remove the configfs devices NAME that
+# exist (a test's clean-up, also on its failure path).
+cfs_remove() {
+	local n d
+	for n in "$@"; do
+		d=/sys/kernel/config/pmemu/$n
+		[ -d "$d" ] || continue
+		echo 0 > "$d/enable" 2> /dev/null
+		rmdir "$d" || echo "cfs_remove: rmdir $d failed" >&2
+	done
+	return 0
+}
+
+# umount_if DIR...: unmount each DIR that is a mount point (clean-up).
+umount_if() {
+	local m
+	for m in "$@"; do
+		mountpoint -q "$m" && { umount "$m" || echo "umount_if: umount $m failed" >&2; }
+	done
+	return 0
+}
+
+# require_dax_mount DIR [FS]: DIR is the root of a filesystem (of type FS)
+# mounted with dax=always, so I/O into it cannot land on the root disk.
+require_dax_mount() {
+	mountpoint -q "$1" || fail "$1 is not a mount point"
+	grep -q " $1 ${2:-[^ ]*} [^ ]*dax=always" /proc/mounts ||
+		{ grep " $1 " /proc/mounts >&2; fail "$1 is not mounted ${2:+$2 }with dax=always"; }
+}
+
+# proc_state PID STATE: the process PID is in state STATE (R, S, D ...).
+proc_state() {
+	[ "$(awk '{ print $3 }' "/proc/$1/stat" 2> /dev/null)" = "$2" ]
+}
+
+# fio_reads_above PID N: fio (run with --thread) has made more than N read
+# calls: its I/O is under way (/proc/PID/io counts the whole process).
+fio_reads_above() {
+	[ "$(awk '/^syscr:/ { print $2 }' "/proc/$1/io" 2> /dev/null)" -gt "$2" ] 2> /dev/null
 }

@@ -8,28 +8,10 @@
 set -uo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
+. "$PMEMU_TOP/tests/lib/tap.sh"
+
 KSRC=$PMEMU_CACHE/src/linux
 KVER=$(guest_kver)
-T_N=0 T_PASS=0 T_FAIL=0 T_SKIP=0
-
-t_run() {
-	local name=$1 out rc
-	shift
-	T_N=$((T_N + 1))
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ $rc -eq 0 ]; then
-		T_PASS=$((T_PASS + 1))
-		echo "ok $T_N - $name"
-	elif [ $rc -eq 77 ]; then
-		T_SKIP=$((T_SKIP + 1))
-		echo "ok $T_N - $name # SKIP $(printf '%s' "$out" | tail -n1)"
-	else
-		T_FAIL=$((T_FAIL + 1))
-		echo "not ok $T_N - $name"
-		printf '%s\n' "$out" | tail -n 60 | sed 's/^/# /'
-	fi
-}
 
 test_checkpatch() {
 	perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --quiet \
@@ -42,17 +24,16 @@ test_kernel_doc() {
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 
-# A fresh copy of driver/ inside the chroot, for builds that write objects.
+# A fresh copy of driver/ inside the chroot, for builds that write objects,
+# without the objects of a build on the host.
 copy_driver() {
-	rm -rf "$ROOTFS/tmp/$1"
-	cp -a "$PMEMU_TOP/driver" "$ROOTFS/tmp/$1"
+	copy_source driver "$ROOTFS/tmp/$1"
 }
 
 test_sparse() {
 	local out
 	if [ "$(in_chroot /bin/sh -c "cd /tmp && /lib/modules/$KVER/build/scripts/checker-valid.sh sparse -m64" 2>/dev/null)" != 1 ]; then
-		echo "no sparse that parses the $KVER headers (see tests/vm/setup stage_sparse)"
-		return 77
+		skip "no sparse that parses the $KVER headers (see tests/vm/setup stage_sparse)"
 	fi
 	copy_driver lint-sparse
 	out=$(in_chroot make -s -C /tmp/lint-sparse KDIR="/lib/modules/$KVER/build" C=2 2>&1) ||
@@ -64,8 +45,9 @@ test_sparse() {
 test_dkms() {
 	local ver
 	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$PMEMU_TOP/driver/dkms.conf")
+	copy_driver "pmemu-dkms"
 	rm -rf "$ROOTFS/usr/src/pmemu-$ver"
-	cp -a "$PMEMU_TOP/driver" "$ROOTFS/usr/src/pmemu-$ver"
+	mv "$ROOTFS/tmp/pmemu-dkms" "$ROOTFS/usr/src/pmemu-$ver"
 	in_chroot /bin/sh -ec "
 		dkms remove pmemu/$ver --all >/dev/null 2>&1 || true
 		dkms add pmemu/$ver
@@ -81,23 +63,23 @@ test_dkms() {
 	return $rc
 }
 
-# The documented in-tree procedure (docs/usage.md), applied to the cached
-# kernel source: drivers/pmemu + Kconfig hook, Debian's config with
-# CONFIG_PMEMU=m, and a build of drivers/pmemu/ (objects under
+# The documented in-tree procedure (docs/usage.md), applied to a copy of
+# the cached kernel source (hard links: the edits below replace files, so
+# the shared tree is never changed): drivers/pmemu + Kconfig hook, Debian's
+# config with CONFIG_PMEMU=m, and a build of drivers/pmemu/ (objects under
 # $PMEMU_CACHE/intree, kept between runs).
 test_intree() {
-	local obj=$PMEMU_CACHE/intree
+	local obj=$PMEMU_CACHE/intree tree=$PMEMU_CACHE/intree-src
 	[ -d "$KSRC/drivers" ] || { echo "no kernel source at $KSRC (make setup)"; return 1; }
-	rm -rf "$KSRC/drivers/pmemu"
-	cp -a "$PMEMU_TOP/driver" "$KSRC/drivers/pmemu"
-	cp "$PMEMU_TOP/Kconfig" "$KSRC/drivers/pmemu/Kconfig"
-	grep -q 'drivers/pmemu/Kconfig' "$KSRC/drivers/Kconfig" ||
-		sed -i 's|^endmenu$|source "drivers/pmemu/Kconfig"\n\nendmenu|' "$KSRC/drivers/Kconfig"
-	grep -q 'CONFIG_PMEMU' "$KSRC/drivers/Makefile" ||
-		echo 'obj-$(CONFIG_PMEMU)		+= pmemu/' >> "$KSRC/drivers/Makefile"
+	rm -rf "$tree"
+	cp -al "$(realpath "$KSRC")" "$tree" || return 1
+	copy_source driver "$tree/drivers/pmemu" || return 1
+	cp "$PMEMU_TOP/Kconfig" "$tree/drivers/pmemu/Kconfig"
+	sed -i 's|^endmenu$|source "drivers/pmemu/Kconfig"\n\nendmenu|' "$tree/drivers/Kconfig"
+	sed -i '$a obj-$(CONFIG_PMEMU)		+= pmemu/' "$tree/drivers/Makefile"
 	mkdir -p "$obj"
 	[ -e "$obj/.config" ] || cp "$ROOTFS/boot/config-$KVER" "$obj/.config"
-	PMEMU_BIND="$KSRC:/usr/src/ksrc $obj:/usr/src/kobj" in_chroot /bin/sh -ec "
+	PMEMU_BIND="$tree:/usr/src/ksrc $obj:/usr/src/kobj" in_chroot /bin/sh -ec "
 		cd /usr/src/ksrc
 		scripts/config --file /usr/src/kobj/.config -m PMEMU
 		make -s O=/usr/src/kobj olddefconfig
@@ -105,13 +87,15 @@ test_intree() {
 		make -s O=/usr/src/kobj -j$(nproc) prepare
 		make -s O=/usr/src/kobj -j$(nproc) drivers/pmemu/
 		ls /usr/src/kobj/drivers/pmemu/pmemu.o"
+	local rc=$?
+	rm -rf "$tree"
+	return $rc
 }
 
+t_plan 5
 t_run "checkpatch --strict --no-tree driver/" test_checkpatch
 t_run "kernel-doc -Wall driver/" test_kernel_doc
 t_run "sparse (make C=2) clean" test_sparse
 t_run "DKMS add/build/install/remove for $KVER" test_dkms
 t_run "in-tree build: Kconfig + drivers/pmemu with CONFIG_PMEMU=m" test_intree
-echo "1..$T_N"
-echo "# $T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
-[ $T_FAIL -eq 0 ]
+t_done

@@ -23,6 +23,35 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # stage NAME DESCRIPTION: announce a set-up stage and its start time.
 stage() { log "== $1: $2"; }
 
+# cache_lock: hold the cache's lock until this process exits, so that two
+# runs (the stock and the debug lane, two checkouts) never write the shared
+# rootfs and images at once.  Nested scripts inherit it.
+cache_lock() {
+	[ -n "${PMEMU_CACHE_LOCKED:-}" ] && return 0
+	mkdir -p "$PMEMU_CACHE"
+	exec 9> "$PMEMU_CACHE/.lock"
+	if ! flock -n 9; then
+		log "waiting for another run to release $PMEMU_CACHE/.lock"
+		flock 9
+	fi
+	export PMEMU_CACHE_LOCKED=1
+}
+
+# copy_source DIR DEST: the sources of $PMEMU_TOP/DIR into DEST (made
+# afresh), without build output a build on the host may have left there:
+# in a git checkout what git tracks or would track, else all but objects.
+copy_source() {
+	rm -rf "$2" && mkdir -p "$2" || return 1
+	if git -C "$PMEMU_TOP" rev-parse --git-dir > /dev/null 2>&1; then
+		(cd "$PMEMU_TOP/$1" && git ls-files -co --exclude-standard -z .) |
+			tar -C "$PMEMU_TOP/$1" --null -T - -cf - | tar -C "$2" -xf -
+	else
+		cp -a "$PMEMU_TOP/$1/." "$2/" &&
+		find "$2" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+			-o -name '.*.cmd' -o -name Module.symvers -o -name modules.order \) -delete
+	fi
+}
+
 have_stamp() { [ -e "$STAMPS/$1" ]; }
 set_stamp() { mkdir -p "$STAMPS"; date -u +%FT%TZ > "$STAMPS/$1"; }
 
@@ -71,4 +100,36 @@ images_dir() {
 	debug) echo "$PMEMU_CACHE/images/debug" ;;
 	*) die "PMEMU_KERNEL must be stock or debug, not '$PMEMU_KERNEL'" ;;
 	esac
+}
+
+# vm_verdict RES QEMU-STATUS TIMEOUT ELAPSED JUDGE: after a guest run, judge
+# its kernel log (when JUDGE is 1) into RES/judge.txt and write RES/verdict;
+# returns the run's exit status: the script's, 124 if it did not finish
+# (timeout or crash), 125 if the kernel log shows a problem.
+vm_verdict() {
+	local res=$1 qrc=$2 timeout_s=$3 elapsed=$4 judge=$5 rc verdict logs=()
+
+	[ -e "$res/kmsg.txt" ] && logs+=("$res/kmsg.txt")
+	[ -e "$res/console.log" ] && logs+=("$res/console.log")
+	: > "$res/judge.txt"
+	if [ "$judge" = 1 ] && [ ${#logs[@]} -gt 0 ] &&
+	   ! "$PMEMU_TOP/tests/vm/judge" "${logs[@]}" > "$res/judge.txt" 2>&1; then
+		head -n 20 "$res/judge.txt" >&2
+		echo "vm: the kernel log shows a problem (above; all of it in $res/judge.txt)" >&2
+	fi
+	if [ ! -s "$res/rc" ]; then
+		if [ "$qrc" -eq 124 ]; then
+			echo "vm: guest timed out after ${timeout_s}s" >&2
+		else
+			echo "vm: guest ended (qemu status $qrc) before the script finished" >&2
+		fi
+		rc=124 verdict=timeout-or-crash
+	elif [ -s "$res/judge.txt" ]; then
+		rc=125 verdict=kernel-log
+	else
+		rc=$(cat "$res/rc") verdict=pass
+		[ "$rc" -eq 0 ] || verdict="script-failed($rc)"
+	fi
+	echo "$verdict ${elapsed}s" > "$res/verdict"
+	return "$rc"
 }
