@@ -4,7 +4,9 @@
 #
 #   make setup          host packages, Debian trixie guest root, kernel source (cached)
 #   make build          pmemu.ko + userspace for the guest kernel, root image
-#   make check          all test suites; ends with "N passed, N failed"
+#   make check          all test suites; ends with "N passed, N failed"; a
+#                       missing result, a skip or a kernel-log problem fails
+#                       it (docs/testing.md, Counting)
 #   make check SUITES="guest/fsdax-fs"    one suite (see tests/check)
 #   make check KERNEL=debug   the suite on a DEBUG_VM+KASAN+lockdep build of the
 #                       same kernel (built once by tests/vm/debug-kernel, cached)
