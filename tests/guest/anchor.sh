@@ -5,32 +5,34 @@
 # alive), and pmemu binds the e820_pmem platform device through
 # driver_override and hands it back afterwards.
 . "$(dirname "$0")/lib.sh"
+t_plan 4
 . "$(dirname "$0")/fio-jobs.sh"
 
 MNT=/mnt/dax
 E820=/sys/bus/platform/devices/e820_pmem
 
 ext4_dax_job() {
+	[ -b "$1" ] || fail "$1 is not a block device"
 	mkfs_dax ext4 "$1" || fail "mkfs.ext4 $1"
+	# fio_run ends the test on failure: unmount on every way out
+	trap 'umount_if $MNT' EXIT
 	mount_dax ext4 "$1" $MNT
-	fio_fs_job $MNT psync 4k randwrite 64M || { umount $MNT; fail "fio"; }
-	fio_fs_job $MNT mmap 4k randwrite 64M || { umount $MNT; fail "fio"; }
-	umount $MNT
+	grep -q "^$1 $MNT ext4 " /proc/mounts || fail "$MNT is not $1"
+	fio_fs_job $MNT psync 4k randwrite 64M
+	fio_fs_job $MNT mmap 4k randwrite 64M
+	umount $MNT || fail "umount $MNT"
+	trap - EXIT
 }
 
-wait_for() {
-	local i
-	for i in $(seq 50); do
-		[ -e "$1" ] && return 0
-		sleep 0.1
-	done
-	fail "$1 did not appear"
+# wait_node PATH: PATH appears within 5 s.
+wait_node() {
+	wait_for 5 test -e "$1" || fail "$1 did not appear"
 }
 
 test_nd_pmem() {
 	[ -e $E820 ] || fail "no e820_pmem platform device (memmap=!)"
 	modprobe nd_e820 && modprobe nd_pmem || fail "modprobe nd_e820 nd_pmem"
-	wait_for /dev/pmem0
+	wait_node /dev/pmem0
 	ext4_dax_job /dev/pmem0
 }
 
@@ -46,10 +48,10 @@ test_release_nd_pmem() {
 test_bind_pmemu() {
 	modprobe pmemu || fail "modprobe pmemu (no ranges)"
 	[ ! -e /dev/pmemu0 ] || fail "pmemu created a device without ranges="
-	echo pmemu > $E820/driver_override
+	echo pmemu > $E820/driver_override || fail "driver_override"
 	echo e820_pmem > /sys/bus/platform/drivers/pmemu/bind || fail "bind e820_pmem to pmemu"
 	[ "$(basename "$(readlink $E820/driver)")" = pmemu ] || fail "e820_pmem not bound to pmemu"
-	wait_for /dev/pmemu0
+	wait_node /dev/pmemu0
 	[ "$(size_bytes /dev/pmemu0)" = $((1 << 30)) ] || fail "unexpected size $(size_bytes /dev/pmemu0)"
 	grep -q 'pmemu.region0' /proc/iomem || fail "legacy range not claimed by pmemu"
 	ext4_dax_job /dev/pmemu0
@@ -59,10 +61,10 @@ test_give_back() {
 	echo e820_pmem > /sys/bus/platform/drivers/pmemu/unbind || fail "unbind"
 	[ ! -e /dev/pmemu0 ] || fail "/dev/pmemu0 left after unbind"
 	grep -q pmemu /proc/iomem && fail "pmemu claim left after unbind"
-	echo > $E820/driver_override
+	echo > $E820/driver_override || fail "clear driver_override"
 	rmmod pmemu || fail "rmmod pmemu"
 	echo e820_pmem > $ND_E820_DRV/bind || fail "bind e820_pmem to nd_e820 again"
-	wait_for /dev/pmem0
+	wait_node /dev/pmem0
 	[ "$(size_bytes /dev/pmem0)" = $((1 << 30)) ] || fail "pmem0 has the wrong size"
 }
 

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# pmemuctl tests, sourced by control.sh (pmemu loaded with autocreate=0).
+# pmemuctl tests, sourced by control.sh (pmemu loaded with autocreate=0),
+# which runs them with pmemuctl_tests (7 tests, counted in its t_plan) and
+# provides C, R and cleanup.
 
 # dev_json NAME: the device object pmemuctl lists for NAME
 dev_json() {
@@ -29,6 +31,7 @@ check_listed() {
 
 test_pmemuctl_cycles() {
 	local r map name blk round
+	trap cleanup EXIT
 	for round in 1 2; do
 		for r in 0 1; do
 			for map in mem dev; do
@@ -41,8 +44,8 @@ test_pmemuctl_cycles() {
 				blk=$(dev_json $name | jq -r .blockdev)
 				mkfs_dax ext4 /dev/$blk > /dev/null || fail "mkfs $blk"
 				mount_dax ext4 /dev/$blk /mnt/$name
-				echo "$name" > /mnt/$name/id && sync
-				umount /mnt/$name
+				echo "$name" > /mnt/$name/id && sync || fail "write /mnt/$name/id"
+				umount /mnt/$name || fail "umount /mnt/$name"
 			done
 		done
 		[ "$(pmemuctl list | jq length)" = 4 ] || fail "expected 4 devices"
@@ -65,21 +68,24 @@ test_pmemuctl_cycles() {
 }
 
 test_pmemuctl_destroy_mounted() {
+	trap cleanup EXIT
 	pmemuctl create-device --region 0 --mode fsdax --name busy > /dev/null || fail create
 	local blk
-	blk=$(dev_json busy | jq -r .blockdev)
-	mkfs_dax ext4 /dev/$blk && mount_dax ext4 /dev/$blk /mnt/busy
+	blk=$(dev_json busy | jq -r .blockdev) && [ -b "/dev/$blk" ] || fail "busy: no block device"
+	mkfs_dax ext4 /dev/$blk || fail "mkfs /dev/$blk"
+	mount_dax ext4 /dev/$blk /mnt/busy
 	expect_fail pmemuctl destroy-device busy 2> /tmp/e
 	cat /tmp/e
 	grep -q "busy" /tmp/e || fail "no EBUSY message"
 	[ "$(wc -l < /tmp/e)" -eq 1 ] || fail "expected one error line"
 	[ -e $C/busy ] && [ -b /dev/$blk ] || fail "refused destroy changed something"
-	umount /mnt/busy
+	umount /mnt/busy || fail "umount /mnt/busy"
 	pmemuctl destroy-device busy || fail "destroy after umount"
 }
 
 test_pmemuctl_race() {
 	local i ok a b
+	trap cleanup EXIT
 	for i in $(seq 5); do
 		pmemuctl create-device --region 1 --offset 0 --size 1G --mode fsdax --name ra > /dev/null 2>&1 &
 		a=$!
@@ -90,13 +96,14 @@ test_pmemuctl_race() {
 		wait $b && ok=$((ok + 1))
 		[ $ok -eq 1 ] || fail "round $i: $ok creators succeeded"
 		[ "$(pmemuctl list | jq length)" = 1 ] || fail "round $i: not exactly one device"
-		ls $C | grep -qx ra && pmemuctl destroy-device ra
-		ls $C | grep -qx rb && pmemuctl destroy-device rb
+		if ls $C | grep -qx ra; then pmemuctl destroy-device ra || fail "round $i: destroy ra"; fi
+		if ls $C | grep -qx rb; then pmemuctl destroy-device rb || fail "round $i: destroy rb"; fi
 		[ -z "$(ls $C)" ] || fail "round $i: the loser left a configfs item"
 	done
 }
 
 test_pmemuctl_reconfigure() {
+	trap cleanup EXIT
 	pmemuctl create-device --region 1 --size 256M --mode fsdax --map mem --name rc > /dev/null || fail create
 	pmemuctl reconfigure-device rc --map dev > /dev/null || fail reconfigure
 	local blk
@@ -112,7 +119,8 @@ test_pmemuctl_reconfigure() {
 }
 
 test_pmemuctl_bad_input() {
-	local rc
+	local rc args
+	trap cleanup EXIT
 	for args in "create-device --region 0" "create-device --mode fsdax" \
 		    "create-device --region 0 --mode fsdax --size 3Q" \
 		    "create-device --region 0 --mode bogus" "nosuchverb" \
@@ -135,6 +143,7 @@ test_pmemuctl_bad_input() {
 # between lifetimes, refusals with exit 2 (usage) or 1 (kernel).
 test_pmemuctl_devdax() {
 	local j chr rc args
+	trap cleanup EXIT
 	pmemuctl create-device --region 1 --size 1G --mode devdax --align 1G \
 		--name dx > /tmp/create.json || fail "create devdax"
 	j=$(dev_json dx) || fail "dx not listed"
@@ -176,16 +185,22 @@ test_pmemuctl_devdax() {
 }
 
 test_pmemuctl_loads_module() {
+	# on failure, leave pmemu loaded as the suite expects
+	trap 'grep -q "^pmemu " /proc/modules || load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0' EXIT
 	rmmod pmemu || fail "rmmod"
+	[ -d /sys/module/pmemu ] && fail "pmemu still loaded after rmmod"
 	pmemuctl list > /dev/null || fail "list without the module loaded"
 	[ -d /sys/module/pmemu ] || fail "pmemuctl did not load the module"
-	rmmod pmemu && load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0
+	rmmod pmemu || fail "rmmod of the module pmemuctl loaded"
+	load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || fail "modprobe pmemu again"
 }
 
-t_run "pmemuctl: create/list/destroy, map=mem and map=dev, both regions, ext4 -o dax (2 rounds)" test_pmemuctl_cycles
-t_run "pmemuctl: destroy of a mounted device refused, works after umount" test_pmemuctl_destroy_mounted
-t_run "pmemuctl: racing overlapping create-device: exactly one wins" test_pmemuctl_race
-t_run "pmemuctl: reconfigure-device, and restore after a failed one" test_pmemuctl_reconfigure
-t_run "pmemuctl: bad input: message and exit 2/1, nothing created" test_pmemuctl_bad_input
-t_run "pmemuctl: devdax create/list/reconfigure/destroy, refusals" test_pmemuctl_devdax
-t_run "pmemuctl: loads the module through libkmod" test_pmemuctl_loads_module
+pmemuctl_tests() {
+	t_run "pmemuctl: create/list/destroy, map=mem and map=dev, both regions, ext4 -o dax (2 rounds)" test_pmemuctl_cycles
+	t_run "pmemuctl: destroy of a mounted device refused, works after umount" test_pmemuctl_destroy_mounted
+	t_run "pmemuctl: racing overlapping create-device: exactly one wins" test_pmemuctl_race
+	t_run "pmemuctl: reconfigure-device, and restore after a failed one" test_pmemuctl_reconfigure
+	t_run "pmemuctl: bad input: message and exit 2/1, nothing created" test_pmemuctl_bad_input
+	t_run "pmemuctl: devdax create/list/reconfigure/destroy, refusals" test_pmemuctl_devdax
+	t_run "pmemuctl: loads the module through libkmod" test_pmemuctl_loads_module
+}

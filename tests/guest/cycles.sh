@@ -11,6 +11,7 @@
 # works.  (ZONE_DEVICE's
 # zone span never shrinks on 7.3, so /proc/zoneinfo cannot show leaks.)
 . "$(dirname "$0")/lib.sh"
+t_plan 4
 
 C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu
@@ -24,21 +25,26 @@ TOLERANCE_KB=$((64 * 1024))
 
 # one_cycle MODE LIFETIME N: create, map, pin, rmdir, release, drained.
 one_cycle() {
-	local mode=$1 lt=$2 n=$3 d=$C/cyc dev target pid
-	dev=$(cfs_device cyc 0 2G "$mode" lifetime="$lt") || exit 1
+	local mode=$1 lt=$2 n=$3 d=$C/cyc dev target rc=0
+	PIN=
+	dev=$(cfs_device cyc 0 2G "$mode" lifetime="$lt") || fail "round $n: create cyc"
 	target=/dev/$dev
 	if [ "$mode" = fsdax ]; then
 		# the filesystem made in round 1 is still there: same extent
 		mount -t ext4 -o dax "/dev/$dev" /mnt/cyc || fail "round $n: mount"
+		require_dax_mount /mnt/cyc ext4
 		target=/mnt/cyc/f
 	fi
 	pin_hold "$target" 2097152 > /tmp/pin.out 2>&1 &
-	pid=$!
+	PIN=$!
 	wait_for 20 grep -q pinned /tmp/pin.out || { cat /tmp/pin.out; fail "round $n: no pin"; }
 	rmdir $d || fail "round $n: rmdir"
 	region_free 0 && fail "round $n: extent released while pinned"
-	kill -USR1 $pid
-	wait $pid || { cat /tmp/pin.out; fail "round $n: pipe data wrong"; }
+	kill -USR1 $PIN
+	wait $PIN || rc=$?
+	PIN=
+	[ $rc -eq 0 ] && grep -q "released: data intact" /tmp/pin.out ||
+		{ cat /tmp/pin.out; fail "round $n: pipe data wrong (pin_hold exit $rc)"; }
 	[ "$mode" = fsdax ] && { umount /mnt/cyc || fail "round $n: umount"; }
 	wait_for 10 region_free 0 || fail "round $n: extent not released"
 }
@@ -46,14 +52,19 @@ one_cycle() {
 # cycles MODE LIFETIME
 cycles() {
 	local n before after dev
+	# on failure: the pin let go, nothing mounted, the item gone
+	trap '[ -n "$PIN" ] && kill -USR1 $PIN 2> /dev/null && wait $PIN; umount_if /mnt/cyc
+		cfs_remove cyc; wait_for 10 region_free 0' EXIT
+	PIN=
 	if [ "$1" = fsdax ]; then
-		dev=$(cfs_device cyc 0 2G fsdax) || exit 1
+		dev=$(cfs_device cyc 0 2G fsdax) || fail "create cyc"
 		mkfs_dax ext4 "/dev/$dev" > /dev/null || fail mkfs
 		mkdir -p /mnt/cyc
 		mount -t ext4 -o dax "/dev/$dev" /mnt/cyc &&
 			dd if=/dev/zero of=/mnt/cyc/f bs=1M count=2 status=none &&
 			umount /mnt/cyc || fail "make the file"
-		rmdir $C/cyc
+		rmdir $C/cyc || fail "rmdir cyc"
+		wait_for 10 region_free 0 || fail "extent not released after making the file"
 	fi
 	one_cycle "$@" 0	# warm-up: first-use allocations are not leaks
 	before=$(memfree_kb)
@@ -67,7 +78,7 @@ cycles() {
 	[ "$(cat /sys/module/pmemu/refcnt)" = 0 ] || fail "module refcnt $(cat /sys/module/pmemu/refcnt)"
 }
 
-load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || exit 1
+load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || t_bail "modprobe pmemu autocreate=0 failed"
 t_run "fsdax ext4: $CYCLES x create, map, pin, rmdir while mounted, release: no leak" cycles fsdax sweep
 t_run "devdax sweep 2M: $CYCLES x create, map, pin, rmdir, release: no leak" cycles devdax sweep
 t_run "devdax tracked 2M: $CYCLES x create, map, pin, rmdir, release: no leak" cycles devdax tracked

@@ -10,6 +10,7 @@
 # dev-dax and verify=crc32c; afterwards every folio must be idle and the extent free.
 # Bad configurations (tracked with align 1G, unknown align) are refused.
 . "$(dirname "$0")/lib.sh"
+t_plan 15
 
 C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu
@@ -46,8 +47,9 @@ cleanup_devices() {
 check_config() {
 	local lt=$1 align=$2 map=${3:-mem} name dev n fsize
 	cleanup_devices
+	trap cleanup_devices EXIT
 	name=dd-$lt-$align-$map
-	dev=$(devdax_create "$name" 0 2G "$align" "$lt" "$map") || exit 1
+	dev=$(devdax_create "$name" 0 2G "$align" "$lt" "$map") || fail "create $name"
 	[ -c "/dev/$dev" ] || fail "/dev/$dev is not a character device"
 	[[ "$dev" == pmemu*.dax ]] || fail "unexpected node name $dev"
 	[ "$(cat $R/$dev/align)" = "$(numfmt --from=iec "$align")" ] || fail "align attribute"
@@ -59,7 +61,18 @@ check_config() {
 	else
 		[ "$(cat $R/$dev/vmemmap_shift)" = 0 ] || fail "tracked must not use compound devmaps"
 	fi
-	PMEMU_DAX_DEV=/dev/$dev devdax_test || fail "devdax_test on $dev ($lt, $align, map=$map)"
+	# leave out the cases that do not apply to this configuration (the
+	# program would report them skipped, and a skip is not a pass)
+	local excl=()
+	# sweep folios are never freed: nothing for first touches to race with
+	[ "$lt" = sweep ] && excl+=(-T threads_race_touch_vs_free)
+	# at align 4K every page-aligned mapping is aligned
+	[ "$align" = 4K ] && excl+=(-T unaligned_length_and_offset_refused)
+	# tracked 2M: the kernel WARNs in migrate_device_coherent_folio
+	# (docs/lifetime.md), so the FOLL_LONGTERM case is documented, not run
+	[ "$lt" = tracked ] && [ "$align" != 4K ] && excl+=(-T io_uring_register_longterm)
+	PMEMU_DAX_DEV=/dev/$dev devdax_test "${excl[@]}" ||
+		fail "devdax_test on $dev ($lt, $align, map=$map)"
 
 	# fio through mmap with crc32c verify (devdax is MAP_SHARED only);
 	# fio maps the whole size at once, which must be a multiple of align
@@ -92,13 +105,14 @@ test_tracked_2m_map_dev() { check_config tracked 2M dev; }
 # The default devdax configuration: align 2M, lifetime sweep.
 test_defaults() {
 	local d=$C/dd-default dev
+	trap cleanup_devices EXIT
 	mkdir $d && echo 1 > $d/region && echo 64M > $d/size &&
 		echo devdax > $d/mode && echo 1 > $d/enable || fail "create"
-	dev=$(cat $d/dev)
+	dev=$(cat $d/dev) && [ -c "/dev/$dev" ] || fail "no character device for dd-default"
 	[ "$(cat $R/$dev/align)" = 2097152 ] || fail "default align"
 	[ "$(cat $R/$dev/lifetime)" = sweep ] || fail "default lifetime"
 	[ "$(cat $R/$dev/stats/folios)" = 32 ] || fail "folios $(cat $R/$dev/stats/folios)"
-	echo 0 > $d/enable && rmdir $d
+	echo 0 > $d/enable && rmdir $d || fail "take dd-default away"
 }
 
 # refused_enable MESSAGE ATTR=VALUE...: enabling fails with EINVAL and one
@@ -106,6 +120,7 @@ test_defaults() {
 refused_enable() {
 	local msg=$1 d=$C/dd-bad kv before tag lines
 	shift
+	trap cleanup_devices EXIT
 	mkdir $d || fail "mkdir"
 	for kv in "$@"; do
 		echo "${kv#*=}" > "$d/${kv%%=*}" || { rmdir $d; fail "setup $kv"; }
@@ -122,7 +137,7 @@ refused_enable() {
 	[ "$(printf '%s\n' "$lines" | grep -c .)" -eq 1 ] || { rmdir $d; fail "expected one message"; }
 	printf '%s\n' "$lines" | grep -q -- "$msg" || { rmdir $d; fail "message lacks '$msg'"; }
 	[ "$(cat $R/region1/available_size; ls /dev | grep pmemu)" = "$before" ] || { rmdir $d; fail "state changed"; }
-	rmdir $d
+	rmdir $d || fail "rmdir $d"
 }
 
 test_tracked_1g_refused() {
@@ -141,26 +156,33 @@ test_unaligned_extent_refused() {
 
 test_bad_align_value_refused() {
 	local d=$C/dd-val
+	trap cleanup_devices EXIT
 	mkdir $d || fail mkdir
-	if bash -c "echo 3M > $d/align" 2> /tmp/a.err; then rmdir $d; fail "align 3M accepted"; fi
-	grep -q 'Invalid argument' /tmp/a.err || { rmdir $d; fail "expected EINVAL"; }
-	if bash -c "echo forever > $d/lifetime" 2> /tmp/a.err; then rmdir $d; fail "lifetime accepted"; fi
-	rmdir $d
+	if bash -c "echo 3M > $d/align" 2> /tmp/a.err; then fail "align 3M accepted"; fi
+	grep -q 'Invalid argument' /tmp/a.err || { cat /tmp/a.err; fail "align 3M: expected EINVAL"; }
+	if bash -c "echo forever > $d/lifetime" 2> /tmp/a.err; then fail "lifetime accepted"; fi
+	grep -q 'Invalid argument' /tmp/a.err || { cat /tmp/a.err; fail "lifetime forever: expected EINVAL"; }
+	rmdir $d || fail "rmdir $d"
 }
 
 # An open device cannot be disabled; rmdir still takes it away.
 test_disable_while_open() {
-	local dev
-	dev=$(devdax_create dd-open 1 64M 2M sweep) || exit 1
+	local dev pid='' rc=0
+	# on failure: the holder goes first (a mapped device cannot be disabled)
+	trap '[ -n "$pid" ] && kill -TERM $pid 2> /dev/null && wait $pid; cleanup_devices' EXIT
+	dev=$(devdax_create dd-open 1 64M 2M sweep) || fail "create dd-open"
 	mmap_hold "/dev/$dev" 2097152 > /tmp/hold.out 2>&1 &
-	local pid=$!
-	sleep 1
+	pid=$!
+	wait_for 10 grep -q ready /tmp/hold.out || { cat /tmp/hold.out; fail "mmap_hold did not map /dev/$dev"; }
 	if bash -c "echo 0 > $C/dd-open/enable" 2> /tmp/d.err; then
-		kill $pid; fail "disable succeeded while mapped"
+		fail "disable succeeded while mapped"
 	fi
-	grep -q 'busy' /tmp/d.err || { cat /tmp/d.err; kill $pid; fail "expected EBUSY"; }
+	grep -q 'busy' /tmp/d.err || { cat /tmp/d.err; fail "expected EBUSY"; }
 	kill -TERM $pid
-	wait $pid || { cat /tmp/hold.out; fail "mmap_hold failed"; }
+	wait $pid || rc=$?
+	pid=
+	[ $rc -eq 0 ] || { cat /tmp/hold.out; fail "mmap_hold exit $rc"; }
+	grep -qx intact /tmp/hold.out || { cat /tmp/hold.out; fail "mapping data not intact"; }
 	devdax_destroy dd-open
 }
 
@@ -169,7 +191,7 @@ test_module_refcount_zero() {
 	[ "$(cat /sys/module/pmemu/refcnt)" = 0 ] || fail "module refcnt $(cat /sys/module/pmemu/refcnt)"
 }
 
-load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || exit 1
+load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || t_bail "modprobe pmemu autocreate=0 failed"
 t_run "default devdax config is align 2M, lifetime sweep" test_defaults
 t_run "sweep align 4K" test_sweep_4k
 t_run "sweep align 2M" test_sweep_2m

@@ -12,19 +12,52 @@
 # mappings (configfs rmdir, platform unbind): the command returns at once,
 # every writer gets SIGBUS, and the extent is released once they are gone.
 . "$(dirname "$0")/lib.sh"
+# 13 single tests, 5 rmdir writers cases, 2 unbind writers cases, rmmod
+t_plan 21
 
 C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu
 
+# release PID: end a helper a failed test left running (SIGUSR1 lets a
+# pin_hold go, SIGKILL whatever does not react) and reap it.
+release() {
+	[ -n "$1" ] || return 0
+	kill -USR1 "$1" 2> /dev/null
+	wait_for 5 eval "proc_state $1 Z || ! kill -0 $1 2> /dev/null" || kill -KILL "$1" 2> /dev/null
+	wait "$1" 2> /dev/null
+	return 0
+}
+
+# drained N NAME: clean-up after a failed test: configfs item NAME gone and
+# regionN's extent free (its drain may take a moment).
+drained() {
+	cfs_remove "$2"
+	wait_for 10 region_free "$1" || echo "drained: region$1 not free" >&2
+	return 0
+}
+
+# eio_in FILE: fio's output in FILE reports an I/O error that is EIO.
+eio_in() {
+	grep -qE 'Input/output error|err= *5[^0-9]' "$1"
+}
+
+# dead_dax_err_in FILE: fio's output in FILE reports ENXIO (a DAX access
+# through a killed dax_device: dax_direct_access() returns -ENXIO, as for
+# nd_pmem) or EIO (the fenced block device).
+dead_dax_err_in() {
+	grep -qE 'No such device or address|err= *6[^0-9]' "$1" || eio_in "$1"
+}
+
 # pin_case LIFETIME ALIGN [PIN_HOLD-OPTION]
 pin_case() {
-	local lt=$1 align=$2 how=${3:-} d=$C/pin dev pid bytes tag
+	local lt=$1 align=$2 how=${3:-} d=$C/pin dev pid='' bytes tag rc=0
 	bytes=$(numfmt --from=iec "$align")
-	dev=$(cfs_device "$(basename $d)" 0 2G devdax align="$align" lifetime="$lt") || exit 1
+	trap 'release "$pid"; drained 0 pin' EXIT
+	dev=$(cfs_device "$(basename $d)" 0 2G devdax align="$align" lifetime="$lt") || fail "create pin"
 	# shellcheck disable=SC2086
 	pin_hold $how "/dev/$dev" "$bytes" > /tmp/pin.out 2>&1 &
 	pid=$!
-	wait_for 20 grep -q pinned /tmp/pin.out || { cat /tmp/pin.out; kill $pid; fail "pin_hold did not pin"; }
+	wait_for 20 grep -q pinned /tmp/pin.out || { cat /tmp/pin.out; fail "pin_hold did not pin"; }
 	[ "$(cat $R/$dev/stats/folios_in_use)" = 1 ] || fail "folios_in_use $(cat $R/$dev/stats/folios_in_use), expected 1"
 	tag=pin-$lt-$align
 	dmesg_mark "$tag"
@@ -43,7 +76,15 @@ pin_case() {
 	wait_for 15 drain_reported ||
 		{ dmesg_since "$tag"; fail "no drain progress message"; }
 	kill -USR1 $pid
-	wait $pid || { cat /tmp/pin.out; fail "release failed: pipe data after teardown wrong? (pin_hold exit $?)"; }
+	wait $pid || rc=$?
+	pid=
+	cat /tmp/pin.out
+	[ $rc -eq 0 ] || fail "release failed: pipe data after teardown wrong? (pin_hold exit $rc)"
+	if [ -n "$how" ]; then
+		grep -qx released /tmp/pin.out || fail "the ring was not closed"
+	else
+		grep -q "released: data intact" /tmp/pin.out || fail "pin_hold did not find the pipe data intact"
+	fi
 	wait_for 10 region_free 0 || fail "extent not released after the pin went"
 	[ "$(cat $d/state)" = disabled ] || fail "state $(cat $d/state) after the drain"
 	dmesg_since "$tag" | grep pmemu
@@ -57,7 +98,11 @@ writers_case() {
 	local lt=$1 align=$2 how=$3 d=$C/wr dev len pids="" pid i t0 rc
 	len=$(numfmt --from=iec "$align")
 	[ "$len" -lt $((64 << 20)) ] && len=$((64 << 20))
-	dev=$(cfs_device "$(basename $d)" 0 2G devdax align="$align" lifetime="$lt") || exit 1
+	# on failure: writers killed, region0 bound again, the item gone
+	trap 'for pid in $pids; do kill -KILL $pid 2> /dev/null; wait $pid 2> /dev/null; done
+		[ -d $R/region0 ] || echo pmemu.0 > /sys/bus/platform/drivers/pmemu/bind
+		drained 0 wr' EXIT
+	dev=$(cfs_device "$(basename $d)" 0 2G devdax align="$align" lifetime="$lt") || fail "create wr"
 	for i in 1 2; do
 		mmap_writer "/dev/$dev" "$len" > /tmp/wr$i.out 2>&1 &
 		pids="$pids $!"
@@ -67,18 +112,21 @@ writers_case() {
 	done
 	t0=$SECONDS
 	case $how in
-	rmdir) timeout 20 rmdir $d || fail "rmdir failed or hung" ;;
-	unbind) timeout 20 bash -c "echo pmemu.0 > /sys/bus/platform/drivers/pmemu/unbind" ||
+	rmdir) timeout $((20 * T_SLOW)) rmdir $d || fail "rmdir failed or hung" ;;
+	unbind) timeout $((20 * T_SLOW)) bash -c "echo pmemu.0 > /sys/bus/platform/drivers/pmemu/unbind" ||
 		fail "unbind failed or hung" ;;
 	esac
 	echo "$how returned after $((SECONDS - t0)) s"
 	[ ! -e "/dev/$dev" ] || fail "/dev/$dev still there"
+	i=0
 	for pid in $pids; do
-		rc=0
-		timeout 20 tail --pid=$pid -f /dev/null || fail "a writer is still running"
+		rc=0 i=$((i + 1))
+		timeout $((20 * T_SLOW)) tail --pid=$pid -f /dev/null || fail "a writer is still running"
 		wait $pid || rc=$?
-		[ $rc -eq 7 ] || fail "writer exit $rc, expected 7 (SIGBUS)"
+		[ $rc -eq 7 ] || { cat /tmp/wr$i.out; fail "writer exit $rc, expected 7 (SIGBUS)"; }
+		grep -q SIGBUS /tmp/wr$i.out || { cat /tmp/wr$i.out; fail "writer $i did not report SIGBUS"; }
 	done
+	pids=
 	if [ $how = unbind ]; then
 		# the range is released once drained: rebinding must work at once
 		wait_for 10 bash -c "echo pmemu.0 > /sys/bus/platform/drivers/pmemu/bind 2>/dev/null" ||
@@ -95,30 +143,35 @@ writers_case() {
 # deleting the gendisk would make the filesystem's inode eviction wait for
 # the pin: the disk stays (fenced: no open, no I/O) until the pin goes.
 fsdax_pin_case() {
-	local fs=$1 d=$C/fpin dev pid tag t0
-	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || exit 1
+	local fs=$1 d=$C/fpin dev pid='' tag t0 rc=0
+	trap 'release "$pid"; umount_if /mnt/fpin; drained 1 fpin' EXIT
+	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || fail "create fpin"
 	mkfs_dax "$fs" "/dev/$dev" > /dev/null || fail "mkfs $fs"
 	mount_dax "$fs" "/dev/$dev" /mnt/fpin
 	dd if=/dev/zero of=/mnt/fpin/f bs=1M count=8 status=none && sync || fail "write file"
 	pin_hold /mnt/fpin/f 8388608 > /tmp/pin.out 2>&1 &
 	pid=$!
-	wait_for 20 grep -q pinned /tmp/pin.out || { cat /tmp/pin.out; kill $pid; fail "pin_hold did not pin"; }
+	wait_for 20 grep -q pinned /tmp/pin.out || { cat /tmp/pin.out; fail "pin_hold did not pin"; }
 	tag=fpin-$fs
 	dmesg_mark "$tag"
 	t0=$SECONDS
-	timeout 20 rmdir $d || fail "rmdir of a mounted device with a pinned page failed or hung"
+	timeout $((20 * T_SLOW)) rmdir $d || fail "rmdir of a mounted device with a pinned page failed or hung"
 	echo "rmdir returned after $((SECONDS - t0)) s"
 	region_free 1 && fail "extent released while a page is pinned"
 	expect_fail rmmod pmemu
+	[ -b "/dev/$dev" ] || fail "/dev/$dev went before the pin did"
 	expect_fail dd if="/dev/$dev" of=/dev/null bs=4k count=1 status=none
 	fs_pin_reported() {
 		dmesg_since "$tag" | grep -q "$dev: 1 pages pinned with no mapping"
 	}
 	wait_for 10 fs_pin_reported || { dmesg_since "$tag"; fail "no message about the pinned page"; }
 	kill -USR1 $pid
-	wait $pid || { cat /tmp/pin.out; fail "pipe data wrong after teardown (pin_hold exit $?)"; }
+	wait $pid || rc=$?
+	pid=
+	[ $rc -eq 0 ] || { cat /tmp/pin.out; fail "pipe data wrong after teardown (pin_hold exit $rc)"; }
+	grep -q "released: data intact" /tmp/pin.out || { cat /tmp/pin.out; fail "pipe data not checked"; }
 	wait_for 10 test ! -e "/dev/$dev" || fail "/dev/$dev not removed after the pin went"
-	timeout 30 umount /mnt/fpin || fail "umount of the dead filesystem failed or hung"
+	timeout $((30 * T_SLOW)) umount /mnt/fpin || fail "umount of the dead filesystem failed or hung"
 	wait_for 10 region_free 1 || fail "extent not released after umount"
 	dmesg_since "$tag" | grep -E 'pmemu|EXT4|XFS' | tail -n 8
 }
@@ -130,56 +183,69 @@ test_fsdax_pin_xfs() { MKFS_XFS_EXTRA="-m rmapbt=0" fsdax_pin_case xfs; }
 # /dev/pmemuN of a configfs fsdax device; rmdir returns at once, fio ends
 # with EIO instead of hanging, the extent is freed once it has exited.
 test_fsdax_raw_fio() {
-	local d=$C/rawio dev pid rc t0
-	dev=$(cfs_device "$(basename $d)" 1 512M fsdax) || exit 1
-	fio --name=raw --filename="/dev/$dev" --ioengine=psync --rw=randrw --bs=4k \
+	local d=$C/rawio dev pid='' rc t0
+	trap '[ -n "$pid" ] && kill -KILL $pid 2> /dev/null && wait $pid; drained 1 rawio' EXIT
+	dev=$(cfs_device "$(basename $d)" 1 512M fsdax) || fail "create rawio"
+	[ -b "/dev/$dev" ] || fail "/dev/$dev is not a block device"
+	fio --name=raw --filename="/dev/$dev" --ioengine=psync --rw=randrw --bs=4k --thread \
 		--size=256M --time_based --runtime=120 > /tmp/fio.out 2>&1 &
 	pid=$!
-	sleep 3
-	kill -0 $pid || { cat /tmp/fio.out; fail "fio did not start"; }
+	# in flight: fio's random reads are going on (its read calls count up)
+	wait_for 30 fio_reads_above $pid 1000 || { cat /tmp/fio.out; fail "fio did not start reading"; }
 	t0=$SECONDS
-	timeout 20 rmdir $d || fail "rmdir under fio failed or hung"
+	timeout $((20 * T_SLOW)) rmdir $d || fail "rmdir under fio failed or hung"
 	echo "rmdir returned after $((SECONDS - t0)) s"
-	timeout 30 tail --pid=$pid -f /dev/null || fail "fio still running 30 s after the device went"
+	timeout $((30 * T_SLOW)) tail --pid=$pid -f /dev/null || fail "fio still running 30 s after the device went"
 	rc=0
 	wait $pid || rc=$?
+	pid=
 	grep -m1 -iE 'error|EIO' /tmp/fio.out
 	[ $rc -ne 0 ] || fail "fio did not report the failed I/O"
-	grep -qiE 'Input/output error|err=5' /tmp/fio.out || { tail /tmp/fio.out; fail "fio failed without EIO"; }
+	eio_in /tmp/fio.out || { tail /tmp/fio.out; fail "fio failed without EIO"; }
 	wait_for 10 region_free 1 || fail "extent not released after fio exited"
 }
 
 # ext4 -o dax under fio (files, psync) and a process writing through a
-# mapped file, taken away by rmdir: rmdir returns, fio gets EIO; ext4 gets
+# mapped file, taken away by rmdir: rmdir returns, fio's DAX I/O fails with
+# ENXIO from the dead dax_device (EIO if it reaches the fenced disk); ext4 gets
 # no MF_MEM_PRE_REMOVE, so the writer keeps its mapping until a write
 # faults again (writeback write-protects the pages) and gets SIGBUS from
 # the dead dax_device; umount then frees the extent.
 test_fsdax_ext4_writers() {
-	local d=$C/fsw dev fpid wpid rc t0
-	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || exit 1
+	local d=$C/fsw dev fpid='' wpid='' rc t0
+	trap '[ -n "$fpid$wpid" ] && kill -KILL $fpid $wpid 2> /dev/null; wait $fpid $wpid 2> /dev/null
+		umount_if /mnt/fsw; drained 1 fsw' EXIT
+	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || fail "create fsw"
 	mkfs_dax ext4 "/dev/$dev" > /dev/null || fail mkfs
 	mount_dax ext4 "/dev/$dev" /mnt/fsw
 	dd if=/dev/zero of=/mnt/fsw/mapped bs=1M count=16 status=none && sync || fail "write file"
 	mmap_writer /mnt/fsw/mapped $((16 << 20)) > /tmp/wr.out 2>&1 &
 	wpid=$!
-	fio --name=fsw --directory=/mnt/fsw --ioengine=psync --rw=randrw --bs=4k \
+	require_dax_mount /mnt/fsw ext4
+	fio --name=fsw --directory=/mnt/fsw --ioengine=psync --rw=randrw --bs=4k --thread \
 		--size=64M --time_based --runtime=120 > /tmp/fio.out 2>&1 &
 	fpid=$!
 	wait_for 30 grep -q writing /tmp/wr.out || fail "writer did not start"
-	sleep 2
+	# in flight: fio has laid its file out and its random reads are going on
+	wait_for 60 fio_reads_above $fpid 1000 || { cat /tmp/fio.out; fail "fio did not start reading"; }
 	t0=$SECONDS
-	timeout 20 rmdir $d || fail "rmdir under writers failed or hung"
+	timeout $((20 * T_SLOW)) rmdir $d || fail "rmdir under writers failed or hung"
 	echo "rmdir returned after $((SECONDS - t0)) s"
-	timeout 60 tail --pid=$fpid -f /dev/null || fail "fio still running 60 s after the device went"
+	timeout $((60 * T_SLOW)) tail --pid=$fpid -f /dev/null || fail "fio still running 60 s after the device went"
 	rc=0
 	wait $fpid || rc=$?
+	fpid=
+	grep -m1 -iE 'error|EIO' /tmp/fio.out
 	[ $rc -ne 0 ] || fail "fio did not report the failed I/O"
+	dead_dax_err_in /tmp/fio.out || { tail /tmp/fio.out; fail "fio failed, but not with ENXIO or EIO"; }
 	# its next write fault (writeback write-protects the pages) fails
-	timeout 60 tail --pid=$wpid -f /dev/null || fail "mapped writer still running 60 s later"
+	timeout $((60 * T_SLOW)) tail --pid=$wpid -f /dev/null || fail "mapped writer still running 60 s later"
 	rc=0
 	wait $wpid || rc=$?
+	wpid=
 	[ $rc -eq 7 ] || { cat /tmp/wr.out; fail "mapped writer exit $rc, expected 7 (SIGBUS)"; }
-	timeout 30 umount /mnt/fsw || fail "umount failed or hung"
+	grep -q SIGBUS /tmp/wr.out || { cat /tmp/wr.out; fail "mapped writer did not report SIGBUS"; }
+	timeout $((30 * T_SLOW)) umount /mnt/fsw || fail "umount failed or hung"
 	wait_for 10 region_free 1 || fail "extent not released after umount"
 }
 
@@ -189,8 +255,10 @@ test_fsdax_ext4_writers() {
 # for file extents in any other AG and spins forever (docs/lifetime.md);
 # xfs puts successive new directories in alternating AGs.
 test_fsdax_xfs_rmapbt_writers() {
-	local d=$C/fsx dev fpid wpid rc t0
-	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || exit 1
+	local d=$C/fsx dev fpid='' wpid='' rc t0
+	trap '[ -n "$fpid$wpid" ] && kill -KILL $fpid $wpid 2> /dev/null; wait $fpid $wpid 2> /dev/null
+		umount_if /mnt/fsx; drained 1 fsx' EXIT
+	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || fail "create fsx"
 	MKFS_XFS_EXTRA="-m rmapbt=1 -d agcount=2" mkfs_dax xfs "/dev/$dev" > /dev/null || fail mkfs
 	mount_dax xfs "/dev/$dev" /mnt/fsx
 	mkdir /mnt/fsx/ag0 /mnt/fsx/ag1 || fail mkdir
@@ -199,21 +267,30 @@ test_fsdax_xfs_rmapbt_writers() {
 		{ xfs_bmap -v /mnt/fsx/ag1/mapped; fail "test file not in the last AG"; }
 	mmap_writer /mnt/fsx/ag1/mapped $((16 << 20)) > /tmp/wr.out 2>&1 &
 	wpid=$!
-	fio --name=fsx --directory=/mnt/fsx/ag1 --ioengine=psync --rw=randrw --bs=4k \
+	require_dax_mount /mnt/fsx xfs
+	fio --name=fsx --directory=/mnt/fsx/ag1 --ioengine=psync --rw=randrw --bs=4k --thread \
 		--size=64M --time_based --runtime=120 > /tmp/fio.out 2>&1 &
 	fpid=$!
 	wait_for 30 grep -q writing /tmp/wr.out || fail "writer did not start"
-	sleep 2
+	# in flight: fio has laid its file out and its random reads are going on
+	wait_for 60 fio_reads_above $fpid 1000 || { cat /tmp/fio.out; fail "fio did not start reading"; }
 	t0=$SECONDS
-	timeout 30 rmdir $d || fail "rmdir under writers failed or hung"
+	timeout $((30 * T_SLOW)) rmdir $d || fail "rmdir under writers failed or hung"
 	echo "rmdir returned after $((SECONDS - t0)) s"
-	timeout 30 tail --pid=$wpid -f /dev/null || fail "mapped writer still running"
+	timeout $((30 * T_SLOW)) tail --pid=$wpid -f /dev/null || fail "mapped writer still running"
 	rc=0
 	wait $wpid || rc=$?
+	wpid=
 	[ $rc -eq 7 ] || { cat /tmp/wr.out; fail "mapped writer exit $rc, expected 7 (SIGBUS)"; }
-	timeout 60 tail --pid=$fpid -f /dev/null || fail "fio still running 60 s after the device went"
-	wait $fpid && fail "fio did not report the failed I/O"
-	timeout 30 umount /mnt/fsx || fail "umount failed or hung"
+	grep -q SIGBUS /tmp/wr.out || { cat /tmp/wr.out; fail "mapped writer did not report SIGBUS"; }
+	timeout $((60 * T_SLOW)) tail --pid=$fpid -f /dev/null || fail "fio still running 60 s after the device went"
+	rc=0
+	wait $fpid || rc=$?
+	fpid=
+	grep -m1 -iE 'error|EIO' /tmp/fio.out
+	[ $rc -ne 0 ] || fail "fio did not report the failed I/O"
+	eio_in /tmp/fio.out || { tail /tmp/fio.out; fail "fio failed without EIO"; }
+	timeout $((30 * T_SLOW)) umount /mnt/fsx || fail "umount failed or hung"
 	wait_for 10 region_free 1 || fail "extent not released after umount"
 }
 
@@ -222,30 +299,38 @@ test_fsdax_xfs_rmapbt_writers() {
 # returns, mappings go, the read still completes into the pinned page when
 # the I/O is let go, and the teardown finishes after it.
 test_odirect_in_flight() {
-	local lt=$1 d=$C/odir dev loop pid dm
-	modprobe -a loop dm-mod
+	local lt=$1 d=$C/odir dev loop='' pid='' dm rc=0
+	# on failure: the dm device resumed (else its held I/O blocks the next
+	# test's clean-up), the reader gone, dm, loop and configfs item removed
+	trap 'dmsetup resume held 2> /dev/null; release "$pid"; dmsetup remove held 2> /dev/null
+		[ -n "$loop" ] && losetup -d "$loop"; rm -f /var/tmp/dmback; drained 0 odir' EXIT
+	modprobe -a loop dm-mod || fail "modprobe loop dm-mod"
 	dmsetup remove held 2> /dev/null
 	truncate -s 64M /var/tmp/dmback && loop=$(losetup -f --show /var/tmp/dmback) ||
 		fail "loop device"
 
 	dmsetup create held --table "0 131072 linear $loop 0" || fail "dmsetup create"
 	# no udev: use the node devtmpfs made, /dev/dm-N
-	dm=/dev/$(dmsetup info -c --noheadings -o blkdevname held) || fail "dmsetup info"
+	dm=/dev/$(dmsetup info -c --noheadings -o blkdevname held) && [ -b "$dm" ] || fail "dmsetup info"
 	dmsetup suspend held || fail "dmsetup suspend"
-	dev=$(cfs_device "$(basename $d)" 0 2G devdax lifetime="$lt") || exit 1
+	dev=$(cfs_device "$(basename $d)" 0 2G devdax lifetime="$lt") || fail "create odir"
 	odirect_hold "/dev/$dev" "$dm" > /tmp/od.out 2>&1 &
 	pid=$!
 	wait_for 20 grep -q reading /tmp/od.out || { cat /tmp/od.out; fail "reader did not start"; }
-	sleep 1
-	kill -0 $pid || { cat /tmp/od.out; fail "the read did not block"; }
-	timeout 20 rmdir $d || fail "rmdir with a read in flight failed or hung"
+	# the read is in flight: its task sleeps uninterruptibly on the held I/O
+	wait_for 10 proc_state $pid D || { cat /tmp/od.out; cat /proc/$pid/stack 2> /dev/null; fail "the read did not block"; }
+	timeout $((20 * T_SLOW)) rmdir $d || fail "rmdir with a read in flight failed or hung"
 	region_free 0 && fail "extent released with a read in flight"
 	expect_fail rmmod pmemu
 	dmsetup resume held || fail "dmsetup resume"
-	wait $pid || { cat /tmp/od.out; fail "the read did not complete (exit $?)"; }
+	wait $pid || rc=$?
+	pid=
 	cat /tmp/od.out
+	[ $rc -eq 0 ] || fail "the read did not complete (exit $rc)"
+	grep -qx "read 4096" /tmp/od.out || fail "the read did not return 4096 bytes"
 	wait_for 10 region_free 0 || fail "extent not released after the read"
-	dmsetup remove held && losetup -d "$loop" && rm -f /var/tmp/dmback
+	dmsetup remove held && losetup -d "$loop" && rm -f /var/tmp/dmback || fail "remove dm and loop"
+	loop=
 }
 
 test_sweep_4k() { pin_case sweep 4K; }
@@ -255,7 +340,7 @@ test_sweep_1g() { pin_case sweep 1G; }
 test_tracked_4k() { pin_case tracked 4K; }
 test_tracked_2m() { pin_case tracked 2M; }
 
-load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || exit 1
+load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || t_bail "modprobe pmemu autocreate=0 failed"
 t_run "devdax sweep 4K: disable with a pinned page defers, pipe data intact, release completes" test_sweep_4k
 t_run "devdax sweep 2M: disable with a pinned page defers, pipe data intact, release completes" test_sweep_2m
 t_run "devdax sweep 1G: disable with a pinned page defers, pipe data intact, release completes" test_sweep_1g
@@ -271,7 +356,7 @@ t_run "fsdax ext4: rmdir while mounted with a pinned page: returns, disk fenced 
 t_run "fsdax xfs: rmdir while mounted with a pinned page: returns, disk fenced until the pin goes, umount safe" \
 	test_fsdax_pin_xfs
 t_run "fsdax raw: rmdir under fio randrw: returns, fio gets EIO, extent released" test_fsdax_raw_fio
-t_run "fsdax ext4: rmdir under fio and a mapped writer: returns, EIO, SIGBUS at the next fault, umount frees" \
+t_run "fsdax ext4: rmdir under fio and a mapped writer: returns, fio gets ENXIO/EIO, SIGBUS at the next fault, umount frees" \
 	test_fsdax_ext4_writers
 t_run "fsdax xfs rmapbt=1 (data in the last AG): rmdir under fio and a mapped writer: SIGBUS, EIO, umount frees" \
 	test_fsdax_xfs_rmapbt_writers

@@ -4,6 +4,7 @@
 # verification through psync, libaio and io_uring (4K random, 1M sequential),
 # write-zeroes, and data that survives rmmod + modprobe of the same range.
 . "$(dirname "$0")/lib.sh"
+t_plan 10
 
 test_devices() {
 	load_pmemu || fail "modprobe pmemu ranges=$(pmemu_boot_ranges)"
@@ -25,6 +26,8 @@ test_devices() {
 fio_raw() {
 	local depth=1
 	[ "$1" = psync ] || depth=16
+	# without the device fio would write a regular file in /dev
+	[ -b /dev/pmemu0 ] || fail "/dev/pmemu0 is not a block device"
 	fio_run --name="raw-$1-$2-$3" --filename=/dev/pmemu0 --direct=1 \
 		--ioengine="$1" --iodepth=$depth --rw="$2" --bs="$3" --size="$4" \
 		--verify=crc32c --verify_fatal=1 --randrepeat=0
@@ -32,20 +35,28 @@ fio_raw() {
 
 test_write_zeroes() {
 	local dev=/dev/pmemu1 len=$((64 << 20))
-	dd if=/dev/urandom of=$dev bs=1M count=64 oflag=direct status=none
+	[ -b $dev ] || fail "$dev is not a block device"
+	dd if=/dev/urandom of=$dev bs=1M count=64 oflag=direct status=none || fail "write random data"
+	# the range must hold something other than zeroes before it is zeroed
+	cmp -s -n $len $dev /dev/zero && fail "random data did not reach $dev"
 	blkdiscard -z -o 0 -l $len $dev || fail "BLKZEROOUT failed"
 	cmp -n $len $dev /dev/zero || fail "range not zero after write-zeroes"
 }
 
 test_persist_across_reload() {
 	local dev=/dev/pmemu1 sum1 sum2
-	dd if=/dev/urandom of=$dev bs=1M count=96 seek=100 oflag=direct status=none
-	sum1=$(dd if=$dev bs=1M count=96 skip=100 iflag=direct status=none | sha256sum)
+	[ -b $dev ] || fail "$dev is not a block device"
+	dd if=/dev/urandom of=$dev bs=1M count=96 seek=100 oflag=direct status=none ||
+		fail "write random data"
+	sum1=$(set -o pipefail; dd if=$dev bs=1M count=96 skip=100 iflag=direct status=none | sha256sum) ||
+		fail "read back before rmmod"
 	rmmod pmemu || fail "rmmod pmemu"
 	[ ! -e $dev ] || fail "$dev still present after rmmod"
 	grep -q pmemu /proc/iomem && fail "pmemu still in /proc/iomem after rmmod"
 	load_pmemu || fail "reload"
-	sum2=$(dd if=$dev bs=1M count=96 skip=100 iflag=direct status=none | sha256sum)
+	[ -b $dev ] || fail "$dev is not a block device after the reload"
+	sum2=$(set -o pipefail; dd if=$dev bs=1M count=96 skip=100 iflag=direct status=none | sha256sum) ||
+		fail "read back after the reload"
 	[ "$sum1" = "$sum2" ] || fail "data changed across rmmod/modprobe: $sum1 vs $sum2"
 }
 

@@ -5,6 +5,7 @@
 # mappings fault in by PMD, fio verifies data through psync and mmap, and the
 # module cannot go away while a filesystem is mounted.
 . "$(dirname "$0")/lib.sh"
+t_plan 19
 
 MNT=/mnt/dax
 TRACE=/sys/kernel/tracing
@@ -13,39 +14,57 @@ TRACE=/sys/kernel/tracing
 . "$(dirname "$0")/fio-jobs.sh"
 
 test_mount() {
+	# what the other filesystem's round left mounted if its umount failed
+	umount_if $MNT
+	mountpoint -q $MNT && fail "$MNT is still mounted"
 	mkfs_dax "$1" /dev/pmemu0 || fail "mkfs.$1"
+	# mounted but not dax=always: take it down again
+	trap 'umount_if $MNT' EXIT
 	mount_dax "$1" /dev/pmemu0 $MNT
+	grep -q "^/dev/pmemu0 $MNT $1 " /proc/mounts || fail "$MNT is not /dev/pmemu0 as $1"
+	trap - EXIT
 }
 
 test_c_suite() {
+	require_dax_mount $MNT
 	PMEMU_MNT=$MNT fsdax_test
 }
 
 # PMD faults seen by the kernel itself: fs_dax:dax_pmd_fault_done, NOPAGE.
 test_pmd_trace() {
 	local ev=$TRACE/events/fs_dax/dax_pmd_fault_done n
+	local rc=0
 	[ -d $ev ] || fail "no fs_dax trace events"
-	echo > $TRACE/trace
-	echo 1 > $ev/enable
-	PMEMU_MNT=$MNT fsdax_test -t pmd_faults_on_aligned_mapping > /dev/null
+	require_dax_mount $MNT
+	echo > $TRACE/trace || fail "clear the trace buffer"
+	trap "echo 0 > $ev/enable" EXIT
+	echo 1 > $ev/enable || fail "enable $ev"
+	PMEMU_MNT=$MNT fsdax_test -t pmd_faults_on_aligned_mapping > /tmp/pmd.out 2>&1 || rc=$?
 	echo 0 > $ev/enable
+	[ $rc -eq 0 ] || { cat /tmp/pmd.out; fail "fsdax_test pmd_faults_on_aligned_mapping exit $rc"; }
 	n=$(grep -c 'dax_pmd_fault_done.*NOPAGE' $TRACE/trace)
 	echo "$n PMD faults with result NOPAGE"
 	[ "$n" -ge 16 ] || { tail -n 5 $TRACE/trace; fail "expected >= 16 NOPAGE PMD faults, saw $n"; }
 }
 
 test_rmmod_refused_while_mounted() {
+	require_dax_mount $MNT
 	expect_fail rmmod pmemu 2> /tmp/rmmod.err
 	grep -q 'in use' /tmp/rmmod.err || { cat /tmp/rmmod.err; fail "rmmod did not say the module is in use"; }
 	[ -b /dev/pmemu0 ] || fail "/dev/pmemu0 gone after refused rmmod"
-	echo still-here > $MNT/probe && grep -q still-here $MNT/probe
+	require_dax_mount $MNT
+	echo still-here > $MNT/probe && grep -q still-here $MNT/probe ||
+		fail "the filesystem does not take a write after the refused rmmod"
 }
 
 test_umount() {
+	mountpoint -q $MNT || fail "$MNT is not mounted"
 	umount $MNT || fail "umount"
+	mountpoint -q $MNT && fail "$MNT still mounted after umount"
+	return 0
 }
 
-load_pmemu || { echo "not ok 1 - modprobe pmemu"; exit 1; }
+load_pmemu || t_bail "modprobe pmemu failed"
 for fs in ext4 xfs; do
 	t_run "$fs: mkfs and mount -o dax shows dax=always" test_mount $fs
 	t_run "$fs: statx DAX, MAP_SYNC, PMD faults (fsdax_test)" test_c_suite

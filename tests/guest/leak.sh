@@ -5,6 +5,7 @@
 # on any unreferenced object allocated from pmemu code, or from an unloaded
 # module's address (pmemu is the only module this suite cycles).
 . "$(dirname "$0")/lib.sh"
+t_plan 6
 
 KL=/sys/kernel/debug/kmemleak
 LOOPS=${PMEMU_TEST_LOOPS:-12}
@@ -16,6 +17,7 @@ test_kmemleak_on() {
 
 test_module_cycles() {
 	local i
+	trap 'grep -q "^pmemu " /proc/modules && rmmod pmemu' EXIT
 	for i in $(seq 5); do
 		load_pmemu || fail "load $i"
 		[ -b /dev/pmemu0 ] || fail "no device in cycle $i"
@@ -25,6 +27,7 @@ test_module_cycles() {
 
 test_unbind_cycles() {
 	local i
+	trap 'grep -q "^pmemu " /proc/modules && rmmod pmemu' EXIT
 	load_pmemu || fail load
 	for i in $(seq 5); do
 		echo pmemu.0 > /sys/bus/platform/drivers/pmemu/unbind || fail "unbind $i"
@@ -41,20 +44,28 @@ test_create_map_destroy() {
 		[ $((i % 2)) -eq 0 ] && map=dev
 		pmemuctl create-device --region $((i % 2)) --size 256M --mode fsdax \
 			--map $map --name l$i > /dev/null || fail "create $i"
-		blk=$(cat /sys/kernel/config/pmemu/l$i/dev)
+		blk=$(cat /sys/kernel/config/pmemu/l$i/dev) && [ -b "/dev/$blk" ] || fail "no block device for l$i"
 		mkfs.ext4 -q -F -b 4096 /dev/$blk || fail "mkfs $i"
+		# shellcheck disable=SC2064 # this round's device name, now
+		trap "umount_if /mnt/l; cfs_remove l$i" EXIT
 		mount_dax ext4 /dev/$blk /mnt/l
-		PMEMU_MNT=/mnt/l fsdax_test -t map_sync_mapping > /dev/null || fail "map $i"
-		umount /mnt/l
+		PMEMU_MNT=/mnt/l fsdax_test -t map_sync_mapping > /tmp/map.out 2>&1 ||
+			{ cat /tmp/map.out; fail "map $i"; }
+		umount /mnt/l || fail "umount $i"
 		pmemuctl destroy-device l$i || fail "destroy $i"
 	done
 }
 
 test_no_leaks() {
 	local report
-	echo scan > $KL
+	[ -w $KL ] || fail "no $KL"
+	echo scan > $KL || fail "kmemleak scan"
+	# not a wait for a helper: kmemleak reports an object only when it is
+	# older than its minimum age (5 s, MSECS_MIN_AGE in mm/kmemleak.c) at
+	# a scan, so the second scan must come more than 5 s after the objects
+	# the loops above freed or leaked were last touched
 	sleep 6
-	echo scan > $KL
+	echo scan > $KL || fail "kmemleak scan"
 	report=$(cat $KL)
 	echo "$(grep -c 'unreferenced object' <<< "$report") unreferenced objects in total"
 	# objects allocated from pmemu, or from an address in the module area

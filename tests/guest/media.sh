@@ -19,6 +19,7 @@
 # Afterwards the filesystem checks clean, the device has no error left, and
 # it is taken away and its extent freed.
 . "$(dirname "$0")/lib.sh"
+t_plan 11
 
 C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu
@@ -60,7 +61,8 @@ write_sectors() {
 test_raw_block() {
 	local dev bb json
 	cleanup
-	dev=$(cfs_device me-raw 0 64M fsdax) || exit 1
+	trap cleanup EXIT
+	dev=$(cfs_device me-raw 0 64M fsdax) || fail "create me-raw"
 	bb=/sys/block/$dev/badblocks
 	[ -z "$(cat "$bb")" ] || fail "new device has badblocks: $(cat "$bb")"
 	json=$(pmemuctl inject-error me-raw --offset 1M --length 4K) || fail "inject-error"
@@ -73,6 +75,7 @@ test_raw_block() {
 	read_sectors "/dev/$dev" 2048 1 && fail "read of a bad sector succeeded"
 	grep -q "Input/output error" /tmp/dd.err || { cat /tmp/dd.err; fail "expected EIO"; }
 	read_sectors "/dev/$dev" 2052 4 && fail "read of bad sectors 2052-2055 succeeded"
+	grep -q "Input/output error" /tmp/dd.err || { cat /tmp/dd.err; fail "2052-2055: expected EIO"; }
 	read_sectors "/dev/$dev" 2040 8 || fail "read before the error"
 	read_sectors "/dev/$dev" 2056 8 || fail "read after the error"
 	write_sectors "/dev/$dev" 2048 2 || fail "write over bad sectors"
@@ -94,7 +97,8 @@ test_raw_block() {
 test_table_full() {
 	local dev a i full=0 tag=full-$RANDOM
 	cleanup
-	dev=$(cfs_device me-full 0 64M fsdax) || exit 1
+	trap cleanup EXIT
+	dev=$(cfs_device me-full 0 64M fsdax) || fail "create me-full"
 	a=/sys/block/$dev/pmemu
 	dmesg_mark "$tag"
 	for i in $(seq 0 599); do
@@ -121,7 +125,8 @@ pmemuctl_refuses() {
 
 test_pmemuctl_bad_input() {
 	cleanup
-	DEV=$(cfs_device me-bad 0 64M fsdax) || exit 1
+	trap cleanup EXIT
+	DEV=$(cfs_device me-bad 0 64M fsdax) || fail "create me-bad"
 	pmemuctl_refuses 2 me-bad --offset 100 --length 512
 	pmemuctl_refuses 2 me-bad --offset 0 --length 100
 	pmemuctl_refuses 2 me-bad --offset 0 --length 0
@@ -132,9 +137,11 @@ test_pmemuctl_bad_input() {
 	pmemuctl_refuses 2 --offset 0 --length 512
 	pmemuctl_refuses 1 no-such-device --offset 0 --length 512
 	echo 0 > $C/me-bad/enable || fail "disable"
-	rc=0; pmemuctl inject-error me-bad --offset 0 --length 512 2> /tmp/err || rc=$?
-	[ "$rc" = 1 ] || fail "disabled device: exit $rc"
-	rmdir $C/me-bad
+	local rc=0
+	pmemuctl inject-error me-bad --offset 0 --length 512 2> /tmp/err || rc=$?
+	[ "$rc" = 1 ] || { cat /tmp/err; fail "disabled device: exit $rc"; }
+	[ -s /tmp/err ] || fail "disabled device: no message"
+	rmdir $C/me-bad || fail "rmdir me-bad"
 	wait_for 10 region_free 0 || fail "region0 not free"
 }
 
@@ -143,9 +150,11 @@ fs_case() {
 	local fs=$1 dev
 	shift
 	cleanup
-	dev=$(cfs_device me-$fs 0 1G fsdax) || exit 1
+	trap cleanup EXIT
+	dev=$(cfs_device me-$fs 0 1G fsdax) || fail "create me-$fs"
 	MKFS_XFS_EXTRA="$*" mkfs_dax "$fs" "/dev/$dev" > /dev/null || fail "mkfs.$fs"
 	mount_dax "$fs" "/dev/$dev" /mnt/media
+	require_dax_mount /mnt/media "$fs"
 	dd if=/dev/urandom of=/mnt/media/f bs=1M count=8 status=none conv=fsync ||
 		fail "write the file"
 	PMEMU_MEDIA_TARGET=/mnt/media/f PMEMU_MEDIA_SYSFS=/sys/block/$dev/pmemu \
@@ -164,7 +173,8 @@ test_xfs_rmapbt() { fs_case xfs -m rmapbt=1; }
 dax_case() {
 	local name=me-$1-$2 dev
 	cleanup
-	dev=$(cfs_device "$name" 0 2G devdax lifetime="$1" align="$2") || exit 1
+	trap cleanup EXIT
+	dev=$(cfs_device "$name" 0 2G devdax lifetime="$1" align="$2") || fail "create $name"
 	PMEMU_MEDIA_TARGET=/dev/$dev PMEMU_MEDIA_SYSFS=$R/$dev \
 		PMEMU_MEDIA_BADBLOCKS=$R/$dev/badblocks media_test ||
 		fail "media_test on $dev ($1, $2)"
@@ -175,7 +185,7 @@ dax_case() {
 	destroy "$name"
 }
 
-load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || exit 1
+load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || t_bail "modprobe pmemu autocreate=0 failed"
 t_run "raw block: inject, EIO, list --media-errors, write clears, --clear" test_raw_block
 t_run "pmemuctl inject-error: bad input refused, nothing changed" test_pmemuctl_bad_input
 t_run "error table full: ENOSPC with a message, one clear empties it" test_table_full

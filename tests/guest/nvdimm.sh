@@ -15,9 +15,19 @@
 # devdax mode, an unknown or malformed region, releasing while a pmemu
 # device uses it, add_region/remove_region with bad input.
 . "$(dirname "$0")/lib.sh"
+t_plan 6
 
 C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu
+
+# unloaded: on a failed test, the devices gone and pmemu unloaded as the
+# next test expects.
+unloaded() {
+	umount_if /mnt/nv
+	cfs_remove nv-fs nv-ram nv-rt
+	grep -q '^pmemu ' /proc/modules && rmmod pmemu
+	return 0
+}
 
 nd_state() {
 	ndctl list -R -i -r region0 |
@@ -25,12 +35,14 @@ nd_state() {
 }
 
 test_nfit_region() {
-	local id dev t
+	local id dev
+	trap unloaded EXIT
+	dmesg_mark nfit-region
 	load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || fail "modprobe pmemu"
 	id=$(region_with_source nfit) || { ls $R; fail "no region with source nfit"; }
 	[ "$(cat $R/region$id/size)" = $((2 << 30)) ] || fail "nfit region size $(cat $R/region$id/size)"
-	dmesg | grep -q "region$id: .* from nfit (persistent" || fail "no persistent-region message"
-	dev=$(cfs_device nv-fs "$id" 512M fsdax) || exit 1
+	dmesg_since nfit-region | grep -q "region$id: .* from nfit (persistent" || fail "no persistent-region message"
+	dev=$(cfs_device nv-fs "$id" 512M fsdax) || fail "create nv-fs"
 	[ "$(cat /sys/block/$dev/queue/write_cache)" = "write back" ] ||
 		fail "NVDIMM fsdax write_cache: $(cat /sys/block/$dev/queue/write_cache)"
 	[ "$(cat /sys/block/$dev/queue/fua)" = 1 ] || fail "NVDIMM fsdax fua: $(cat /sys/block/$dev/queue/fua)"
@@ -41,10 +53,10 @@ test_nfit_region() {
 	mkfs_dax ext4 "/dev/$dev" > /dev/null || fail mkfs
 	mount_dax ext4 "/dev/$dev" /mnt/nv
 	dd if=/dev/urandom of=/mnt/nv/f bs=1M count=8 conv=fsync status=none || fail "write+fsync"
-	umount /mnt/nv
+	umount /mnt/nv || fail "umount /mnt/nv"
 	echo 0 > $C/nv-fs/enable && rmdir $C/nv-fs || fail "destroy"
 	# reserved RAM: nothing to flush
-	dev=$(cfs_device nv-ram 0 512M fsdax) || exit 1
+	dev=$(cfs_device nv-ram 0 512M fsdax) || fail "create nv-ram"
 	[ "$(cat /sys/block/$dev/queue/write_cache)" = "write through" ] ||
 		fail "RAM fsdax write_cache: $(cat /sys/block/$dev/queue/write_cache)"
 	[ "$(cat /sys/block/$dev/dax/write_cache)" = 0 ] || fail "RAM dax write_cache on"
@@ -59,6 +71,7 @@ test_nfit_region() {
 # Reserved RAM through /sys/class/pmemu/add_region and remove_region.
 test_runtime_ram_region() {
 	local id dev
+	trap unloaded EXIT
 	load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || fail "modprobe pmemu"
 	echo 0 > $R/remove_region || fail "remove_region 0"
 	[ -e $R/region0 ] && fail "region0 still there"
@@ -66,7 +79,8 @@ test_runtime_ram_region() {
 	echo 2G@6G > $R/add_region || fail "add_region 2G@6G"
 	id=$(region_with_source ranges) || fail "no region from add_region"
 	[ "$(cat $R/region$id/size)" = $((2 << 30)) ] || fail "size $(cat $R/region$id/size)"
-	dev=$(cfs_device nv-rt "$id" 64M fsdax) || exit 1
+	dev=$(cfs_device nv-rt "$id" 64M fsdax) || fail "create nv-rt"
+	[ -b "/dev/$dev" ] || fail "/dev/$dev is not a block device"
 	dd if=/dev/zero of=/dev/$dev bs=1M count=8 oflag=direct status=none || fail "I/O"
 	echo 0 > $C/nv-rt/enable && rmdir $C/nv-rt || fail "destroy"
 	expect_fail sh -c "echo 2G@6G > $R/add_region"	# overlaps the region just made
@@ -96,10 +110,12 @@ pmemuctl_refused() {
 }
 
 test_claim_refused() {
+	trap 'umount_if /mnt/nd' EXIT
+	[ -b /dev/pmem0 ] || fail "no /dev/pmem0"
 	mkfs.ext4 -q -F /dev/pmem0 || fail "mkfs /dev/pmem0"
 	mkdir -p /mnt/nd && mount /dev/pmem0 /mnt/nd || fail "mount /dev/pmem0"
 	pmemuctl_refused 1 "mounted on /mnt/nd" claim-region --ndctl-region region0
-	umount /mnt/nd
+	umount /mnt/nd || fail "umount /mnt/nd"
 	pmemuctl_refused 1 "no libnvdimm region region9" claim-region --ndctl-region region9
 	pmemuctl_refused 2 "not a region name" claim-region --ndctl-region namespace0.0
 	pmemuctl_refused 2 "required" claim-region
@@ -117,6 +133,7 @@ test_claim_refused() {
 
 test_claim_release_round_trip() {
 	local json id dev sum
+	trap 'umount_if /mnt/nv /mnt/nd; cfs_remove nv-claim' EXIT
 	wait_for 10 test -b /dev/pmem0 || fail "no /dev/pmem0"
 	[ "$(nd_state)" = enabled ] || fail "region0 not enabled before"
 	json=$(pmemuctl claim-region --ndctl-region region0) || fail "claim-region"
@@ -126,21 +143,21 @@ test_claim_release_round_trip() {
 	[ "$(nd_state)" = disabled ] || fail "ndctl region0 state $(nd_state) after claim"
 	[ -e /dev/pmem0 ] && fail "/dev/pmem0 still there"
 	# pmemu formats it and writes data (fsdax over the whole range, map=mem)
-	dev=$(cfs_device nv-claim "$id" 2G fsdax) || exit 1
+	dev=$(cfs_device nv-claim "$id" 2G fsdax) || fail "create nv-claim"
 	mkfs.ext4 -q -F "/dev/$dev" || fail "mkfs"
 	mount_dax ext4 "/dev/$dev" /mnt/nv
 	dd if=/dev/urandom of=/mnt/nv/data bs=1M count=16 conv=fsync status=none || fail "write"
-	sum=$(sha256sum < /mnt/nv/data)
-	umount /mnt/nv
+	sum=$(set -o pipefail; sha256sum < /mnt/nv/data) || fail "read /mnt/nv/data"
+	umount /mnt/nv || fail "umount /mnt/nv"
 	pmemuctl_refused 1 "busy" release-region --ndctl-region region0
 	echo 0 > $C/nv-claim/enable && rmdir $C/nv-claim || fail "destroy"
 	pmemuctl release-region --ndctl-region region0 || fail "release-region"
 	region_with_source ndctl && fail "pmemu region still there"
 	[ "$(nd_state)" = enabled ] || fail "ndctl region0 state $(nd_state) after release"
 	wait_for 10 test -b /dev/pmem0 || fail "no /dev/pmem0 after release"
-	mount /dev/pmem0 /mnt/nd || fail "nd_pmem cannot mount what pmemu wrote"
+	mkdir -p /mnt/nd && mount /dev/pmem0 /mnt/nd || fail "nd_pmem cannot mount what pmemu wrote"
 	[ "$(sha256sum < /mnt/nd/data)" = "$sum" ] || fail "data differs under nd_pmem"
-	umount /mnt/nd
+	umount /mnt/nd || fail "umount /mnt/nd"
 }
 
 t_run "no nfit driver: the NFIT range is a persistent region (write cache, FUA, dax flush)" test_nfit_region

@@ -4,10 +4,12 @@
 # range and the reason, nothing is left behind (no module, no device, no
 # iomem claim), and a good load works afterwards.
 . "$(dirname "$0")/lib.sh"
+t_plan 17
 
 # The boot layout (tests/vm/vm): RAM at 5G..6G, reserved 6G..8G and 9G..11G.
 R0=$(pmemu_boot_ranges | cut -d, -f1)
 R0_START=${R0#*@}
+[ -n "$R0" ] || t_bail "no memmap=SIZE\$START range on the kernel command line"
 
 nothing_left() {
 	grep -q '^pmemu ' /proc/modules && fail "module still loaded"
@@ -20,6 +22,8 @@ nothing_left() {
 # refused PARAM EXPECTED-MESSAGE
 refused() {
 	local tag="params-$RANDOM"
+	# a load that wrongly succeeds must not spoil the tests after this one
+	trap 'grep -q "^pmemu " /proc/modules && rmmod pmemu' EXIT
 	dmesg_mark "$tag"
 	expect_fail modprobe pmemu "ranges=$1" 2> /tmp/modprobe.err
 	grep -q 'Invalid argument' /tmp/modprobe.err || { cat /tmp/modprobe.err; fail "modprobe did not fail with EINVAL"; }
