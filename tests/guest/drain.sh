@@ -41,6 +41,29 @@ eio_in() {
 	grep -qE 'Input/output error|err= *5[^0-9]' "$1"
 }
 
+# ended PID SECONDS WHAT: PID (WHAT) exits within SECONDS (scaled) after
+# the device went; its exit status in ENDED.
+ended() {
+	timeout $(($2 * T_SLOW)) tail --pid="$1" -f /dev/null ||
+		fail "$3 still running $2 s after the device went"
+	ENDED=0
+	wait "$1" || ENDED=$?
+}
+
+# fio_failed_with CHECK: fio (status ENDED, output /tmp/fio.out) failed,
+# with an error CHECK (eio_in, dead_dax_err_in) accepts.
+fio_failed_with() {
+	grep -m1 -iE 'error|EIO' /tmp/fio.out
+	[ "$ENDED" -ne 0 ] || fail "fio did not report the failed I/O"
+	"$1" /tmp/fio.out || { tail /tmp/fio.out; fail "fio failed, but not as $1 expects"; }
+}
+
+# sigbus_in OUT: a mmap_writer (status ENDED, output OUT) died of SIGBUS.
+sigbus_in() {
+	[ "$ENDED" -eq 7 ] || { cat "$1"; fail "writer exit $ENDED, expected 7 (SIGBUS)"; }
+	grep -q SIGBUS "$1" || { cat "$1"; fail "writer did not report SIGBUS"; }
+}
+
 # dead_dax_err_in FILE: fio's output in FILE reports ENXIO (a DAX access
 # through a killed dax_device: dax_direct_access() returns -ENXIO, as for
 # nd_pmem) or EIO (the fenced block device).
@@ -95,7 +118,7 @@ pin_case() {
 # a 2 GiB devdax device on region0 while it is taken away by HOW (rmdir of
 # its configfs item, or unbind of region0's platform device).
 writers_case() {
-	local lt=$1 align=$2 how=$3 d=$C/wr dev len pids="" pid i t0 rc
+	local lt=$1 align=$2 how=$3 d=$C/wr dev len pids="" pid i t0
 	len=$(numfmt --from=iec "$align")
 	[ "$len" -lt $((64 << 20)) ] && len=$((64 << 20))
 	# on failure: writers killed, region0 bound again, the item gone
@@ -120,11 +143,9 @@ writers_case() {
 	[ ! -e "/dev/$dev" ] || fail "/dev/$dev still there"
 	i=0
 	for pid in $pids; do
-		rc=0 i=$((i + 1))
-		timeout $((20 * T_SLOW)) tail --pid=$pid -f /dev/null || fail "a writer is still running"
-		wait $pid || rc=$?
-		[ $rc -eq 7 ] || { cat /tmp/wr$i.out; fail "writer exit $rc, expected 7 (SIGBUS)"; }
-		grep -q SIGBUS /tmp/wr$i.out || { cat /tmp/wr$i.out; fail "writer $i did not report SIGBUS"; }
+		i=$((i + 1))
+		ended "$pid" 20 "writer $i"
+		sigbus_in /tmp/wr$i.out
 	done
 	pids=
 	if [ $how = unbind ]; then
@@ -183,7 +204,7 @@ test_fsdax_pin_xfs() { MKFS_XFS_EXTRA="-m rmapbt=0" fsdax_pin_case xfs; }
 # /dev/pmemuN of a configfs fsdax device; rmdir returns at once, fio ends
 # with EIO instead of hanging, the extent is freed once it has exited.
 test_fsdax_raw_fio() {
-	local d=$C/rawio dev pid='' rc t0
+	local d=$C/rawio dev pid='' t0
 	trap '[ -n "$pid" ] && kill -KILL $pid 2> /dev/null && wait $pid; drained 1 rawio' EXIT
 	dev=$(cfs_device "$(basename $d)" 1 512M fsdax) || fail "create rawio"
 	[ -b "/dev/$dev" ] || fail "/dev/$dev is not a block device"
@@ -195,13 +216,9 @@ test_fsdax_raw_fio() {
 	t0=$SECONDS
 	timeout $((20 * T_SLOW)) rmdir $d || fail "rmdir under fio failed or hung"
 	echo "rmdir returned after $((SECONDS - t0)) s"
-	timeout $((30 * T_SLOW)) tail --pid=$pid -f /dev/null || fail "fio still running 30 s after the device went"
-	rc=0
-	wait $pid || rc=$?
+	ended "$pid" 30 fio
 	pid=
-	grep -m1 -iE 'error|EIO' /tmp/fio.out
-	[ $rc -ne 0 ] || fail "fio did not report the failed I/O"
-	eio_in /tmp/fio.out || { tail /tmp/fio.out; fail "fio failed without EIO"; }
+	fio_failed_with eio_in
 	wait_for 10 region_free 1 || fail "extent not released after fio exited"
 }
 
@@ -212,7 +229,7 @@ test_fsdax_raw_fio() {
 # faults again (writeback write-protects the pages) and gets SIGBUS from
 # the dead dax_device; umount then frees the extent.
 test_fsdax_ext4_writers() {
-	local d=$C/fsw dev fpid='' wpid='' rc t0
+	local d=$C/fsw dev fpid='' wpid='' t0
 	trap '[ -n "$fpid$wpid" ] && kill -KILL $fpid $wpid 2> /dev/null; wait $fpid $wpid 2> /dev/null
 		umount_if /mnt/fsw; drained 1 fsw' EXIT
 	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || fail "create fsw"
@@ -231,20 +248,13 @@ test_fsdax_ext4_writers() {
 	t0=$SECONDS
 	timeout $((20 * T_SLOW)) rmdir $d || fail "rmdir under writers failed or hung"
 	echo "rmdir returned after $((SECONDS - t0)) s"
-	timeout $((60 * T_SLOW)) tail --pid=$fpid -f /dev/null || fail "fio still running 60 s after the device went"
-	rc=0
-	wait $fpid || rc=$?
+	ended "$fpid" 60 fio
 	fpid=
-	grep -m1 -iE 'error|EIO' /tmp/fio.out
-	[ $rc -ne 0 ] || fail "fio did not report the failed I/O"
-	dead_dax_err_in /tmp/fio.out || { tail /tmp/fio.out; fail "fio failed, but not with ENXIO or EIO"; }
+	fio_failed_with dead_dax_err_in
 	# its next write fault (writeback write-protects the pages) fails
-	timeout $((60 * T_SLOW)) tail --pid=$wpid -f /dev/null || fail "mapped writer still running 60 s later"
-	rc=0
-	wait $wpid || rc=$?
+	ended "$wpid" 60 "mapped writer"
 	wpid=
-	[ $rc -eq 7 ] || { cat /tmp/wr.out; fail "mapped writer exit $rc, expected 7 (SIGBUS)"; }
-	grep -q SIGBUS /tmp/wr.out || { cat /tmp/wr.out; fail "mapped writer did not report SIGBUS"; }
+	sigbus_in /tmp/wr.out
 	timeout $((30 * T_SLOW)) umount /mnt/fsw || fail "umount failed or hung"
 	wait_for 10 region_free 1 || fail "extent not released after umount"
 }
@@ -255,7 +265,7 @@ test_fsdax_ext4_writers() {
 # for file extents in any other AG and spins forever (docs/lifetime.md);
 # xfs puts successive new directories in alternating AGs.
 test_fsdax_xfs_rmapbt_writers() {
-	local d=$C/fsx dev fpid='' wpid='' rc t0
+	local d=$C/fsx dev fpid='' wpid='' t0
 	trap '[ -n "$fpid$wpid" ] && kill -KILL $fpid $wpid 2> /dev/null; wait $fpid $wpid 2> /dev/null
 		umount_if /mnt/fsx; drained 1 fsx' EXIT
 	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || fail "create fsx"
@@ -277,19 +287,12 @@ test_fsdax_xfs_rmapbt_writers() {
 	t0=$SECONDS
 	timeout $((30 * T_SLOW)) rmdir $d || fail "rmdir under writers failed or hung"
 	echo "rmdir returned after $((SECONDS - t0)) s"
-	timeout $((30 * T_SLOW)) tail --pid=$wpid -f /dev/null || fail "mapped writer still running"
-	rc=0
-	wait $wpid || rc=$?
+	ended "$wpid" 30 "mapped writer"
 	wpid=
-	[ $rc -eq 7 ] || { cat /tmp/wr.out; fail "mapped writer exit $rc, expected 7 (SIGBUS)"; }
-	grep -q SIGBUS /tmp/wr.out || { cat /tmp/wr.out; fail "mapped writer did not report SIGBUS"; }
-	timeout $((60 * T_SLOW)) tail --pid=$fpid -f /dev/null || fail "fio still running 60 s after the device went"
-	rc=0
-	wait $fpid || rc=$?
+	sigbus_in /tmp/wr.out
+	ended "$fpid" 60 fio
 	fpid=
-	grep -m1 -iE 'error|EIO' /tmp/fio.out
-	[ $rc -ne 0 ] || fail "fio did not report the failed I/O"
-	eio_in /tmp/fio.out || { tail /tmp/fio.out; fail "fio failed without EIO"; }
+	fio_failed_with eio_in
 	timeout $((30 * T_SLOW)) umount /mnt/fsx || fail "umount failed or hung"
 	wait_for 10 region_free 1 || fail "extent not released after umount"
 }
