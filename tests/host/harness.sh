@@ -50,7 +50,7 @@ failing() {
 		{ cat "$tmp/out"; fail "failures do not name '$needle'"; }
 }
 
-t_plan 24
+t_plan 26
 
 t_run "clean suite passes (2 tests + guest clean)" \
 	eval 'check guest/clean && closing "3 passed, 0 failed"'
@@ -81,6 +81,11 @@ t_run "guest crashing during boot fails" \
 t_run "crash during boot: the plan is missing" failing "no TAP plan" guest/crash
 t_run "WARNING then 2 MB of kernel messages fails guest clean" \
 	failing "guest clean: kernel log" guest/kernel-warning
+t_run "test names on the console that look like kernel problems pass" \
+	eval 'check guest/console-noise && closing "3 passed, 0 failed"'
+t_run "kernel log without its end-of-log marker fails guest clean" \
+	eval 'failing "guest clean: kernel log" guest/kmsg-dies &&
+		grep -q "the kernel log is incomplete" $tmp/out'
 t_run "filter selecting nothing fails" \
 	failing "selects no test" PMEMU_TEST_ONLY=nothing-matches guest/clean
 t_run "filter selecting one test passes" \

@@ -106,14 +106,27 @@ images_dir() {
 # its kernel log (when JUDGE is 1) into RES/judge.txt and write RES/verdict;
 # returns the run's exit status: the script's, 124 if it did not finish
 # (timeout or crash), 125 if the kernel log shows a problem.
+# A finished run is judged on kmsg.txt alone, which guest-init closes with
+# an end-of-log marker once it holds every message; the console also
+# carries the script's output (test names may say "WARNING" or
+# "kmemleak").  A run that did not finish is judged on the console too: a
+# dying kernel's last words may not have reached kmsg.txt.
 vm_verdict() {
 	local res=$1 qrc=$2 timeout_s=$3 elapsed=$4 judge=$5 rc verdict logs=()
 
 	[ -e "$res/kmsg.txt" ] && logs+=("$res/kmsg.txt")
-	[ -e "$res/console.log" ] && logs+=("$res/console.log")
+	[ -s "$res/rc" ] || { [ -e "$res/console.log" ] && logs+=("$res/console.log"); }
 	: > "$res/judge.txt"
+	if [ "$judge" = 1 ] && [ -s "$res/rc" ] &&
+	   ! grep -q 'pmemu-guest-init: end of log' "$res/kmsg.txt" 2> /dev/null; then
+		echo "$res/kmsg.txt: no end-of-log marker: the kernel log is incomplete (kmsg_log died?)" \
+			> "$res/judge.txt"
+	fi
 	if [ "$judge" = 1 ] && [ ${#logs[@]} -gt 0 ] &&
-	   ! "$PMEMU_TOP/tests/vm/judge" "${logs[@]}" > "$res/judge.txt" 2>&1; then
+	   ! "$PMEMU_TOP/tests/vm/judge" "${logs[@]}" >> "$res/judge.txt" 2>&1; then
+		:
+	fi
+	if [ -s "$res/judge.txt" ]; then
 		head -n 20 "$res/judge.txt" >&2
 		echo "vm: the kernel log shows a problem (above; all of it in $res/judge.txt)" >&2
 	fi
