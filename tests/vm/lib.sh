@@ -117,14 +117,13 @@ vm_verdict() {
 	[ -e "$res/kmsg.txt" ] && logs+=("$res/kmsg.txt")
 	[ -s "$res/rc" ] || { [ -e "$res/console.log" ] && logs+=("$res/console.log"); }
 	: > "$res/judge.txt"
-	if [ "$judge" = 1 ] && [ -s "$res/rc" ] &&
-	   ! grep -q 'pmemu-guest-init: end of log' "$res/kmsg.txt" 2> /dev/null; then
-		echo "$res/kmsg.txt: no end-of-log marker: the kernel log is incomplete (kmsg_log died?)" \
-			> "$res/judge.txt"
-	fi
-	if [ "$judge" = 1 ] && [ ${#logs[@]} -gt 0 ] &&
-	   ! "$PMEMU_TOP/tests/vm/judge" "${logs[@]}" >> "$res/judge.txt" 2>&1; then
-		:
+	if [ "$judge" = 1 ]; then
+		if [ -s "$res/rc" ] && ! grep -q 'pmemu-guest-init: end of log' "$res/kmsg.txt" 2> /dev/null; then
+			echo "$res/kmsg.txt: no end-of-log marker: the kernel log is incomplete (kmsg_log died?)" \
+				>> "$res/judge.txt"
+		fi
+		# the judge's findings (or its own error) are what judge.txt holds
+		[ ${#logs[@]} -eq 0 ] || "$PMEMU_TOP/tests/vm/judge" "${logs[@]}" >> "$res/judge.txt" 2>&1 || true
 	fi
 	if [ -s "$res/judge.txt" ]; then
 		head -n 20 "$res/judge.txt" >&2
