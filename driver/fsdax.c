@@ -135,12 +135,22 @@ static void pmemu_free_disk(struct gendisk *disk)
 	pmemu_pages_drain(pd);
 }
 
-/* Called under disk->open_mutex: a device being taken away takes no opener. */
+/*
+ * Called under disk->open_mutex: a device being taken away takes no opener.
+ * A new one does: device_add_disk() reads the partition table, and udev
+ * probes the disk, before pmemu_dev_create() makes the device live.
+ */
 static int pmemu_bdev_open(struct gendisk *disk, blk_mode_t mode)
 {
 	struct pmemu_dev *pd = disk->private_data;
 
-	return READ_ONCE(pd->state) == PMEMU_LIVE ? 0 : -ENXIO;
+	switch (READ_ONCE(pd->state)) {
+	case PMEMU_NEW:
+	case PMEMU_LIVE:
+		return 0;
+	default:
+		return -ENXIO;
+	}
 }
 
 static const struct block_device_operations pmemu_bdev_ops = {

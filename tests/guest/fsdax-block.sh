@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Raw block device tests: /dev/pmemuN appears with DAX, fio with crc32c
 # verification through psync, libaio and io_uring (4K random, 1M sequential),
-# write-zeroes, and data that survives rmmod + modprobe of the same range.
+# write-zeroes, data that survives rmmod + modprobe of the same range, and a
+# partition table read when the device appears.
 . "$(dirname "$0")/lib.sh"
-t_plan 10
+t_plan 11
 
 test_devices() {
 	load_pmemu || fail "modprobe pmemu ranges=$(pmemu_boot_ranges)"
@@ -60,6 +61,41 @@ test_persist_across_reload() {
 	[ "$sum1" = "$sum2" ] || fail "data changed across rmmod/modprobe: $sum1 vs $sum2"
 }
 
+# le32 N: N as 4 little-endian bytes, in printf escapes.
+le32() {
+	printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) \
+		$(($1 >> 16 & 255)) $(($1 >> 24 & 255))
+}
+
+# mbr_one_partition DEV START SECTORS: a DOS label with one Linux partition.
+mbr_one_partition() {
+	{
+		head -c 446 /dev/zero
+		# not bootable, CHS unused, type 0x83, LBA start and length
+		printf '\x00\xff\xff\xff\x83\xff\xff\xff'
+		printf "$(le32 "$2")$(le32 "$3")"
+		head -c 48 /dev/zero
+		printf '\x55\xaa'
+	} | dd of="$1" bs=512 count=1 iflag=fullblock oflag=direct status=none
+}
+
+# The kernel scans the partition table while it adds the disk, before the
+# device is live; an open refused then makes it skip the scan silently.
+test_partitions_scanned_at_add() {
+	local dev=/dev/pmemu1 part=/sys/block/pmemu1/pmemu1p1
+	grep -q '^pmemu ' /proc/modules || load_pmemu || fail "modprobe pmemu"
+	[ -b $dev ] || fail "$dev is not a block device"
+	trap "dd if=/dev/zero of=$dev bs=512 count=1 oflag=direct status=none; blockdev --rereadpt $dev" EXIT
+	mbr_one_partition $dev 2048 65536 || fail "write a partition table to $dev"
+	blockdev --rereadpt $dev || fail "BLKRRPART on the live $dev"
+	[ -e $part ] || fail "no pmemu1p1 after BLKRRPART: the label written is not a valid one"
+	rmmod pmemu || fail "rmmod pmemu"
+	load_pmemu || fail "reload"
+	[ -e $part ] || fail "no pmemu1p1 after the reload: the partition table was not read when the disk was added"
+	[ "$(cat $part/start) $(cat $part/size)" = "2048 65536" ] ||
+		fail "pmemu1p1 is at $(cat $part/start)+$(cat $part/size), not 2048+65536"
+}
+
 t_run "pmemu devices appear with DAX and the range sizes" test_devices
 for engine in psync libaio io_uring; do
 	t_run "fio $engine 4K randwrite+verify on /dev/pmemu0" fio_raw $engine randwrite 4k 64M
@@ -67,5 +103,6 @@ for engine in psync libaio io_uring; do
 done
 t_run "write-zeroes (BLKZEROOUT) zeroes the range" test_write_zeroes
 t_run "data intact after rmmod + modprobe on the same range" test_persist_across_reload
+t_run "a partition table on the device is read when it appears" test_partitions_scanned_at_add
 t_run "rmmod with nothing mounted" unload_pmemu
 t_done
