@@ -271,7 +271,7 @@ static int pmemu_fsdax_init(struct pmemu_dev *pd)
 	 */
 	if (pd->region->persistent)
 		lim.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
-	disk = blk_alloc_disk(&lim, dev_to_node(pd->region->parent));
+	disk = blk_alloc_disk(&lim, pd->region->nid);
 	if (IS_ERR(disk))
 		return PTR_ERR(disk);
 	pd->disk = disk;

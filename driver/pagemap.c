@@ -83,7 +83,7 @@ void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 	pgmap->vmemmap_shift = vmemmap_shift;
 	pgmap->ops = ops;
 	pgmap->owner = pd;
-	return memremap_pages(pgmap, dev_to_node(pd->region->parent));
+	return memremap_pages(pgmap, pd->region->nid);
 }
 
 /* What still holds a draining device's folios. */

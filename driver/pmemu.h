@@ -74,7 +74,7 @@ struct pmemu_pdata {
  *	releases the iomem claim and frees the region
  * @node: entry in the global region list
  * @devs: devices carved from the region, ordered by offset
- * @parent: platform device the region was probed from
+ * @parent: platform device the region was probed from (referenced)
  * @start: physical start address
  * @size: length in bytes
  * @id: region number (regionN)
@@ -85,8 +85,11 @@ struct pmemu_pdata {
  * @res: the iomem claim on the range
  * @name: iomem resource name, "pmemu.regionN"
  * @dying: being torn down; no new device may be carved from it
+ * @closed: remove_region is taking it away; no new device may be carved
+ *	from it unless that fails
+ * @nid: NUMA node of the range, where its struct pages and queue go
  *
- * @node, @devs and @dying are protected by pmemu_lock.
+ * @node, @devs, @dying and @closed are protected by pmemu_lock.
  */
 struct pmemu_region {
 	struct device dev;
@@ -101,6 +104,8 @@ struct pmemu_region {
 	struct resource *res;
 	char name[32];
 	bool dying;
+	bool closed;
+	int nid;
 };
 
 /**

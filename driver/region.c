@@ -21,6 +21,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/numa.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -364,6 +365,13 @@ static ssize_t start_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_ADMIN_RO(start);
 
+static ssize_t numa_node_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_pmemu_region(dev)->nid);
+}
+static DEVICE_ATTR_RO(numa_node);
+
 static struct attribute *pmemu_region_attrs[] = {
 	&dev_attr_id.attr,
 	&dev_attr_size.attr,
@@ -372,6 +380,7 @@ static struct attribute *pmemu_region_attrs[] = {
 	&dev_attr_align.attr,
 	&dev_attr_source.attr,
 	&dev_attr_start.attr,
+	&dev_attr_numa_node.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(pmemu_region);
@@ -431,6 +440,7 @@ static ssize_t remove_region_store(const struct class *class,
 		pr_err("remove_region: expected a region number\n");
 		return -EINVAL;
 	}
+	/* checked empty and closed to creators in one critical section */
 	mutex_lock(&pmemu_lock);
 	region = pmemu_region_find(id);
 	if (!region)
@@ -439,8 +449,11 @@ static ssize_t remove_region_store(const struct class *class,
 		ret = -EBUSY;
 	else
 		ret = 0;
-	if (!ret)
+	if (!ret) {
+		region->closed = true;
+		get_device(&region->dev);
 		parent = get_device(region->parent);
+	}
 	mutex_unlock(&pmemu_lock);
 	if (ret == -EINVAL)
 		pr_err("remove_region: region%d does not exist\n", id);
@@ -450,7 +463,14 @@ static ssize_t remove_region_store(const struct class *class,
 	if (ret)
 		return ret;
 	ret = pmemu_range_remove(parent);
+	if (ret) {
+		/* not a range pmemu added (e820_pmem): it stays */
+		mutex_lock(&pmemu_lock);
+		region->closed = false;
+		mutex_unlock(&pmemu_lock);
+	}
 	put_device(parent);
+	put_device(&region->dev);
 	return ret ? ret : count;
 }
 static CLASS_ATTR_WO(remove_region);
@@ -481,6 +501,7 @@ static void pmemu_region_release(struct device *dev)
 		release_mem_region(region->start, region->size);
 	if (region->id >= 0)
 		ida_free(&pmemu_region_ida, region->id);
+	put_device(region->parent);
 	kfree(region);
 }
 
@@ -496,10 +517,17 @@ static struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 	region = kzalloc_obj(*region);
 	if (!region)
 		return ERR_PTR(-ENOMEM);
-	region->parent = parent;
+	/* dropped by the region's release: creators may outlive the unbind */
+	region->parent = get_device(parent);
 	region->start = start;
 	region->size = size;
 	region->source = source;
+	/*
+	 * As nd_e820: the node the firmware (SRAT) puts the range in, for a
+	 * memmap= range and an NVDIMM alike; the nearest online node if that
+	 * one has no CPUs or memory online.  The platform device has none.
+	 */
+	region->nid = numa_map_to_online_node(phys_to_target_node(start));
 	region->persistent = source == PMEMU_SRC_NFIT ||
 			     source == PMEMU_SRC_NDCTL;
 	region->id = -1;
@@ -559,9 +587,33 @@ err_unlock:
 	return ERR_PTR(ret);
 }
 
+/*
+ * Move a live device to PMEMU_DEAD under pmemu_lock, in the same critical
+ * section as the lookup that found it: once the lock is dropped another
+ * claimer may tear it down and free it.
+ */
+static bool __pmemu_dev_claim_teardown(struct pmemu_dev *pd)
+{
+	struct pmemu_owner *owner = pd->owner;
+
+	lockdep_assert_held(&pmemu_lock);
+	if (pd->state != PMEMU_LIVE)
+		return false;
+	WRITE_ONCE(pd->state, PMEMU_DEAD);
+	if (owner) {
+		/* an older incarnation still draining: forget it */
+		if (owner->gone)
+			owner->gone->owner = NULL;
+		owner->live = NULL;
+		owner->gone = pd;
+	}
+	return true;
+}
+
 /**
  * pmemu_dev_claim_teardown() - move a live device to PMEMU_DEAD
- * @pd: the device
+ * @pd: the device; the caller holds a reference that keeps it allocated
+ *	(its gendisk or character device)
  *
  * Whoever makes this transition owns the device's teardown; it also moves
  * the configfs item's link to its "gone" slot, where it stays until the
@@ -571,27 +623,31 @@ err_unlock:
  */
 bool pmemu_dev_claim_teardown(struct pmemu_dev *pd)
 {
-	bool claimed = false;
+	bool claimed;
 
 	mutex_lock(&pmemu_lock);
-	if (pd->state == PMEMU_LIVE) {
-		WRITE_ONCE(pd->state, PMEMU_DEAD);
-		if (pd->owner) {
-			struct pmemu_owner *owner = pd->owner;
-
-			/* an older incarnation still draining: forget it */
-			if (owner->gone)
-				owner->gone->owner = NULL;
-			owner->live = NULL;
-			owner->gone = pd;
-		}
-		claimed = true;
-	}
+	claimed = __pmemu_dev_claim_teardown(pd);
 	mutex_unlock(&pmemu_lock);
 	return claimed;
 }
 
-/* Tear down every live device of @region and drop the region. */
+/* Claim the first live device of @region; NULL if there is none. */
+static struct pmemu_dev *pmemu_region_claim_one(struct pmemu_region *region)
+{
+	struct pmemu_dev *pd;
+
+	lockdep_assert_held(&pmemu_lock);
+	list_for_each_entry(pd, &region->devs, region_node)
+		if (__pmemu_dev_claim_teardown(pd))
+			return pd;
+	return NULL;
+}
+
+/*
+ * Tear down every live device of @region and drop the region.  A device
+ * still being created (PMEMU_NEW) sees @dying when it is done and tears
+ * itself down (pmemu_dev_create()).
+ */
 static void pmemu_region_destroy(struct pmemu_region *region)
 {
 	struct pmemu_dev *pd;
@@ -601,16 +657,11 @@ static void pmemu_region_destroy(struct pmemu_region *region)
 	mutex_unlock(&pmemu_lock);
 	for (;;) {
 		mutex_lock(&pmemu_lock);
-		list_for_each_entry(pd, &region->devs, region_node)
-			if (pd->state == PMEMU_LIVE)
-				break;
-		if (list_entry_is_head(pd, &region->devs, region_node))
-			pd = NULL;
+		pd = pmemu_region_claim_one(region);
 		mutex_unlock(&pmemu_lock);
 		if (!pd)
 			break;
-		if (pmemu_dev_claim_teardown(pd))
-			pd->ops->teardown(pd);
+		pd->ops->teardown(pd);
 	}
 	device_del(&region->dev);
 	/* the range is released when the last device has drained */
@@ -731,7 +782,7 @@ static struct pmemu_region *pmemu_region_find(int id)
 	struct pmemu_region *region;
 
 	list_for_each_entry(region, &pmemu_regions, node)
-		if (region->id == id && !region->dying)
+		if (region->id == id && !region->dying && !region->closed)
 			return region;
 	return NULL;
 }
@@ -922,16 +973,22 @@ struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
 
 	mutex_lock(&pmemu_lock);
 	dying = pd->region->dying;
-	WRITE_ONCE(pd->state, PMEMU_LIVE);
-	if (!dying && owner) {
-		pd->owner = owner;
-		owner->live = pd;
+	if (dying) {
+		/*
+		 * The region was unbound while we built the device, and its
+		 * destroy passed it by: nobody else can claim a new device.
+		 */
+		WRITE_ONCE(pd->state, PMEMU_DEAD);
+	} else {
+		WRITE_ONCE(pd->state, PMEMU_LIVE);
+		if (owner) {
+			pd->owner = owner;
+			owner->live = pd;
+		}
 	}
 	mutex_unlock(&pmemu_lock);
 	if (dying) {
-		/* the region was unbound while we built the device */
-		if (pmemu_dev_claim_teardown(pd))
-			pd->ops->teardown(pd);
+		pd->ops->teardown(pd);
 		return ERR_PTR(-ENODEV);
 	}
 	return pd;
