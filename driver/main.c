@@ -22,7 +22,7 @@
 #include "pmemu.h"
 
 static char *ranges;
-module_param(ranges, charp, 0444);
+module_param(ranges, charp, 0400);
 MODULE_PARM_DESC(ranges,
 		 "Reserved physical ranges to emulate pmem on: SIZE@START[,SIZE@START...] (K/M/G/T suffixes, 2 MiB aligned)");
 

@@ -4,7 +4,7 @@
 # range and the reason, nothing is left behind (no module, no device, no
 # iomem claim), and a good load works afterwards.
 . "$(dirname "$0")/lib.sh"
-t_plan 17
+t_plan 18
 
 # The boot layout (tests/vm/vm): RAM at 5G..6G, reserved 6G..8G and 9G..11G.
 R0=$(pmemu_boot_ranges | cut -d, -f1)
@@ -36,6 +36,15 @@ refused() {
 	nothing_left
 }
 
+# Physical addresses are for root alone, as regionN/start is.
+test_ranges_root_only() {
+	local p=/sys/module/pmemu/parameters/ranges
+	grep -q "^pmemu " /proc/modules || load_pmemu || fail "modprobe pmemu"
+	[ "$(cat $p)" = "$(pmemu_boot_ranges)" ] || fail "root reads '$(cat $p)', not the ranges given"
+	[ "$(stat -c %a $p)" = 400 ] || fail "$p has mode $(stat -c %a $p), not 400"
+	expect_fail setpriv --reuid=nobody --regid=nogroup --clear-groups cat $p
+}
+
 t_run "zero size" refused "0@$R0_START" "size is zero"
 t_run "unaligned start" refused "1G@0x180001000" "start is not 2 MiB aligned"
 t_run "unaligned size" refused "1025M@$R0_START" "size is not a multiple of 2 MiB"
@@ -51,6 +60,7 @@ t_run "trailing comma" refused "1G@6G," "cannot parse"
 t_run "negative size" refused "-1G@6G" "cannot parse"
 t_run "beyond the addressable range" refused "1G@0x7fffffffc0000000" "outside the physical range"
 t_run "good load after refusals" load_pmemu
+t_run "ranges= (physical addresses) readable by root only" test_ranges_root_only
 t_run "rmmod clean after refusals" unload_pmemu
 t_run "nothing left after rmmod" nothing_left
 t_done
