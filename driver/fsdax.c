@@ -28,8 +28,15 @@
 #include "pmemu.h"
 
 /*
+ * Work one WRITE_ZEROES bio may ask of its submitter (some 10 ms of
+ * non-temporal stores); the block layer splits larger requests.
+ */
+#define PMEMU_WRITE_ZEROES_MAX	SZ_64M
+
+/*
  * Write zeroes to [off, off + len) of the device, non-temporally; like any
- * write of whole sectors, this clears their media errors.
+ * write of whole sectors, this clears their media errors.  Yields every
+ * 2 MiB where the kernel is not preemptible.
  */
 static void pmemu_zero(struct pmemu_dev *pd, u64 off, u64 len)
 {
@@ -42,6 +49,8 @@ static void pmemu_zero(struct pmemu_dev *pd, u64 off, u64 len)
 		memcpy_flushcache(pd->virt + off, zero, chunk);
 		off += chunk;
 		len -= chunk;
+		if (IS_ALIGNED(off, SZ_2M))
+			cond_resched();
 	}
 }
 
@@ -253,7 +262,7 @@ static int pmemu_fsdax_init(struct pmemu_dev *pd)
 		.logical_block_size = SECTOR_SIZE,
 		.physical_block_size = PAGE_SIZE,
 		.max_hw_sectors = UINT_MAX,
-		.max_write_zeroes_sectors = UINT_MAX,
+		.max_write_zeroes_sectors = PMEMU_WRITE_ZEROES_MAX >> SECTOR_SHIFT,
 		.features = BLK_FEAT_DAX | BLK_FEAT_SYNCHRONOUS |
 			    BLK_FEAT_NOWAIT,
 	};

@@ -121,8 +121,10 @@ void pmemu_media_clear(struct pmemu_dev *pd, u64 off, u64 len)
 	if (!pmemu_media_check(pd, off, len, NULL))
 		return;
 	badblocks_clear(&pd->bb, off >> SECTOR_SHIFT, len >> SECTOR_SHIFT);
-	for (pos = round_down(off, PAGE_SIZE); pos < off + len; pos += PAGE_SIZE)
+	for (pos = round_down(off, PAGE_SIZE); pos < off + len; pos += PAGE_SIZE) {
 		pmemu_media_unpoison_page(pd, pos);
+		cond_resched();
+	}
 }
 
 /* Record [off, off + len) as bad; false if the table is full. */

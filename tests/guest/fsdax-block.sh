@@ -5,7 +5,7 @@
 # write-zeroes, data that survives rmmod + modprobe of the same range, and a
 # partition table read when the device appears.
 . "$(dirname "$0")/lib.sh"
-t_plan 11
+t_plan 12
 
 test_devices() {
 	load_pmemu || fail "modprobe pmemu ranges=$(pmemu_boot_ranges)"
@@ -36,12 +36,35 @@ fio_raw() {
 
 test_write_zeroes() {
 	local dev=/dev/pmemu1 len=$((64 << 20))
+	ensure_pmemu || fail "modprobe pmemu"
 	[ -b $dev ] || fail "$dev is not a block device"
 	dd if=/dev/urandom of=$dev bs=1M count=64 oflag=direct status=none || fail "write random data"
 	# the range must hold something other than zeroes before it is zeroed
 	cmp -s -n $len $dev /dev/zero && fail "random data did not reach $dev"
 	blkdiscard -z -o 0 -l $len $dev || fail "BLKZEROOUT failed"
 	cmp -n $len $dev /dev/zero || fail "range not zero after write-zeroes"
+}
+
+# One WRITE_ZEROES bio is zeroed in one go by the submitting task: the
+# driver bounds it (the block layer splits a larger request), so no single
+# bio ties up a CPU for seconds.
+test_write_zeroes_bounded() {
+	local dev=/dev/pmemu1 q=/sys/block/pmemu1 max size before after
+	ensure_pmemu || fail "modprobe pmemu"
+	[ -b $dev ] || fail "$dev is not a block device"
+	max=$(cat $q/queue/write_zeroes_max_bytes)
+	[ "$max" -gt 0 ] && [ "$max" -le $((64 << 20)) ] ||
+		fail "write_zeroes_max_bytes is $max, not within 64 MiB"
+	size=$(size_bytes $dev)
+	# field 5 of stat: write requests completed (zeroes count as writes)
+	trap "echo $(cat $q/queue/iostats) > $q/queue/iostats" EXIT
+	echo 1 > $q/queue/iostats || fail "turn on I/O accounting"
+	before=$(awk '{ print $5 }' $q/stat)
+	blkdiscard -z $dev || fail "BLKZEROOUT of $size bytes failed"
+	after=$(awk '{ print $5 }' $q/stat)
+	echo "BLKZEROOUT of $size bytes: $((after - before)) write bios of at most $max bytes"
+	[ $((after - before)) -ge $((size / max)) ] ||
+		fail "$((after - before)) bios zeroed $size bytes: more than $max bytes each"
 }
 
 test_persist_across_reload() {
@@ -83,7 +106,7 @@ mbr_one_partition() {
 # device is live; an open refused then makes it skip the scan silently.
 test_partitions_scanned_at_add() {
 	local dev=/dev/pmemu1 part=/sys/block/pmemu1/pmemu1p1
-	grep -q '^pmemu ' /proc/modules || load_pmemu || fail "modprobe pmemu"
+	ensure_pmemu || fail "modprobe pmemu"
 	[ -b $dev ] || fail "$dev is not a block device"
 	trap "dd if=/dev/zero of=$dev bs=512 count=1 oflag=direct status=none; blockdev --rereadpt $dev" EXIT
 	mbr_one_partition $dev 2048 65536 || fail "write a partition table to $dev"
@@ -102,6 +125,7 @@ for engine in psync libaio io_uring; do
 	t_run "fio $engine 1M write+verify on /dev/pmemu0" fio_raw $engine write 1M 512M
 done
 t_run "write-zeroes (BLKZEROOUT) zeroes the range" test_write_zeroes
+t_run "write-zeroes bios are bounded to 64 MiB" test_write_zeroes_bounded
 t_run "data intact after rmmod + modprobe on the same range" test_persist_across_reload
 t_run "a partition table on the device is read when it appears" test_partitions_scanned_at_add
 t_run "rmmod with nothing mounted" unload_pmemu

@@ -28,6 +28,12 @@ load_pmemu() {
 	modprobe pmemu "$@"
 }
 
+# ensure_pmemu: load pmemu with the boot's ranges unless it is loaded (a
+# test that also runs alone, PMEMU_TEST_ONLY).
+ensure_pmemu() {
+	grep -q '^pmemu ' /proc/modules || load_pmemu
+}
+
 # unload_pmemu: rmmod pmemu; fails when it is not loaded (a test that
 # expects to unload it must have had it loaded).
 unload_pmemu() {

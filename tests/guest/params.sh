@@ -39,7 +39,7 @@ refused() {
 # Physical addresses are for root alone, as regionN/start is.
 test_ranges_root_only() {
 	local p=/sys/module/pmemu/parameters/ranges
-	grep -q "^pmemu " /proc/modules || load_pmemu || fail "modprobe pmemu"
+	ensure_pmemu || fail "modprobe pmemu"
 	[ "$(cat $p)" = "$(pmemu_boot_ranges)" ] || fail "root reads '$(cat $p)', not the ranges given"
 	[ "$(stat -c %a $p)" = 400 ] || fail "$p has mode $(stat -c %a $p), not 400"
 	expect_fail setpriv --reuid=nobody --regid=nogroup --clear-groups cat $p
