@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # pmemuctl tests, sourced by control.sh (pmemu loaded with autocreate=0),
-# which runs them with pmemuctl_tests (7 tests, counted in its t_plan) and
+# which runs them with pmemuctl_tests (8 tests, counted in its t_plan) and
 # provides C, R and cleanup.
 
 # dev_json NAME: the device object pmemuctl lists for NAME
@@ -105,7 +105,7 @@ test_pmemuctl_race() {
 test_pmemuctl_reconfigure() {
 	trap cleanup EXIT
 	pmemuctl create-device --region 1 --size 256M --mode fsdax --map mem --name rc > /dev/null || fail create
-	pmemuctl reconfigure-device rc --map dev > /dev/null || fail reconfigure
+	pmemuctl reconfigure-device rc --map dev --force > /dev/null || fail reconfigure
 	local blk
 	blk=$(dev_json rc | jq -r .blockdev)
 	[ "$(cat /sys/block/$blk/pmemu/map)" = dev ] || fail "map not dev after reconfigure"
@@ -116,6 +116,42 @@ test_pmemuctl_reconfigure() {
 	[ "$(cat /sys/block/$blk/pmemu/map)" = dev ] && [ "$(cat $C/rc/size)" = $((256 << 20)) ] ||
 		fail "failed reconfigure did not restore the device"
 	pmemuctl destroy-device rc || fail destroy
+}
+
+# reconfigure_refused NAME ARGS... : refused without --force, one message,
+# the device and its data unchanged.
+reconfigure_refused() {
+	local name=$1 blk sum before
+	shift
+	blk=$(dev_json "$name" | jq -r .blockdev)
+	before=$(dev_json "$name")
+	sum=$(dd if=/dev/$blk bs=1M count=4 iflag=direct status=none | sha256sum)
+	expect_fail pmemuctl reconfigure-device "$name" "$@" 2> /tmp/e
+	cat /tmp/e
+	grep -q -- "--force" /tmp/e && [ "$(grep -c . /tmp/e)" = 1 ] ||
+		fail "reconfigure-device $*: not one message naming --force"
+	[ "$(dev_json "$name")" = "$before" ] || fail "reconfigure-device $*: device changed"
+	[ "$(dd if=/dev/$blk bs=1M count=4 iflag=direct status=none | sha256sum)" = "$sum" ] ||
+		fail "reconfigure-device $*: data changed"
+}
+
+# --map dev puts the memmap over the first bytes of the extent: a device
+# holding data is not reconfigured that way unless forced (ndctl's rule
+# for an active namespace).
+test_pmemuctl_reconfigure_keeps_data() {
+	local blk
+	trap cleanup EXIT
+	pmemuctl create-device --region 1 --size 256M --mode fsdax --map mem --name rk > /dev/null || fail create
+	blk=$(dev_json rk | jq -r .blockdev)
+	dd if=/dev/urandom of=/dev/$blk bs=1M count=4 oflag=direct status=none || fail "write data"
+	reconfigure_refused rk --map dev
+	reconfigure_refused rk --offset auto
+	reconfigure_refused rk --size 128M
+	# growing it leaves the data where it is
+	pmemuctl reconfigure-device rk --size 512M > /dev/null || fail "grow rk to 512M"
+	pmemuctl reconfigure-device rk --map dev --force > /dev/null || fail "reconfigure --map dev --force"
+	[ "$(dev_json rk | jq -r .map)" = dev ] || fail "map not dev after --force"
+	pmemuctl destroy-device rk || fail destroy
 }
 
 test_pmemuctl_bad_input() {
@@ -200,6 +236,7 @@ pmemuctl_tests() {
 	t_run "pmemuctl: destroy of a mounted device refused, works after umount" test_pmemuctl_destroy_mounted
 	t_run "pmemuctl: racing overlapping create-device: exactly one wins" test_pmemuctl_race
 	t_run "pmemuctl: reconfigure-device, and restore after a failed one" test_pmemuctl_reconfigure
+	t_run "pmemuctl: reconfigure-device that would move or cut data refused without --force" test_pmemuctl_reconfigure_keeps_data
 	t_run "pmemuctl: bad input: message and exit 2/1, nothing created" test_pmemuctl_bad_input
 	t_run "pmemuctl: devdax create/list/reconfigure/destroy, refusals" test_pmemuctl_devdax
 	t_run "pmemuctl: loads the module through libkmod" test_pmemuctl_loads_module

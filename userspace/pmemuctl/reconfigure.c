@@ -7,13 +7,15 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "pmemuctl.h"
 
 static const char reconfigure_help[] =
 "Usage: pmemuctl reconfigure-device NAME [--mode MODE] [--map mem|dev]\n"
 "                                   [--size S] [--offset O] [--align A]\n"
-"                                   [--lifetime sweep|tracked]\n"
+"                                   [--lifetime sweep|tracked] [--force]\n"
 "\n"
 "Change the settings of device NAME: record the current ones, disable the\n"
 "device, write the new ones and enable it. On success print the device as\n"
@@ -23,8 +25,13 @@ static const char reconfigure_help[] =
 "device is mounted or open or the character device is open. NAME is the\n"
 "configfs name or the /dev name. Needs root.\n"
 "\n"
-"An enabled device keeps its current offset unless --offset is given, so its\n"
-"data stays in place; --offset auto lets the kernel choose again.\n"
+"An enabled device keeps its current offset unless --offset is given, so a\n"
+"new mode or lifetime, or a larger size, leaves its data in place. A change\n"
+"that moves or cuts the data is refused without --force, as ndctl refuses\n"
+"to reconfigure an active namespace: another --map (map=dev keeps the struct\n"
+"pages in the first bytes of the extent, so the data starts elsewhere),\n"
+"another --offset (auto included), a smaller --size, and another --align\n"
+"of a map=dev device.\n"
 "\n"
 "Options:\n"
 "  -m, --mode MODE   device mode: fsdax or devdax\n"
@@ -34,6 +41,7 @@ static const char reconfigure_help[] =
 "  -o, --offset O    byte offset in the region, or \"auto\"\n"
 "  -a, --align A     devdax page size: 4K, 2M or 1G\n"
 "  -l, --lifetime L  devdax page lifetime: sweep or tracked\n"
+"  -f, --force       also make a change that moves or cuts the data\n"
 "  -h, --help        show this help\n"
 "\n"
 "Sizes and offsets take K, M, G, T suffixes (binary) and 0x numbers.\n"
@@ -49,6 +57,7 @@ static const char *const set_attr[S_COUNT] = { "mode", "map", "offset", "size",
 struct settings {
 	char v[S_COUNT][SIZE_STR_MAX];
 	bool given[S_COUNT];
+	bool force;
 };
 
 /* Where a sequence of writes stopped. */
@@ -85,6 +94,9 @@ static int reconf_opt(struct settings *s, int c, char **argv)
 		s->given[S_LIFETIME] = true;
 		snprintf(s->v[S_LIFETIME], SIZE_STR_MAX, "%s", optarg);
 		return check_lifetime(verb, optarg);
+	case 'f':
+		s->force = true;
+		return RC_OK;
 	case 'h':
 		fputs(reconfigure_help, stdout);
 		return RC_DONE;
@@ -103,13 +115,14 @@ static int parse_reconf(int argc, char **argv, struct settings *s,
 		{ "offset", required_argument, NULL, 'o' },
 		{ "align", required_argument, NULL, 'a' },
 		{ "lifetime", required_argument, NULL, 'l' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *verb = "reconfigure-device";
 	int c, i, rc;
 
-	while ((c = getopt_long(argc, argv, ":m:M:s:o:a:l:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:M:s:o:a:l:fh", longopts, NULL)) != -1) {
 		rc = reconf_opt(s, c, argv);
 		if (rc != RC_OK)
 			return rc;
@@ -193,9 +206,31 @@ static int reconfigure(const struct pmemu_dev *d, const struct settings *want,
 	return RC_FAIL;
 }
 
+static bool changed(const struct settings *want, const struct settings *old,
+		    int i)
+{
+	return want->given[i] && strcmp(want->v[i], old->v[i]);
+}
+
+/* Why applying @want moves or cuts the data of the device; NULL if not. */
+static const char *moves_data(const struct settings *want,
+			      const struct settings *old)
+{
+	if (changed(want, old, S_MAP))
+		return "another --map moves the start of its data";
+	if (changed(want, old, S_OFFSET))
+		return "another --offset moves its data";
+	if (want->given[S_SIZE] && strcmp(want->v[S_SIZE], "0") &&
+	    strtoull(want->v[S_SIZE], NULL, 10) < strtoull(old->v[S_SIZE], NULL, 10))
+		return "a smaller --size cuts its data";
+	if (!strcmp(old->v[S_MAP], "dev") && changed(want, old, S_ALIGN))
+		return "another --align of a map=dev device moves the start of its data";
+	return NULL;
+}
+
 int cmd_reconfigure(int argc, char **argv)
 {
-	const char *verb = "reconfigure-device", *arg = NULL;
+	const char *verb = "reconfigure-device", *arg = NULL, *why;
 	struct settings want = { 0 }, old = { 0 };
 	struct pmemu_dev d;
 	int i, rc, err;
@@ -213,6 +248,12 @@ int cmd_reconfigure(int argc, char **argv)
 	/* Pin an enabled device to where it is, for the new and the old settings. */
 	if (d.enabled && d.have_extent)
 		snprintf(old.v[S_OFFSET], SIZE_STR_MAX, "%" PRIu64, d.offset);
+	why = moves_data(&want, &old);
+	if (why && !want.force) {
+		note(verb, "%s: %s (its data would be lost); --force to do it anyway",
+		     d.name, why);
+		return RC_FAIL;
+	}
 	for (i = 0; i < S_COUNT; i++)
 		if (!want.given[i])
 			snprintf(want.v[i], SIZE_STR_MAX, "%s", old.v[i]);
