@@ -239,7 +239,9 @@ int pmemu_folios_init(struct pmemu_dev *pd)
 		mutex_init(&pd->dax.touch_lock[i]);
 	if (pd->cfg.lifetime != PMEMU_LIFETIME_TRACKED)
 		return 0;
-	pd->dax.live = bitmap_zalloc(pd->dax.nr_folios, GFP_KERNEL);
+	/* over 4 MiB for a 4K device beyond 128 GiB: not a kmalloc */
+	pd->dax.live = kvcalloc(BITS_TO_LONGS(pd->dax.nr_folios),
+				sizeof(unsigned long), GFP_KERNEL);
 	if (!pd->dax.live) {
 		pmemu_folios_exit(pd);
 		return -ENOMEM;
@@ -255,7 +257,7 @@ void pmemu_folios_exit(struct pmemu_dev *pd)
 {
 	int i;
 
-	bitmap_free(pd->dax.live);
+	kvfree(pd->dax.live);
 	pd->dax.live = NULL;
 	for (i = 0; i < PMEMU_TOUCH_LOCKS; i++)
 		mutex_destroy(&pd->dax.touch_lock[i]);
