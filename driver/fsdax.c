@@ -191,7 +191,8 @@ static long pmemu_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff,
 	if (pmemu_media_check(pd, off, PFN_PHYS(nr_pages), &first_bad)) {
 		if (mode != DAX_RECOVERY_WRITE)
 			return -EHWPOISON;
-		return max_t(long, 1, PHYS_PFN(first_bad - off));
+		/* a bad range may begin before @off: then this page is bad */
+		return first_bad > off ? max_t(long, 1, PHYS_PFN(first_bad - off)) : 1;
 	}
 	if (READ_ONCE(pd->bb.count))
 		return min_t(long, nr_pages,

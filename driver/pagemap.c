@@ -120,6 +120,8 @@ static void pmemu_busy_pages(struct pmemu_dev *pd, struct pmemu_busy *b)
 			if (folio_mapped(pfn_folio(first + (i << pd->dax.order))))
 				b->mapped++;
 		b->folios = atomic_long_read(&pd->dax.nr_live);
+		/* folios freed during the walk: no more mapped than live */
+		b->mapped = min(b->mapped, b->folios);
 		return;
 	}
 	for (pfn = first; pfn < end; pfn += step) {
