@@ -68,8 +68,8 @@ test_dkms() {
 # the shared tree is never changed): drivers/pmemu + Kconfig hook, Debian's
 # config with CONFIG_PMEMU=m, and a build of drivers/pmemu/ (objects under
 # $PMEMU_CACHE/intree, kept between runs).
-test_intree() {
-	local obj=$PMEMU_CACHE/intree tree=$PMEMU_CACHE/intree-src
+intree_tree() {
+	local tree=$1
 	[ -d "$KSRC/drivers" ] || { echo "no kernel source at $KSRC (make setup)"; return 1; }
 	rm -rf "$tree"
 	cp -al "$(realpath "$KSRC")" "$tree" || return 1
@@ -77,6 +77,11 @@ test_intree() {
 	cp "$PMEMU_TOP/Kconfig" "$tree/drivers/pmemu/Kconfig"
 	sed -i 's|^endmenu$|source "drivers/pmemu/Kconfig"\n\nendmenu|' "$tree/drivers/Kconfig"
 	sed -i '$a obj-$(CONFIG_PMEMU)		+= pmemu/' "$tree/drivers/Makefile"
+}
+
+test_intree() {
+	local obj=$PMEMU_CACHE/intree tree=$PMEMU_CACHE/intree-src
+	intree_tree "$tree" || return 1
 	mkdir -p "$obj"
 	[ -e "$obj/.config" ] || cp "$ROOTFS/boot/config-$KVER" "$obj/.config"
 	PMEMU_BIND="$tree:/usr/src/ksrc $obj:/usr/src/kobj" in_chroot /bin/sh -ec "
@@ -92,10 +97,33 @@ test_intree() {
 	return $rc
 }
 
-t_plan 5
+# pmemu registers a configfs subsystem: a config with PMEMU but without
+# CONFIGFS_FS cannot link.  x86_64_defconfig has nothing else that pulls
+# configfs in.
+test_kconfig_configfs() {
+	local obj=$PMEMU_CACHE/intree-kconfig tree=$PMEMU_CACHE/intree-kconfig-src
+	intree_tree "$tree" || return 1
+	rm -rf "$obj" && mkdir -p "$obj"
+	PMEMU_BIND="$tree:/usr/src/ksrc $obj:/usr/src/kobj" in_chroot /bin/sh -ec "
+		cd /usr/src/ksrc
+		make -s O=/usr/src/kobj x86_64_defconfig
+		scripts/config --file /usr/src/kobj/.config -e MEMORY_HOTPLUG \
+			-e MEMORY_HOTREMOVE -e ZONE_DEVICE -e TRANSPARENT_HUGEPAGE \
+			-e DAX -e FS_DAX -d CONFIGFS_FS -m PMEMU
+		make -s O=/usr/src/kobj olddefconfig
+		grep -E '^CONFIG_(PMEMU|CONFIGFS_FS)=' /usr/src/kobj/.config || true
+		grep -qx CONFIG_PMEMU=m /usr/src/kobj/.config
+		grep -qE '^CONFIG_CONFIGFS_FS=[ym]' /usr/src/kobj/.config"
+	local rc=$?
+	rm -rf "$tree" "$obj"
+	return $rc
+}
+
+t_plan 6
 t_run "checkpatch --strict --no-tree driver/" test_checkpatch
 t_run "kernel-doc -Wall driver/" test_kernel_doc
 t_run "sparse (make C=2) clean" test_sparse
 t_run "DKMS add/build/install/remove for $KVER" test_dkms
 t_run "in-tree build: Kconfig + drivers/pmemu with CONFIG_PMEMU=m" test_intree
+t_run "Kconfig: CONFIG_PMEMU brings CONFIGFS_FS with it" test_kconfig_configfs
 t_done
