@@ -46,6 +46,7 @@
  */
 int pmemu_media_init(struct pmemu_dev *pd)
 {
+	mutex_init(&pd->media_lock);
 	return badblocks_init(&pd->bb, 1);
 }
 
@@ -56,6 +57,7 @@ int pmemu_media_init(struct pmemu_dev *pd)
 void pmemu_media_exit(struct pmemu_dev *pd)
 {
 	badblocks_exit(&pd->bb);
+	mutex_destroy(&pd->media_lock);
 }
 
 /**
@@ -127,11 +129,45 @@ void pmemu_media_clear(struct pmemu_dev *pd, u64 off, u64 len)
 	}
 }
 
-/* Record [off, off + len) as bad; false if the table is full. */
+/* Bytes badblocks_show() prints for the table as it is. */
+static size_t pmemu_media_printed(struct badblocks *bb)
+{
+	unsigned int seq;
+	size_t len;
+	int i;
+
+	do {
+		seq = read_seqbegin(&bb->lock);
+		len = 0;
+		for (i = 0; i < bb->count; i++)
+			len += snprintf(NULL, 0, "%llu %u\n",
+					BB_OFFSET(bb->page[i]),
+					(unsigned int)BB_LEN(bb->page[i]));
+	} while (read_seqretry(&bb->lock, seq));
+	return len;
+}
+
+/*
+ * Record [off, off + len) as bad; false if the table is full.  Full means
+ * before the 512 entries of struct badblocks: badblocks_show() prints the
+ * table into one page and on 7.3 returns more than a page when it does not
+ * fit, which sysfs WARNs about.  So a range is only recorded if the table
+ * still prints within a page with it added as new entries (at most
+ * BB_MAX_LEN sectors each); every recorded error stays listable.
+ */
 static bool pmemu_media_set(struct pmemu_dev *pd, u64 off, u64 len)
 {
-	return badblocks_set(&pd->bb, off >> SECTOR_SHIFT, len >> SECTOR_SHIFT,
-			     1);
+	sector_t sector = off >> SECTOR_SHIFT, nr = len >> SECTOR_SHIFT;
+	size_t add = DIV_ROUND_UP_ULL(nr, BB_MAX_LEN) *
+		     snprintf(NULL, 0, "%llu %u\n", (u64)(sector + nr),
+			      (unsigned int)BB_MAX_LEN);
+	bool set = false;
+
+	mutex_lock(&pd->media_lock);
+	if (pmemu_media_printed(&pd->bb) + add < PAGE_SIZE)
+		set = badblocks_set(&pd->bb, sector, nr, 1);
+	mutex_unlock(&pd->media_lock);
+	return set;
 }
 
 /*
@@ -185,6 +221,8 @@ int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear)
 		return 0;
 	}
 	if (!pmemu_media_set(pd, off, len)) {
+		/* badblocks_set() may have recorded a part: unmap it too */
+		pmemu_media_unmap(pd, off, len);
 		pr_err("%s: inject_error: the media error table is full\n",
 		       pd->devname);
 		return -ENOSPC;
@@ -213,10 +251,11 @@ static s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
 	    len > pmemu_capacity(pd) - off)
 		return -ENXIO;
 	if (!pmemu_media_set(pd, off, len))
-		pr_warn("%s: media error table full; pfn %#lx not recorded\n",
-			pd->devname, pfn);
-	pr_err("%s: memory failure at pfn %#lx (offset %#llx, %lu pages) recorded as a media error\n",
-	       pd->devname, pfn, off, nr_pages);
+		pr_err("%s: memory failure at pfn %#lx (offset %#llx, %lu pages): media error table full, not recorded\n",
+		       pd->devname, pfn, off, nr_pages);
+	else
+		pr_err("%s: memory failure at pfn %#lx (offset %#llx, %lu pages) recorded as a media error\n",
+		       pd->devname, pfn, off, nr_pages);
 	return off;
 }
 

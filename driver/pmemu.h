@@ -17,6 +17,7 @@
 
 #include <linux/badblocks.h>
 #include <linux/cdev.h>
+#include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/list.h>
 #include <linux/memremap.h>
@@ -222,6 +223,8 @@ struct pmemu_devdax_stats {
  * @cdev: the character device (embedded in the dax_device's inode)
  * @open_lock: orders opens against the "is it open" check of a disable
  * @openers: open files
+ * @unwound: completed by the release of a @dev that never went live, which
+ *	pmemu_devdax_init()'s error path waits for before @dev's memory goes
  * @order: folio order, log2(align / PAGE_SIZE)
  * @nr_folios: folios of the data area
  * @live: tracked: bitmap of initialised folios (under @live_lock)
@@ -235,6 +238,7 @@ struct pmemu_devdax {
 	struct cdev *cdev;
 	struct mutex open_lock;	/* see above */
 	unsigned int openers;
+	struct completion unwound;
 	unsigned int order;
 	unsigned long nr_folios;
 	unsigned long *live;
@@ -275,6 +279,7 @@ struct pmemu_owner {
  * @virt: kernel virtual address of the data area (direct map of the pages)
  * @bb: media errors of the data area, in 512-byte sectors (media.c); the
  *	gendisk's badblocks for fsdax
+ * @media_lock: orders media errors being recorded (the table's size check)
  * @pgmap: ZONE_DEVICE page map of the extent (FS_DAX, GENERIC or COHERENT)
  * @disk: fsdax: the block device
  * @dax_dev: fsdax: the DAX device filesystems map through; devdax: the
@@ -305,6 +310,7 @@ struct pmemu_dev {
 	u64 data_offset;
 	void *virt;
 	struct badblocks bb;
+	struct mutex media_lock;	/* see above */
 	struct dev_pagemap pgmap;
 	struct gendisk *disk;
 	struct dax_device *dax_dev;

@@ -308,6 +308,8 @@ static void add_verbose(struct json_object *o, const struct pmemu_dev *d,
 /*
  * One device as a JSON object.  "size" is the capacity of the block device
  * when enabled, else the configured size (0: the rest of the region).
+ * NULL when out of memory, or (JF_MEDIA) after saying that its media
+ * errors cannot be read.
  */
 struct json_object *dev_to_json(const struct pmemu_dev *d, unsigned int flags)
 {
@@ -344,8 +346,17 @@ struct json_object *dev_to_json(const struct pmemu_dev *d, unsigned int flags)
 		add_str(o, "state", d->state);
 	if (flags & JF_VERBOSE)
 		add_verbose(o, d, human);
-	if (flags & JF_MEDIA)
-		dev_add_media_errors(o, d);
+	if (flags & JF_MEDIA) {
+		int err = dev_add_media_errors(o, d);
+
+		if (err) {
+			/* listed without its errors would read as "none" */
+			fail("list", -err, "read the media errors of %s",
+			     dev_key(d));
+			json_object_put(o);
+			return NULL;
+		}
+	}
 	return o;
 }
 

@@ -99,22 +99,32 @@ static int parse_list(int argc, char **argv, struct list_opts *o)
 	return RC_OK;
 }
 
+/* NULL if a device cannot be listed (dev_to_json() said why, or no memory). */
 static struct json_object *devices_json(const struct dev_vec *devs, int region,
 					unsigned int flags)
 {
-	struct json_object *a = json_object_new_array();
+	struct json_object *a = json_object_new_array(), *d;
 	size_t i;
 
-	for (i = 0; a && i < devs->n; i++)
-		if (region < 0 || devs->v[i].region == region)
-			json_object_array_add(a, dev_to_json(&devs->v[i], flags));
+	for (i = 0; a && i < devs->n; i++) {
+		if (region >= 0 && devs->v[i].region != region)
+			continue;
+		d = dev_to_json(&devs->v[i], flags);
+		if (!d) {
+			if (!(flags & JF_MEDIA))
+				fail("list", ENOMEM, "build JSON");
+			json_object_put(a);
+			return NULL;
+		}
+		json_object_array_add(a, d);
+	}
 	return a;
 }
 
 static int regions_json(const struct list_opts *o, const struct dev_vec *devs,
 			struct json_object *out)
 {
-	struct json_object *r;
+	struct json_object *r, *d;
 	size_t i, n;
 	int *ids, err;
 
@@ -125,9 +135,14 @@ static int regions_json(const struct list_opts *o, const struct dev_vec *devs,
 	}
 	for (i = 0; i < n; i++) {
 		r = region_to_json(ids[i], o->flags);
-		if (r && o->devices)
-			json_object_object_add(r, "devices",
-					       devices_json(devs, ids[i], o->flags));
+		d = r && o->devices ? devices_json(devs, ids[i], o->flags) : NULL;
+		if (r && o->devices && !d) {
+			json_object_put(r);
+			free(ids);
+			return RC_FAIL;
+		}
+		if (d)
+			json_object_object_add(r, "devices", d);
 		json_object_array_add(out, r);
 	}
 	free(ids);
@@ -163,6 +178,8 @@ static int list_print(const struct list_opts *o, const struct dev_vec *devs)
 			rc = regions_json(o, devs, out);
 	} else {
 		out = devices_json(devs, -1, o->flags);
+		if (!out)
+			return RC_FAIL;
 	}
 	if (!out) {
 		fail("list", ENOMEM, "build JSON");
