@@ -110,12 +110,17 @@ pmemuctl_refused() {
 }
 
 test_claim_refused() {
-	trap 'umount_if /mnt/nd' EXIT
+	trap 'umount_if /mnt/nd; dmsetup remove ndhold 2> /dev/null' EXIT
 	[ -b /dev/pmem0 ] || fail "no /dev/pmem0"
 	mkfs.ext4 -q -F /dev/pmem0 || fail "mkfs /dev/pmem0"
 	mkdir -p /mnt/nd && mount /dev/pmem0 /mnt/nd || fail "mount /dev/pmem0"
-	pmemuctl_refused 1 "mounted on /mnt/nd" claim-region --ndctl-region region0
+	pmemuctl_refused 1 "namespace0.0 is in use" claim-region --ndctl-region region0
 	umount /mnt/nd || fail "umount /mnt/nd"
+	# not mounted, but under a device-mapper target
+	dmsetup create ndhold --table "0 $(blockdev --getsz /dev/pmem0) linear /dev/pmem0 0" ||
+		fail "dmsetup create over /dev/pmem0"
+	pmemuctl_refused 1 "namespace0.0 is in use" claim-region --ndctl-region region0
+	dmsetup remove ndhold || fail "dmsetup remove ndhold"
 	pmemuctl_refused 1 "no libnvdimm region region9" claim-region --ndctl-region region9
 	pmemuctl_refused 2 "not a region name" claim-region --ndctl-region namespace0.0
 	pmemuctl_refused 2 "required" claim-region

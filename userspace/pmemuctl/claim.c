@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 #include <ndctl/libndctl.h>
+#include <syslog.h>
 
 #include "pmemuctl.h"
 
@@ -107,62 +108,53 @@ static struct ndctl_region *find_nd_region(const char *verb,
 	return NULL;
 }
 
-/* Where /dev/@blockdev is mounted, from /proc/mounts; NULL if it is not. */
-static char *mounted_at(const char *blockdev)
+#define MAX_NAMESPACES 64
+
+/*
+ * Disable every active namespace of @region the way ndctl does:
+ * ndctl_namespace_disable_safe() opens its block device (raw, fsdax or
+ * btt) O_EXCL first, which fails while it is mounted, open, partitioned
+ * and in use, or under a dm or md device.  An enabled devdax namespace is
+ * refused: it has no block device to prove it unused.  On a refusal the
+ * namespaces disabled so far are enabled again.
+ */
+static int disable_namespaces(const char *verb, struct ndctl_region *region)
 {
-	char dev[64], dir[4096], line[8192], want[80];
-	char *where = NULL;
-	FILE *f;
-
-	if (!blockdev)
-		return NULL;
-	snprintf(want, sizeof(want), "/dev/%s", blockdev);
-	f = fopen("/proc/mounts", "re");
-	if (!f)
-		return NULL;
-	while (!where && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %4095s", dev, dir) == 2 && !strcmp(dev, want))
-			where = strdup(dir);
-	fclose(f);
-	return where;
-}
-
-/* The block device of an active namespace (raw or fsdax), else NULL. */
-static const char *ns_blockdev(struct ndctl_namespace *ndns)
-{
-	struct ndctl_pfn *pfn = ndctl_namespace_get_pfn(ndns);
-
-	if (pfn)
-		return ndctl_pfn_get_block_device(pfn);
-	return ndctl_namespace_get_block_device(ndns);
-}
-
-/* RC_OK if no namespace of @region is mounted or an enabled devdax. */
-static int check_namespaces(const char *verb, struct ndctl_region *region)
-{
-	struct ndctl_namespace *ndns;
-	const char *bdev;
-	char *where;
+	struct ndctl_namespace *ndns, *done[MAX_NAMESPACES];
+	int n = 0, err = 0;
 
 	ndctl_namespace_foreach(region, ndns) {
+		const char *name = ndctl_namespace_get_devname(ndns);
+
 		if (!ndctl_namespace_is_active(ndns))
 			continue;
 		if (ndctl_namespace_get_dax(ndns)) {
 			fail(verb, EBUSY, "%s is enabled in devdax mode: once nothing maps it, 'ndctl disable-namespace %s'",
-			     ndctl_namespace_get_devname(ndns),
-			     ndctl_namespace_get_devname(ndns));
-			return RC_FAIL;
+			     name, name);
+			err = -EBUSY;
+			break;
 		}
-		bdev = ns_blockdev(ndns);
-		where = mounted_at(bdev);
-		if (where) {
-			fail(verb, EBUSY, "/dev/%s (%s) is mounted on %s; unmount it first",
-			     bdev, ndctl_namespace_get_devname(ndns), where);
-			free(where);
-			return RC_FAIL;
+		if (n == MAX_NAMESPACES) {
+			fail(verb, E2BIG, "%s has more than %d active namespaces",
+			     ndctl_region_get_devname(region), MAX_NAMESPACES);
+			err = -E2BIG;
+			break;
 		}
+		err = ndctl_namespace_disable_safe(ndns);
+		if (err) {
+			fail(verb, -err, "%s is in use (mounted, open, or under a partition, dm or md device); stop using it first",
+			     name);
+			break;
+		}
+		done[n++] = ndns;
 	}
-	return RC_OK;
+	if (!err)
+		return RC_OK;
+	while (n--)
+		if (ndctl_namespace_enable(done[n]) < 0)
+			note(verb, "could not enable %s again",
+			     ndctl_namespace_get_devname(done[n]));
+	return RC_FAIL;
 }
 
 /* The id of the pmemu region starting at @start, or -1. */
@@ -253,6 +245,8 @@ static int start_region_verb(const char *verb, const char *help, int argc,
 		fail(verb, -err, "libndctl");
 		return RC_FAIL;
 	}
+	/* one message per refusal: ours, which says what to do */
+	ndctl_set_log_priority(*ctx, LOG_CRIT);
 	*region = find_nd_region(verb, *ctx, name);
 	return *region ? RC_OK : RC_FAIL;
 }
@@ -272,7 +266,7 @@ int cmd_claim_region(int argc, char **argv)
 		rc = RC_FAIL;
 	}
 	if (rc == RC_OK)
-		rc = check_namespaces(verb, region);
+		rc = disable_namespaces(verb, region);
 	if (rc == RC_OK)
 		rc = claim(verb, region);
 	if (ctx)
