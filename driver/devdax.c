@@ -298,7 +298,9 @@ static void pmemu_devdax_dev_release(struct device *dev)
 	struct pmemu_dev *pd = to_pmemu_devdax(dev);
 
 	/* a device that never went live is unwound by pmemu_devdax_init() */
-	if (pd->state != PMEMU_NEW)
+	if (pd->state == PMEMU_NEW)
+		complete(&pd->dax.unwound);
+	else
 		pmemu_pages_drain(pd);
 }
 
@@ -359,6 +361,7 @@ static int pmemu_devdax_init(struct pmemu_dev *pd)
 	pd->dax.cdev->owner = THIS_MODULE;
 
 	snprintf(pd->devname, sizeof(pd->devname), PMEMU_NAME "%d.dax", pd->id);
+	init_completion(&pd->dax.unwound);
 	device_initialize(dev);
 	dev->class = &pmemu_class;
 	dev->type = &pmemu_devdax_type;
@@ -373,8 +376,13 @@ static int pmemu_devdax_init(struct pmemu_dev *pd)
 	return 0;
 
 err_dev:
-	/* still PMEMU_NEW: the release does not start a drain */
+	/*
+	 * Still PMEMU_NEW: the release does not start a drain.  It may run
+	 * later than this put (a reference taken meanwhile, or
+	 * DEBUG_KOBJECT_RELEASE); @dev lives in @pd, which our caller frees.
+	 */
 	put_device(dev);
+	wait_for_completion(&pd->dax.unwound);
 	kill_dax(dax_dev);
 	put_dax(dax_dev);
 	pd->dax_dev = NULL;
