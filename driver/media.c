@@ -35,6 +35,7 @@
 #include <linux/mm.h>
 #include <linux/page-flags.h>
 #include <linux/pfn.h>
+#include <linux/set_memory.h>
 
 #include "pmemu.h"
 
@@ -84,27 +85,36 @@ bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len, u64 *first_bad)
 	return true;
 }
 
-/* A page with no bad sector left loses its HWPoison mark, as on pmem. */
+/*
+ * As pmem: a page's HWPoison mark is cleared once it has no bad sector
+ * left, and the direct map a machine check made uncacheable
+ * (set_mce_nospec()) is restored.
+ */
+static void pmemu_media_unmark(struct page *page)
+{
+	if (TestClearPageHWPoison(page))
+		clear_mce_nospec(page_to_pfn(page));
+}
+
+/*
+ * A page with no bad sector left loses its HWPoison mark.  The generic
+ * memory-failure handler marks the head of a compound folio (devdax sweep,
+ * fs/dax PMD folios) for the whole folio: that mark goes only once the
+ * whole folio is clean, whichever of its pages is cleared.
+ */
 static void pmemu_media_unpoison_page(struct pmemu_dev *pd, u64 off)
 {
 	struct page *page = pfn_to_page(pmemu_data_pfn(pd, off));
-	struct folio *folio;
+	struct folio *folio = page_folio(page);
 	u64 head_off;
 
 	if (pmemu_media_check(pd, off, PAGE_SIZE, NULL))
 		return;
-	TestClearPageHWPoison(page);
-	/*
-	 * The generic memory-failure handler marks the head of a compound
-	 * folio (devdax, fs/dax PMD folios): unmark it once the whole folio
-	 * is clean.
-	 */
-	folio = page_folio(page);
-	if (&folio->page == page)
-		return;
+	if (page != &folio->page)
+		pmemu_media_unmark(page);
 	head_off = off - ((u64)folio_page_idx(folio, page) << PAGE_SHIFT);
 	if (!pmemu_media_check(pd, head_off, folio_size(folio), NULL))
-		TestClearPageHWPoison(&folio->page);
+		pmemu_media_unmark(&folio->page);
 }
 
 /**
