@@ -1,16 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Error paths under fault injection (debug lane: FAILSLAB, and
-# DEBUG_KOBJECT_RELEASE, which releases a kobject 1-4 s after its last put):
-# a device is enabled again and again with its Nth slab allocation made to
-# fail (/proc/self/fail-nth), N = 1, 2, ... until enable makes fewer than N
-# of them.  Every failed enable must fail cleanly (an error, the extent
-# free again) and the kernel log must stay clean: an error path that frees
-# what a kobject still owns shows up as a KASAN use-after-free.  Nothing
-# is failed inside the core's memremap_pages(), which WARNs on its own
-# allocation failures (add_pages()); pmemu only sees its error.  devdax
-# sweep and tracked share every error path but one allocation, so the
-# sweep covers devdax; fsdax has its own.
+# Error paths under fault injection (debug lane, FAILSLAB): a device is
+# enabled again and again with its Nth slab allocation made to fail
+# (/proc/self/fail-nth), N = 1, 2, ... until enable makes fewer than N of
+# them.  Every failed enable must fail cleanly (an error, the extent free
+# again) and the kernel log must stay clean (KASAN, lockdep, leaks seen by
+# the judge).  A kernel with DEBUG_KOBJECT_RELEASE also catches error paths
+# that free what a kobject still owns (docs/testing.md says why the lane's
+# kernel has it off).  Nothing is failed inside the core's
+# memremap_pages(), which WARNs on its own allocation failures
+# (add_pages()); pmemu only sees its error.  devdax sweep and tracked share
+# every error path but one allocation, so the sweep covers devdax; fsdax
+# has its own.
 . "$(dirname "$0")/lib.sh"
 t_plan 3
 
