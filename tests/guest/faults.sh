@@ -5,13 +5,18 @@
 # (/proc/self/fail-nth), N = 1, 2, ... until enable makes fewer than N of
 # them.  Every failed enable must fail cleanly (an error, the extent free
 # again) and the kernel log must stay clean (KASAN, lockdep, leaks seen by
-# the judge).  A kernel with DEBUG_KOBJECT_RELEASE also catches error paths
-# that free what a kobject still owns (docs/testing.md says why the lane's
-# kernel has it off).  Nothing is failed inside the core's
-# memremap_pages(), which WARNs on its own allocation failures
-# (add_pages()); pmemu only sees its error.  devdax sweep and tracked share
-# every error path but one allocation, so the sweep covers devdax; fsdax
-# has its own.
+# the judge).
+#
+# Only allocations with a pmemu frame among the innermost 10 count: pmemu's
+# own and those of what it calls (alloc_dax, cdev_device_add,
+# blk_alloc_disk).  Deeper ones, like the partition scan's buffer under
+# add_disk, print the core's own allocation-failure reports, and nothing
+# is failed under memremap_pages(), whose add_pages() WARNs; pmemu only
+# sees their error.  A kernel with DEBUG_KOBJECT_RELEASE also catches
+# error paths that free what a kobject still owns (docs/testing.md says
+# why the lane's kernel has it off).  devdax sweep and tracked share every
+# error path but one allocation, so the sweep covers devdax; fsdax has its
+# own.
 . "$(dirname "$0")/lib.sh"
 t_plan 3
 
@@ -27,17 +32,32 @@ symbol_range() {
 		$3 == sym && tolower($2) == "t" { start = $1; found = 1 }'
 }
 
+# module_text MODULE: "START END" (hex) around MODULE's text symbols.
+module_text() {
+	local first last
+	read -r first last <<< "$(awk -v mod="[$1]" '$4 == mod && tolower($2) == "t" { print $1 }' \
+		/proc/kallsyms | sort | sed -n '1p;$p' | paste -sd ' ')"
+	[ -n "$last" ] || return 0
+	# past the last function's start; bash wraps to the same 64 bits
+	printf '%s %x\n' "$first" $((0x$last + 4096))
+}
+
 faults_problem() {
 	[ -w /proc/self/fail-nth ] || { echo "no /proc/self/fail-nth (CONFIG_FAULT_INJECTION_DEBUG_FS)"; return; }
 	[ -d $FS ] || { echo "no $FS (CONFIG_FAILSLAB)"; return; }
-	local start end
+	local start end mstart mend
 	read -r start end <<< "$(symbol_range memremap_pages)"
 	[ -n "$end" ] || { echo "memremap_pages not in /proc/kallsyms"; return; }
+	read -r mstart mend <<< "$(module_text pmemu)"
+	[ -n "$mend" ] || { echo "no pmemu text in /proc/kallsyms"; return; }
 	# GFP_KERNEL allocations too; no stack dump per injected failure;
-	# nothing under memremap_pages()
+	# only allocations pmemu makes or its direct callees make for it
+	# (a pmemu frame among the innermost 10), none under memremap_pages()
 	echo N > $FS/ignore-gfp-wait && echo 0 > $FS/verbose &&
+		printf '%u\n' "0x$mstart" > $FS/require-start &&
+		printf '%u\n' "0x$mend" > $FS/require-end &&
 		printf '%u\n' "0x$start" > $FS/reject-start &&
-		printf '%u\n' "0x$end" > $FS/reject-end && echo 32 > $FS/stacktrace-depth ||
+		printf '%u\n' "0x$end" > $FS/reject-end && echo 10 > $FS/stacktrace-depth ||
 		echo "cannot configure $FS"
 }
 
@@ -80,9 +100,10 @@ sweep() {
 	[ $failed -gt 0 ] || fail "no injected failure made enable fail"
 }
 
+# loaded first: the filter needs the module's text addresses
+load_pmemu autocreate=0 "ranges=$(pmemu_boot_ranges)" || t_bail "modprobe pmemu"
 problem=$(faults_problem)
 [ -z "$problem" ] || t_bail "$problem"
-load_pmemu autocreate=0 "ranges=$(pmemu_boot_ranges)" || t_bail "modprobe pmemu"
 t_run "devdax sweep 2M: every failing allocation of enable fails cleanly" sweep fsweep devdax
 t_run "fsdax: every failing allocation of enable fails cleanly" sweep ffsdax fsdax
 t_run "rmmod" unload_pmemu
