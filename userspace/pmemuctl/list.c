@@ -172,18 +172,18 @@ static int list_print(const struct list_opts *o, const struct dev_vec *devs)
 	struct json_object *out;
 	int rc = RC_OK;
 
-	if (o->regions) {
-		out = json_object_new_array();
-		if (out)
-			rc = regions_json(o, devs, out);
-	} else {
+	if (!o->regions) {
+		/* NULL after saying why */
 		out = devices_json(devs, -1, o->flags);
 		if (!out)
 			return RC_FAIL;
-	}
-	if (!out) {
-		fail("list", ENOMEM, "build JSON");
-		return RC_FAIL;
+	} else {
+		out = json_object_new_array();
+		if (!out) {
+			fail("list", ENOMEM, "build JSON");
+			return RC_FAIL;
+		}
+		rc = regions_json(o, devs, out);
 	}
 	if (rc == RC_OK)
 		print_json(out);
