@@ -46,7 +46,6 @@
 #include <linux/pagemap.h>
 #include <linux/percpu-refcount.h>
 #include <linux/slab.h>
-#include <linux/wait_bit.h>
 
 #include "pmemu.h"
 
@@ -69,7 +68,6 @@ static void pmemu_tracked_folio_free(struct folio *folio)
 	spin_unlock_irqrestore(&pd->dax.live_lock, flags);
 	atomic_long_inc(&pd->dax.stats.folio_frees);
 	if (atomic_long_dec_and_test(&pd->dax.nr_live)) {
-		wake_up_var(&pd->dax.nr_live);
 		/*
 		 * Module exit cannot have started while this reference was
 		 * held, and once it runs it waits in memunmap_pages() for

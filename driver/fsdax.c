@@ -407,7 +407,7 @@ static void pmemu_fsdax_teardown(struct pmemu_dev *pd)
 	pmemu_pages_unpublish(pd);
 }
 
-/* From the drain: no unmapped page is pinned, deleting cannot block. */
+/* From the unpublish work: no page is pinned, deleting should not block. */
 static void pmemu_fsdax_unpublish(struct pmemu_dev *pd)
 {
 	struct gendisk *disk = pd->disk;

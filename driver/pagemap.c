@@ -16,18 +16,19 @@
  *     pin is left.  Nothing reliably signals the last put of every page, so
  *     a delayed work polls, with backoff, and reports progress.
  *
- * Only then is memunmap_pages() called.  Draining never gives up on its own:
- * the device stays in PMEMU_DRAINING and the module stays pinned (a module
+ * Only then is memunmap_pages() called.  Draining never gives up: the
+ * device stays in PMEMU_DRAINING and the module stays pinned (a module
  * reference is held from teardown to the end of the drain), so rmmod is
- * refused.  The one exception is module unload itself, which cannot be
- * refused once it started: pmemu_lifetime_exit() waits a bounded time and
- * then abandons what is still draining, keeping its struct pages and range
- * forever rather than freeing them under their users.
+ * refused.  Module unload itself cannot be refused once it started, and the
+ * devices it tears down may have pages in use (a pin outlives every file
+ * and mapping): pmemu_lifetime_exit() waits for them as long as it takes,
+ * as unregister_netdevice() waits for a device's last user, because a page
+ * left behind would keep pointers into the unloaded module (a devdax
+ * folio's mapping->a_ops, the page map's ops).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/jiffies.h>
-#include <linux/kmemleak.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -41,10 +42,10 @@
 #define PMEMU_DRAIN_MIN_DELAY	msecs_to_jiffies(10)
 #define PMEMU_DRAIN_MAX_DELAY	HZ
 #define PMEMU_DRAIN_REPORT	(5 * HZ)
-/* How long module unload waits for drains it started itself. */
-#define PMEMU_EXIT_DRAIN_TIMEOUT	(30 * HZ)
 
 static struct workqueue_struct *pmemu_drain_wq;
+/* Its own queue: a del_gendisk() there may block, drains must not wait for it. */
+static struct workqueue_struct *pmemu_unpublish_wq;
 /* Devices between teardown and the end of their drain. */
 static LIST_HEAD(pmemu_draining);
 static DEFINE_MUTEX(pmemu_draining_lock);
@@ -90,13 +91,23 @@ void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 struct pmemu_busy {
 	unsigned long folios;	/* not idle */
 	unsigned long mapped;	/* of those, mapped in some page table */
+	unsigned long pinned;	/* referenced beyond their mappings */
 };
 
+/*
+ * "Pinned" is fs/dax's own test of a busy page (dax_busy_page()): more
+ * references than mappings.  A folio that is mapped and pinned counts: a
+ * reflinked copy of its file that is closed would wait for it at eviction.
+ */
 static void pmemu_count_busy(struct pmemu_busy *b, struct folio *folio)
 {
+	int mapcount = folio_mapcount(folio);
+
 	b->folios++;
-	if (folio_mapped(folio))
+	if (mapcount)
 		b->mapped++;
+	if (folio_ref_count(folio) > mapcount)
+		b->pinned++;
 }
 
 /*
@@ -162,11 +173,6 @@ static void pmemu_drain_work(struct work_struct *work)
 	pmemu_busy_pages(pd, &busy);
 	if (!busy.folios) {
 		mutex_lock(&pmemu_draining_lock);
-		if (pd->drain_abandoned) {
-			/* module unload took over this device */
-			mutex_unlock(&pmemu_draining_lock);
-			return;
-		}
 		list_del(&pd->drain_node);
 		pmemu_nr_draining--;
 		mutex_unlock(&pmemu_draining_lock);
@@ -199,7 +205,6 @@ static void pmemu_drain_listed(struct pmemu_dev *pd)
 	if (!pd->drain_listed) {
 		pd->drain_listed = true;
 		pd->drain_start = jiffies;
-		pd->drain_abandoned = false;
 		list_add_tail(&pd->drain_node, &pmemu_draining);
 		pmemu_nr_draining++;
 	}
@@ -207,14 +212,16 @@ static void pmemu_drain_listed(struct pmemu_dev *pd)
 }
 
 /*
- * Remove a fenced fsdax device's gendisk once no page of it is referenced
- * without being mapped.  Deleting the gendisk makes a filesystem still
- * mounted on it evict its unused inodes, and fs/dax's eviction waits,
- * uninterruptibly and without bound, until no page of such an inode is
- * referenced: a pin on a page of a closed file (vmsplice into a pipe, a
- * stalled O_DIRECT) would hang whoever deletes the disk.  Pages that are
- * still mapped belong to open files, which eviction skips.  So poll until
- * every page in use is mapped, then unpublish.
+ * Remove a fenced fsdax device's gendisk once no page of it is pinned.
+ * Deleting the gendisk makes a filesystem still mounted on it evict its
+ * unused inodes, and fs/dax's eviction waits, uninterruptibly and without
+ * bound, while a page of such an inode has more references than mappings:
+ * a pin on a page of a closed file (vmsplice into a pipe, a stalled
+ * O_DIRECT), or on a mapped page that a closed reflinked file shares, would
+ * hang whoever deletes the disk.  So poll until no page is pinned, then
+ * unpublish.  A pin taken between the check and the eviction still blocks
+ * this work, on its own queue: only the device's own teardown waits for it
+ * (pmemu_pages_settle()), until the pin goes.
  */
 static void pmemu_unpublish_work(struct work_struct *work)
 {
@@ -224,25 +231,25 @@ static void pmemu_unpublish_work(struct work_struct *work)
 	unsigned long pinned;
 
 	pmemu_busy_pages(pd, &busy);
-	pinned = busy.folios - busy.mapped;
+	pinned = busy.pinned;
 	if (!pinned) {
 		if (pd->drain_waited)
-			pr_info("%s: no unmapped page is pinned any more: removing the disk\n",
+			pr_info("%s: no page is pinned any more: removing the disk\n",
 				pd->devname);
 		pd->ops->unpublish(pd);
 		return;
 	}
 	if (!pd->drain_waited) {
-		pr_info("%s: %lu pages pinned with no mapping (e.g. in a pipe or an O_DIRECT request): the disk stays until they are released, new I/O fails\n",
+		pr_info("%s: %lu pages pinned (e.g. in a pipe or an O_DIRECT request): the disk stays until they are released, new I/O fails\n",
 			pd->devname, pinned);
 		pd->drain_waited = true;
 	} else if (time_after_eq(jiffies, pd->drain_report)) {
-		pr_info("%s: still %lu pages pinned with no mapping after %us\n",
+		pr_info("%s: still %lu pages pinned after %us\n",
 			pd->devname, pinned,
 			jiffies_to_msecs(jiffies - pd->drain_start) / 1000);
 		pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
 	}
-	queue_delayed_work(pmemu_drain_wq, &pd->unpublish_work,
+	queue_delayed_work(pmemu_unpublish_wq, &pd->unpublish_work,
 			   pd->drain_delay);
 	pd->drain_delay = min(pd->drain_delay * 2,
 			      (unsigned long)PMEMU_DRAIN_MAX_DELAY);
@@ -264,7 +271,24 @@ void pmemu_pages_unpublish(struct pmemu_dev *pd)
 	pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
 	pd->drain_waited = false;
 	INIT_DELAYED_WORK(&pd->unpublish_work, pmemu_unpublish_work);
-	queue_delayed_work(pmemu_drain_wq, &pd->unpublish_work, 0);
+	queue_delayed_work(pmemu_unpublish_wq, &pd->unpublish_work, 0);
+}
+
+/**
+ * pmemu_pages_settle() - wait for a torn-down device's first unpublish try
+ * @pd: device the caller just tore down; the caller holds its gendisk or
+ *	character device, which keeps @pd allocated
+ *
+ * For fsdax, the gendisk is deleted by a work (pmemu_pages_unpublish()).
+ * Waiting for its first run makes the caller's put of the node the one that
+ * releases it when nothing else uses the device, so that a following
+ * pmemu_pages_drain_flush() finds it drained.  Only this device's work is
+ * waited for.
+ */
+void pmemu_pages_settle(struct pmemu_dev *pd)
+{
+	if (pd->ops->unpublish)
+		flush_delayed_work(&pd->unpublish_work);
 }
 
 /**
@@ -278,104 +302,68 @@ void pmemu_pages_unpublish(struct pmemu_dev *pd)
  */
 void pmemu_pages_drain(struct pmemu_dev *pd)
 {
-	WRITE_ONCE(pd->state, PMEMU_DRAINING);
-	wake_up_var(&pd->state);
 	pmemu_drain_listed(pd);
 	pd->drain_delay = PMEMU_DRAIN_MIN_DELAY;
 	pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
 	pd->drain_waited = false;
 	INIT_DELAYED_WORK(&pd->drain_work, pmemu_drain_work);
+	WRITE_ONCE(pd->state, PMEMU_DRAINING);
 	queue_delayed_work(pmemu_drain_wq, &pd->drain_work, 0);
 }
 
 /**
  * pmemu_pages_drain_flush() - let queued drains run once
  *
- * A device nobody uses is unpublished and drains on the first runs of its
- * works; flushing lets the caller report it gone (and its extent free)
- * instead of racing the workqueue.  Drains still waiting for pages stay
- * queued.
+ * A device nobody uses drains on the first run of its work; flushing lets
+ * the caller report it gone (and its extent free) instead of racing the
+ * workqueue.  Drains still waiting for pages stay queued, and no drain
+ * work blocks, so this returns promptly.
  */
 void pmemu_pages_drain_flush(void)
 {
-	/* twice: an unpublish can queue the drain of the same device */
-	flush_workqueue(pmemu_drain_wq);
 	flush_workqueue(pmemu_drain_wq);
 }
 
 /**
- * pmemu_lifetime_init() - set up the drain workqueue
+ * pmemu_lifetime_init() - set up the drain and unpublish workqueues
  *
  * Return: 0 or -ENOMEM.
  */
 int pmemu_lifetime_init(void)
 {
 	pmemu_drain_wq = alloc_workqueue("pmemu_drain", WQ_UNBOUND, 0);
-	return pmemu_drain_wq ? 0 : -ENOMEM;
+	if (!pmemu_drain_wq)
+		return -ENOMEM;
+	pmemu_unpublish_wq = alloc_workqueue("pmemu_unpublish", WQ_UNBOUND, 0);
+	if (!pmemu_unpublish_wq) {
+		destroy_workqueue(pmemu_drain_wq);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
  * pmemu_lifetime_exit() - wait for drains at module unload
  *
  * Every device has been torn down; drains started by the unload itself may
- * still wait for pages.  Waits up to PMEMU_EXIT_DRAIN_TIMEOUT, then keeps
- * whatever is still in use: its struct pages and range are never freed
- * (its page map's ops are cleared, so nothing calls back into the module).
+ * still wait for pages that something pins.  Waits until they are released,
+ * however long that takes, and says every PMEMU_DRAIN_REPORT what it waits
+ * for (each drain names its device and what holds it).  The wait wakes at
+ * that interval, so the hung-task detector does not take it for a hang.
  */
 void pmemu_lifetime_exit(void)
 {
-	struct pmemu_dev *pd, *tmp;
-	struct pmemu_busy busy;
+	unsigned long start = jiffies;
+	unsigned int n;
 
-	if (!wait_var_event_timeout(&pmemu_nr_draining,
-				    READ_ONCE(pmemu_nr_draining) == 0,
-				    PMEMU_EXIT_DRAIN_TIMEOUT)) {
-		/* from here on no drain work frees its device */
-		mutex_lock(&pmemu_draining_lock);
-		list_for_each_entry(pd, &pmemu_draining, drain_node)
-			pd->drain_abandoned = true;
-		mutex_unlock(&pmemu_draining_lock);
-
-		list_for_each_entry_safe(pd, tmp, &pmemu_draining, drain_node) {
-			if (pd->state != PMEMU_DRAINING) {
-				/*
-				 * Cannot happen: a filesystem mounted on the
-				 * disk or an open chardev holds the module.
-				 * A registered disk cannot be left behind.
-				 */
-				pr_err("%s: not yet removed at unload; waiting for it\n",
-				       pd->devname);
-				wait_var_event(&pd->state,
-					       READ_ONCE(pd->state) == PMEMU_DRAINING);
-			}
-			cancel_delayed_work_sync(&pd->drain_work);
-			list_del(&pd->drain_node);
-			pmemu_busy_pages(pd, &busy);
-			if (busy.folios &&
-			    pd->pgmap.type == MEMORY_DEVICE_COHERENT) {
-				/*
-				 * Cannot happen: every live tracked folio
-				 * holds a module reference, so rmmod was
-				 * refused.  Its folio_free() calls into this
-				 * module: never leave it behind.
-				 */
-				pr_err("%s: %lu tracked folios still live at unload; waiting for them\n",
-				       pd->devname, busy.folios);
-				wait_var_event(&pd->dax.nr_live,
-					       !atomic_long_read(&pd->dax.nr_live));
-				busy.folios = 0;
-			}
-			if (!busy.folios) {
-				pmemu_drain_finish(pd);
-				continue;
-			}
-			pr_err("%s: %lu folios still mapped or pinned at unload; their struct pages and [mem %#llx-%#llx] are kept until reboot\n",
-			       pd->devname, busy.folios, pd->phys,
-			       pd->phys + pd->cfg.size - 1);
-			/* nothing may call back into the module any more */
-			pd->pgmap.ops = NULL;
-			kmemleak_not_leak(pd);
-		}
+	while (!wait_var_event_timeout(&pmemu_nr_draining,
+				       READ_ONCE(pmemu_nr_draining) == 0,
+				       PMEMU_DRAIN_REPORT)) {
+		n = READ_ONCE(pmemu_nr_draining);
+		pr_info("unload waits for %u device%s whose pages are still in use (%us so far): release them to let it finish\n",
+			n, n == 1 ? "" : "s",
+			jiffies_to_msecs(jiffies - start) / 1000);
 	}
+	destroy_workqueue(pmemu_unpublish_wq);
 	destroy_workqueue(pmemu_drain_wq);
 }

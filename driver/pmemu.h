@@ -293,7 +293,6 @@ struct pmemu_owner {
  * @drain_start: jiffies when draining began
  * @drain_delay: current poll interval of @drain_work
  * @drain_report: jiffies of the next progress message
- * @drain_abandoned: module unload took the device over (pagemap.c)
  * @drain_waited: the drain found pages in use and said so
  * @drain_listed: on the draining list (module unload waits for it)
  * @unpublish_work: fsdax: removes the fenced gendisk once safe (pagemap.c)
@@ -322,7 +321,6 @@ struct pmemu_dev {
 	unsigned long drain_start;
 	unsigned long drain_delay;
 	unsigned long drain_report;
-	bool drain_abandoned;
 	bool drain_waited;
 	bool drain_listed;
 	struct delayed_work unpublish_work;
@@ -444,6 +442,7 @@ void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 		      unsigned int vmemmap_shift);
 void pmemu_pages_unpublish(struct pmemu_dev *pd);
 void pmemu_pages_drain(struct pmemu_dev *pd);
+void pmemu_pages_settle(struct pmemu_dev *pd);
 void pmemu_pages_drain_flush(void);
 
 /* main.c: the platform devices behind regions */

@@ -631,6 +631,18 @@ bool pmemu_dev_claim_teardown(struct pmemu_dev *pd)
 	return claimed;
 }
 
+/*
+ * Tear down @pd, which the caller claimed, and drop the caller's hold on its
+ * node @dev.  If nothing else uses the device, that put releases it and the
+ * drain is queued: after pmemu_pages_drain_flush() its extent is free.
+ */
+static void pmemu_dev_take_down(struct pmemu_dev *pd, struct device *dev)
+{
+	pd->ops->teardown(pd);
+	pmemu_pages_settle(pd);
+	put_device(dev);
+}
+
 /* Claim the first live device of @region; NULL if there is none. */
 static struct pmemu_dev *pmemu_region_claim_one(struct pmemu_region *region)
 {
@@ -651,6 +663,7 @@ static struct pmemu_dev *pmemu_region_claim_one(struct pmemu_region *region)
 static void pmemu_region_destroy(struct pmemu_region *region)
 {
 	struct pmemu_dev *pd;
+	struct device *dev;
 
 	mutex_lock(&pmemu_lock);
 	region->dying = true;
@@ -658,10 +671,11 @@ static void pmemu_region_destroy(struct pmemu_region *region)
 	for (;;) {
 		mutex_lock(&pmemu_lock);
 		pd = pmemu_region_claim_one(region);
+		dev = pd ? get_device(pd->ops->device(pd)) : NULL;
 		mutex_unlock(&pmemu_lock);
 		if (!pd)
 			break;
-		pd->ops->teardown(pd);
+		pmemu_dev_take_down(pd, dev);
 	}
 	device_del(&region->dev);
 	/* the range is released when the last device has drained */
@@ -988,7 +1002,7 @@ struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
 	}
 	mutex_unlock(&pmemu_lock);
 	if (dying) {
-		pd->ops->teardown(pd);
+		pmemu_dev_take_down(pd, get_device(pd->ops->device(pd)));
 		return ERR_PTR(-ENODEV);
 	}
 	return pd;
@@ -1029,13 +1043,13 @@ int pmemu_dev_disable(struct pmemu_owner *owner, bool force)
 		ret = pmemu_dev_claim_teardown(pd) ? 0 : -ENODEV;
 	else
 		ret = pd->ops->kill_unused(pd);
-	if (!ret)
-		pd->ops->teardown(pd);
-	/* maybe the last reference: its release queues the drain */
-	put_device(dev);
-	if (!ret)
-		pmemu_pages_drain_flush();
-	return ret == -ENODEV ? 0 : ret;
+	if (ret) {
+		put_device(dev);
+		return ret == -ENODEV ? 0 : ret;
+	}
+	pmemu_dev_take_down(pd, dev);
+	pmemu_pages_drain_flush();
+	return 0;
 }
 
 static void pmemu_remove_regions_of(struct device *parent)
@@ -1169,7 +1183,7 @@ int pmemu_region_class_register(void)
 /**
  * pmemu_region_class_unregister() - unregister the region class
  *
- * Called last at unload, after every drain has finished or been abandoned.
+ * Called last at unload, after every drain has finished.
  */
 void pmemu_region_class_unregister(void)
 {

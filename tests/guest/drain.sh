@@ -12,8 +12,8 @@
 # mappings (configfs rmdir, platform unbind): the command returns at once,
 # every writer gets SIGBUS, and the extent is released once they are gone.
 . "$(dirname "$0")/lib.sh"
-# 13 single tests, 5 rmdir writers cases, 2 unbind writers cases, rmmod
-t_plan 21
+# 15 single tests, 5 rmdir writers cases, 2 unbind writers cases, rmmod
+t_plan 23
 
 C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu
@@ -183,7 +183,7 @@ fsdax_pin_case() {
 	[ -b "/dev/$dev" ] || fail "/dev/$dev went before the pin did"
 	expect_fail dd if="/dev/$dev" of=/dev/null bs=4k count=1 status=none
 	fs_pin_reported() {
-		dmesg_since "$tag" | grep -q "$dev: 1 pages pinned with no mapping"
+		dmesg_since "$tag" | grep -q "$dev: 1 pages pinned"
 	}
 	wait_for 10 fs_pin_reported || { dmesg_since "$tag"; fail "no message about the pinned page"; }
 	kill -USR1 $pid
@@ -199,6 +199,52 @@ fsdax_pin_case() {
 
 # rmapbt=0: with rmapbt the PRE_REMOVE notification hangs on 7.3 (docs/lifetime.md)
 test_fsdax_pin_xfs() { MKFS_XFS_EXTRA="-m rmapbt=0" fsdax_pin_case xfs; }
+
+# A page of an xfs file that is mapped and pinned, shared with a reflinked
+# copy that was mapped once and closed: deleting the gendisk evicts the
+# copy, and fs/dax's eviction waits for a page with more references than
+# mappings.  The disk must stay (fenced) until the pin goes; rmdir returns
+# at once.  rmapbt=0: no PRE_REMOVE unmapping of the users (see above).
+test_fsdax_reflink_pin() {
+	local d=$C/rpin dev pid='' rpid tag rc=0
+	trap 'release "$pid"; umount_if /mnt/rpin; drained 1 rpin' EXIT
+	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || fail "create rpin"
+	mkfs.xfs -q -f -m reflink=1,rmapbt=0 "/dev/$dev" || fail "mkfs.xfs reflink=1"
+	mount_dax xfs "/dev/$dev" /mnt/rpin
+	dd if=/dev/urandom of=/mnt/rpin/a bs=1M count=2 status=none && sync || fail "write a"
+	cp --reflink=always /mnt/rpin/a /mnt/rpin/b || fail "reflink copy"
+	# the copy maps the shared page once and is closed: its DAX entry stays
+	xfs_io -r -c "mmap -r 0 4k" -c "mread 0 4k" /mnt/rpin/b > /dev/null || fail "read-fault b"
+	pin_hold --mapped /mnt/rpin/a 2097152 > /tmp/pin.out 2>&1 &
+	pid=$!
+	wait_for 20 grep -q pinned /tmp/pin.out || { cat /tmp/pin.out; fail "pin_hold did not pin"; }
+	tag=rpin
+	dmesg_mark "$tag"
+	# in the background: a rmdir stuck behind the pin ends only when the
+	# pin goes, so a failure releases the pin first
+	rmdir $d &
+	rpid=$!
+	if ! wait_for 20 eval "proc_state $rpid Z || ! kill -0 $rpid 2> /dev/null"; then
+		grep -l dax_break_layout /proc/*/task/*/stack 2> /dev/null
+		release "$pid"
+		pid=
+		wait $rpid
+		fail "rmdir with a page pinned under a reflinked copy hung until the pin went"
+	fi
+	wait $rpid || fail "rmdir failed"
+	[ -b "/dev/$dev" ] || fail "/dev/$dev went before the pin did"
+	rpin_reported() {
+		dmesg_since "$tag" | grep -q "$dev: 1 pages pinned"
+	}
+	wait_for 10 rpin_reported || { dmesg_since "$tag"; fail "no message about the pinned page"; }
+	kill -USR1 $pid
+	wait $pid || rc=$?
+	pid=
+	[ $rc -eq 0 ] || { cat /tmp/pin.out; fail "pipe data wrong after teardown (pin_hold exit $rc)"; }
+	wait_for 10 test ! -e "/dev/$dev" || fail "/dev/$dev not removed after the pin went"
+	timeout $((30 * T_SLOW)) umount /mnt/rpin || fail "umount of the dead filesystem failed or hung"
+	wait_for 10 region_free 1 || fail "extent not released after umount"
+}
 
 # I/O in flight when a device is taken away: fio randrw on the raw
 # /dev/pmemuN of a configfs fsdax device; rmdir returns at once, fio ends
@@ -300,9 +346,13 @@ test_fsdax_xfs_rmapbt_writers() {
 # An O_DIRECT read into a devdax mapping, held in flight by a suspended
 # device-mapper device (the destination page is GUP-pinned meanwhile): rmdir
 # returns, mappings go, the read still completes into the pinned page when
-# the I/O is let go, and the teardown finishes after it.
+# the I/O is let go, and the teardown finishes after it.  With --unmap the
+# reader also unmaps its buffer after rmdir, so neither a mapping nor an
+# open file holds the device: rmmod must still be refused (the drain holds
+# the module), else exit would have to free or leave behind pages whose
+# folio->mapping->a_ops is module code that a dirtying unpin calls.
 test_odirect_in_flight() {
-	local lt=$1 d=$C/odir dev loop='' pid='' dm rc=0
+	local lt=$1 how=${2:-} d=$C/odir dev loop='' pid='' dm rc=0
 	# on failure: the dm device resumed (else its held I/O blocks the next
 	# test's clean-up), the reader gone, dm, loop and configfs item removed
 	trap 'dmsetup resume held 2> /dev/null; release "$pid"; dmsetup remove held 2> /dev/null
@@ -317,13 +367,20 @@ test_odirect_in_flight() {
 	dm=/dev/$(dmsetup info -c --noheadings -o blkdevname held) && [ -b "$dm" ] || fail "dmsetup info"
 	dmsetup suspend held || fail "dmsetup suspend"
 	dev=$(cfs_device "$(basename $d)" 0 2G devdax lifetime="$lt") || fail "create odir"
-	odirect_hold "/dev/$dev" "$dm" > /tmp/od.out 2>&1 &
+	# shellcheck disable=SC2086
+	odirect_hold $how "/dev/$dev" "$dm" > /tmp/od.out 2>&1 &
 	pid=$!
 	wait_for 20 grep -q reading /tmp/od.out || { cat /tmp/od.out; fail "reader did not start"; }
 	# the read is in flight: its task sleeps uninterruptibly on the held I/O
 	wait_for 10 proc_state $pid D || { cat /tmp/od.out; cat /proc/$pid/stack 2> /dev/null; fail "the read did not block"; }
 	timeout $((20 * T_SLOW)) rmdir $d || fail "rmdir with a read in flight failed or hung"
 	region_free 0 && fail "extent released with a read in flight"
+	if [ "$how" = --unmap ]; then
+		kill -USR1 $pid
+		wait_for 10 grep -q unmapped /tmp/od.out || { cat /tmp/od.out; fail "reader did not unmap"; }
+		# only the pin is left: no mapping, no file, no configfs item
+		grep -q "/dev/$dev" /proc/$pid/maps && fail "the buffer is still mapped"
+	fi
 	expect_fail rmmod pmemu
 	dmsetup resume held || fail "dmsetup resume"
 	wait $pid || rc=$?
@@ -354,10 +411,14 @@ t_run "devdax sweep 2M: rmdir with an O_DIRECT read in flight: returns, read com
 	test_odirect_in_flight sweep
 t_run "devdax tracked 2M: rmdir with an O_DIRECT read in flight: returns, read completes, teardown after it" \
 	test_odirect_in_flight tracked
+t_run "devdax sweep 2M: O_DIRECT read in flight, buffer unmapped after rmdir: rmmod refused until the read completes" \
+	test_odirect_in_flight sweep --unmap
 t_run "fsdax ext4: rmdir while mounted with a pinned page: returns, disk fenced until the pin goes, umount safe" \
 	fsdax_pin_case ext4
 t_run "fsdax xfs: rmdir while mounted with a pinned page: returns, disk fenced until the pin goes, umount safe" \
 	test_fsdax_pin_xfs
+t_run "fsdax xfs reflink: rmdir with a mapped, pinned page a closed copy shares: returns, disk stays until the pin goes" \
+	test_fsdax_reflink_pin
 t_run "fsdax raw: rmdir under fio randrw: returns, fio gets EIO, extent released" test_fsdax_raw_fio
 t_run "fsdax ext4: rmdir under fio and a mapped writer: returns, fio gets ENXIO/EIO, SIGBUS at the next fault, umount frees" \
 	test_fsdax_ext4_writers

@@ -3,7 +3,7 @@
  * pin_hold - hold a GUP pin on one page of a file or device, with no
  * mapping and no open file left, until told to let go.
  *
- * Usage: pin_hold [--io-uring] FILE LENGTH [OFFSET]
+ * Usage: pin_hold [--io-uring | --mapped] FILE LENGTH [OFFSET]
  *
  * Maps LENGTH bytes of FILE shared at OFFSET (default 0), writes a pattern
  * into the first page, vmsplice()s that page into a pipe (the pipe buffer
@@ -13,6 +13,11 @@
  * page's struct page.  On SIGTERM or SIGUSR1 it reads the page back out of
  * the pipe, checks the pattern and exits: 0 if the data is intact, 3 if
  * it differs, 1 on any other error.
+ *
+ * With --mapped the file is opened and mapped read-only, nothing is
+ * written (a reflinked extent stays shared), and the mapping and the file
+ * stay: the page is mapped and pinned.  The data check then compares with
+ * what the page held when it was pinned.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,6 +53,8 @@ static int parse_size(const char *s, size_t *v)
 	return errno || end == s || *end ? -1 : 0;
 }
 
+static uint8_t expect[PAGE];
+
 static uint8_t pattern(size_t i)
 {
 	return (uint8_t)(i * 7 + 0x5a);
@@ -76,11 +83,13 @@ static int register_ring(uint8_t *p)
 	return ring;
 }
 
-/* Drop the mapping and the file, say so, wait to be told to let go. */
-static void hold(uint8_t *p, size_t len, int fd)
+/* Drop the mapping and the file unless @mapped, say so, wait to be told. */
+static void hold(uint8_t *p, size_t len, int fd, bool mapped)
 {
-	munmap(p, len);
-	close(fd);
+	if (!mapped) {
+		munmap(p, len);
+		close(fd);
+	}
 	printf("pinned\n");
 	fflush(stdout);
 	while (!released)
@@ -91,7 +100,7 @@ int main(int argc, char **argv)
 {
 	static uint8_t back[PAGE];
 	size_t len, off = 0, i;
-	bool uring = false;
+	bool uring = false, mapped = false;
 	struct iovec iov;
 	int fd, ring, pfd[2];
 	uint8_t *p;
@@ -100,31 +109,39 @@ int main(int argc, char **argv)
 		uring = true;
 		argv++;
 		argc--;
+	} else if (argc > 1 && !strcmp(argv[1], "--mapped")) {
+		mapped = true;
+		argv++;
+		argc--;
 	}
 	if (argc < 3 || argc > 4 || parse_size(argv[2], &len) ||
 	    (argc == 4 && parse_size(argv[3], &off)) || len < PAGE) {
-		fprintf(stderr, "usage: pin_hold [--io-uring] FILE LENGTH [OFFSET]\n");
+		fprintf(stderr, "usage: pin_hold [--io-uring | --mapped] FILE LENGTH [OFFSET]\n");
 		return 1;
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
-	fd = open(argv[1], O_RDWR);
+	fd = open(argv[1], mapped ? O_RDONLY : O_RDWR);
 	if (fd < 0) {
 		fprintf(stderr, "pin_hold: %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+	p = mmap(NULL, len, mapped ? PROT_READ : PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fd, (off_t)off);
 	if (p == MAP_FAILED) {
 		fprintf(stderr, "pin_hold: mmap: %s\n", strerror(errno));
 		return 1;
 	}
-	for (i = 0; i < PAGE; i++)
-		p[i] = pattern(i);
+	for (i = 0; i < PAGE; i++) {
+		if (!mapped)
+			p[i] = pattern(i);
+		expect[i] = p[i];
+	}
 	if (uring) {
 		ring = register_ring(p);
 		if (ring < 0)
 			return 1;
-		hold(p, len, fd);
+		hold(p, len, fd, false);
 		close(ring);
 		printf("released\n");
 		return 0;
@@ -139,15 +156,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pin_hold: vmsplice: %s\n", strerror(errno));
 		return 1;
 	}
-	hold(p, len, fd);
+	hold(p, len, fd, mapped);
 	if (read(pfd[0], back, PAGE) != PAGE) {
 		fprintf(stderr, "pin_hold: reading the pipe: %s\n", strerror(errno));
 		return 1;
 	}
 	for (i = 0; i < PAGE; i++) {
-		if (back[i] != pattern(i)) {
+		if (back[i] != expect[i]) {
 			fprintf(stderr, "pin_hold: byte %zu is %#x, expected %#x\n",
-				i, back[i], pattern(i));
+				i, back[i], expect[i]);
 			return 3;
 		}
 	}
