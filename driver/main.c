@@ -250,9 +250,10 @@ static int __init pmemu_init(void)
 		if (ret)
 			goto out;
 	}
+	pmemu_debugfs_init();
 	ret = pmemu_lifetime_init();
 	if (ret)
-		goto out;
+		goto out_debugfs;
 	ret = pmemu_region_class_register();
 	if (ret)
 		goto out_lifetime;
@@ -273,9 +274,11 @@ out_driver:
 out_class:
 	pmemu_lifetime_exit();
 	pmemu_region_class_unregister();
-	goto out;
+	goto out_debugfs;
 out_lifetime:
 	pmemu_lifetime_exit();
+out_debugfs:
+	pmemu_debugfs_exit();
 out:
 	kfree(r);
 	return ret;
@@ -283,6 +286,7 @@ out:
 
 static void __exit pmemu_exit(void)
 {
+	pmemu_debugfs_exit();
 	pmemu_configfs_exit();
 	pmemu_remove_pdevs();
 	pmemu_region_driver_unregister();

@@ -427,6 +427,7 @@ extern const struct dev_pagemap_ops pmemu_tracked_pgmap_ops;
 int pmemu_media_init(struct pmemu_dev *pd);
 void pmemu_media_exit(struct pmemu_dev *pd);
 bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len, u64 *first_bad);
+void pmemu_media_recheck(struct pmemu_dev *pd, u64 off, u64 len);
 void pmemu_media_clear(struct pmemu_dev *pd, u64 off, u64 len);
 int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear);
 int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap, unsigned long pfn,
@@ -437,6 +438,27 @@ extern const struct dev_pagemap_ops pmemu_sweep_pgmap_ops;
 /* pagemap.c: struct pages of a device and their lifetime */
 int pmemu_lifetime_init(void);
 void pmemu_lifetime_exit(void);
+
+/**
+ * enum pmemu_hold_id - hold points a test can arm (hold.c)
+ * @PMEMU_HOLD_FAULT_INSERT: a devdax fault between its media check and
+ *	the insert
+ * @PMEMU_HOLD_DESTROY_CLAIMED: a region destroy between claiming a device
+ *	and tearing it down
+ * @PMEMU_HOLD_UNPUBLISH_CHECKED: the unpublish work between finding no
+ *	page pinned and deleting the gendisk
+ * @PMEMU_HOLD_NR: number of points
+ */
+enum pmemu_hold_id {
+	PMEMU_HOLD_FAULT_INSERT,
+	PMEMU_HOLD_DESTROY_CLAIMED,
+	PMEMU_HOLD_UNPUBLISH_CHECKED,
+	PMEMU_HOLD_NR,
+};
+
+void pmemu_hold(enum pmemu_hold_id point);
+void pmemu_debugfs_init(void);
+void pmemu_debugfs_exit(void);
 void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 		      const struct dev_pagemap_ops *ops,
 		      unsigned int vmemmap_shift);

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pmemu hold points: places in the driver where a test can stop a task, to
+ * open a race window deterministically.  Each point has a debugfs file,
+ * /sys/kernel/debug/pmemu/hold/<point>: writing 1 arms it, and every task
+ * that reaches it then sleeps (killably) until 0 is written; reading shows
+ * "armed waiting", so a test waits for its task to be held instead of
+ * sleeping.  Disarmed, a point costs one load.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/kstrtox.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "pmemu.h"
+
+struct pmemu_hold_point {
+	const char *name;
+	bool armed;
+	atomic_t waiting;
+	wait_queue_head_t wq;
+};
+
+static struct pmemu_hold_point pmemu_holds[PMEMU_HOLD_NR] = {
+	[PMEMU_HOLD_FAULT_INSERT] = { .name = "fault_insert" },
+	[PMEMU_HOLD_DESTROY_CLAIMED] = { .name = "destroy_claimed" },
+	[PMEMU_HOLD_UNPUBLISH_CHECKED] = { .name = "unpublish_checked" },
+};
+
+static struct dentry *pmemu_debugfs;
+
+/**
+ * pmemu_hold() - stop here while a test holds this point
+ * @point: which point
+ *
+ * Must be called where sleeping is allowed.  A fatal signal ends the wait.
+ */
+void pmemu_hold(enum pmemu_hold_id point)
+{
+	struct pmemu_hold_point *h = &pmemu_holds[point];
+
+	if (likely(!READ_ONCE(h->armed)))
+		return;
+	atomic_inc(&h->waiting);
+	wake_up_all(&h->wq);
+	wait_event_killable(h->wq, !READ_ONCE(h->armed));
+	atomic_dec(&h->waiting);
+}
+
+static void pmemu_hold_set(struct pmemu_hold_point *h, bool armed)
+{
+	WRITE_ONCE(h->armed, armed);
+	wake_up_all(&h->wq);
+}
+
+static int pmemu_hold_show(struct seq_file *m, void *v)
+{
+	struct pmemu_hold_point *h = m->private;
+
+	seq_printf(m, "%d %d\n", READ_ONCE(h->armed),
+		   atomic_read(&h->waiting));
+	return 0;
+}
+
+static int pmemu_hold_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, pmemu_hold_show, inode->i_private);
+}
+
+static ssize_t pmemu_hold_write(struct file *file, const char __user *buf,
+				size_t count, loff_t *ppos)
+{
+	struct pmemu_hold_point *h = file_inode(file)->i_private;
+	bool armed;
+	int ret;
+
+	ret = kstrtobool_from_user(buf, count, &armed);
+	if (ret) {
+		pr_err("hold/%s: write 1 to arm or 0 to release\n", h->name);
+		return ret;
+	}
+	pmemu_hold_set(h, armed);
+	return count;
+}
+
+static const struct file_operations pmemu_hold_fops = {
+	.owner = THIS_MODULE,
+	.open = pmemu_hold_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = pmemu_hold_write,
+};
+
+/**
+ * pmemu_debugfs_init() - create /sys/kernel/debug/pmemu and its hold points
+ *
+ * Failure is not an error: pmemu works without debugfs.
+ */
+void pmemu_debugfs_init(void)
+{
+	struct dentry *dir;
+	int i;
+
+	pmemu_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	dir = debugfs_create_dir("hold", pmemu_debugfs);
+	for (i = 0; i < PMEMU_HOLD_NR; i++) {
+		init_waitqueue_head(&pmemu_holds[i].wq);
+		debugfs_create_file(pmemu_holds[i].name, 0600, dir,
+				    &pmemu_holds[i], &pmemu_hold_fops);
+	}
+}
+
+/**
+ * pmemu_debugfs_exit() - remove the debugfs tree and release held tasks
+ *
+ * After debugfs_remove() nobody can arm a point again.
+ */
+void pmemu_debugfs_exit(void)
+{
+	int i;
+
+	debugfs_remove(pmemu_debugfs);
+	for (i = 0; i < PMEMU_HOLD_NR; i++)
+		pmemu_hold_set(&pmemu_holds[i], false);
+}
