@@ -121,10 +121,14 @@ static vm_fault_t pmemu_devdax_fault_locked(struct pmemu_dev *pd,
 	if (pmemu_media_check(pd, (u64)pgoff << PAGE_SHIFT, size, NULL))
 		return pmemu_devdax_poisoned(vmf, addr, order);
 
+	pmemu_hold(PMEMU_HOLD_FAULT_INSERT);
 	folio = pfn_folio(pmemu_data_pfn(pd, 0) + pgoff);
 	pmemu_folio_get(pd, folio, vma->vm_file->f_mapping, pgoff);
 	ret = pmemu_insert(vmf, folio, order, vmf->flags & FAULT_FLAG_WRITE);
 	pmemu_folio_put(pd, folio);
+	/* an error injected since the check found nothing to unmap yet */
+	if (ret == VM_FAULT_NOPAGE)
+		pmemu_media_recheck(pd, (u64)pgoff << PAGE_SHIFT, size);
 	return ret;
 }
 

@@ -197,6 +197,26 @@ static void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len)
 }
 
 /**
+ * pmemu_media_recheck() - take a new mapping away if it covers an error
+ * @pd: devdax device
+ * @off: byte offset of the range a fault just mapped
+ * @len: its length
+ *
+ * A fault checks for media errors before it inserts; an injection in
+ * between records the error and unmaps before the new mapping exists.  So
+ * the fault looks again after inserting: either it sees the error and
+ * unmaps, or the injection's unmap comes after the insert.  The next access
+ * faults again and finds the error.
+ */
+void pmemu_media_recheck(struct pmemu_dev *pd, u64 off, u64 len)
+{
+	/* order the insert before the check; pairs with pmemu_media_inject() */
+	smp_mb();
+	if (pmemu_media_check(pd, off, len, NULL))
+		pmemu_media_unmap(pd, off, len);
+}
+
+/**
  * pmemu_media_inject() - inject or clear media errors from userspace
  * @pd: device (its sysfs attribute is being written, so it is not freed)
  * @off: byte offset in the data area
@@ -232,11 +252,13 @@ int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear)
 	}
 	if (!pmemu_media_set(pd, off, len)) {
 		/* badblocks_set() may have recorded a part: unmap it too */
+		smp_mb();	/* see pmemu_media_recheck() */
 		pmemu_media_unmap(pd, off, len);
 		pr_err("%s: inject_error: the media error table is full\n",
 		       pd->devname);
 		return -ENOSPC;
 	}
+	smp_mb();	/* order the record before the unmap: pmemu_media_recheck() */
 	pmemu_media_unmap(pd, off, len);
 	pr_info("%s: media error injected at %#llx+%#llx\n", pd->devname, off,
 		len);
@@ -343,6 +365,7 @@ int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap, unsigned long pfn,
 	if (off < 0)
 		return off;
 	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
+	smp_mb();	/* see pmemu_media_recheck() */
 	pmemu_media_unmap(pd, off, PFN_PHYS(nr_pages));
 	return 0;
 }

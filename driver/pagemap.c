@@ -236,6 +236,7 @@ static void pmemu_unpublish_work(struct work_struct *work)
 		if (pd->drain_waited)
 			pr_info("%s: no page is pinned any more: removing the disk\n",
 				pd->devname);
+		pmemu_hold(PMEMU_HOLD_UNPUBLISH_CHECKED);
 		pd->ops->unpublish(pd);
 		return;
 	}

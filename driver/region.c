@@ -675,6 +675,7 @@ static void pmemu_region_destroy(struct pmemu_region *region)
 		mutex_unlock(&pmemu_lock);
 		if (!pd)
 			break;
+		pmemu_hold(PMEMU_HOLD_DESTROY_CLAIMED);
 		pmemu_dev_take_down(pd, dev);
 	}
 	device_del(&region->dev);

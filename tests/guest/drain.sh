@@ -12,8 +12,8 @@
 # mappings (configfs rmdir, platform unbind): the command returns at once,
 # every writer gets SIGBUS, and the extent is released once they are gone.
 . "$(dirname "$0")/lib.sh"
-# 15 single tests, 5 rmdir writers cases, 2 unbind writers cases, rmmod
-t_plan 23
+# 16 single tests, 5 rmdir writers cases, 2 unbind writers cases, rmmod
+t_plan 24
 
 C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu
@@ -393,6 +393,33 @@ test_odirect_in_flight() {
 	loop=
 }
 
+# Platform unbind and configfs disable/rmdir racing for one device: the
+# unbind is held (hold point destroy_claimed) after it claimed the device
+# and before its teardown.  Disable and rmdir find the device taken and
+# return; the unbind then tears it down once and the range is released.
+test_unbind_disable_race() {
+	local d=$C/race dev upid='' rc=0 H=/sys/kernel/debug/pmemu/hold/destroy_claimed
+	trap 'echo 0 > $H; [ -n "$upid" ] && wait $upid; cfs_remove race
+		[ -d $R/region0 ] || wait_for 10 bash -c "echo pmemu.0 > /sys/bus/platform/drivers/pmemu/bind 2> /dev/null"' EXIT
+	[ -w $H ] || fail "no hold point $H"
+	dev=$(cfs_device "$(basename $d)" 0 1G devdax) || fail "create race"
+	echo 1 > $H
+	echo pmemu.0 > /sys/bus/platform/drivers/pmemu/unbind &
+	upid=$!
+	wait_for 10 grep -qx "1 1" $H || { cat $H; fail "the unbind did not reach the hold point"; }
+	timeout $((10 * T_SLOW)) bash -c "echo 0 > $d/enable" || fail "disable during the unbind failed or hung"
+	timeout $((10 * T_SLOW)) rmdir $d || fail "rmdir during the unbind failed or hung"
+	echo 0 > $H
+	wait $upid || rc=$?
+	upid=
+	[ $rc -eq 0 ] || fail "unbind failed ($rc)"
+	[ ! -e "/dev/$dev" ] || fail "/dev/$dev still there after the unbind"
+	# the range is released once drained: rebinding must work
+	wait_for 10 bash -c "echo pmemu.0 > /sys/bus/platform/drivers/pmemu/bind 2> /dev/null" ||
+		fail "bind after the unbind"
+	[ -d $R/region0 ] || fail "region0 not back after bind"
+}
+
 test_sweep_4k() { pin_case sweep 4K; }
 test_sweep_2m_uring() { pin_case sweep 2M --io-uring; }
 test_sweep_2m() { pin_case sweep 2M; }
@@ -433,5 +460,7 @@ t_run "devdax sweep 2M: platform unbind under mmap writers: returns, SIGBUS, ran
 	writers_case sweep 2M unbind
 t_run "devdax tracked 2M: platform unbind under mmap writers: returns, SIGBUS, range released" \
 	writers_case tracked 2M unbind
+t_run "devdax: configfs disable and rmdir while a platform unbind holds the claimed device: one teardown" \
+	test_unbind_disable_race
 t_run "rmmod after the last drain" unload_pmemu
 t_done

@@ -19,7 +19,7 @@
 # Afterwards the filesystem checks clean, the device has no error left, and
 # it is taken away and its extent freed.
 . "$(dirname "$0")/lib.sh"
-t_plan 11
+t_plan 12
 
 C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu
@@ -177,6 +177,31 @@ fs_case() {
 	destroy "me-$fs"
 }
 
+# A media error injected while a devdax fault is between its media check
+# and its insert (hold point fault_insert): the mapping the fault makes
+# must not stay over the error, so the writer gets SIGBUS at once instead
+# of writing on over the bad range.
+test_fault_inject_race() {
+	local name=me-race dev pid='' rc=0 H=/sys/kernel/debug/pmemu/hold/fault_insert
+	cleanup
+	trap 'echo 0 > $H; [ -n "$pid" ] && kill -KILL $pid 2> /dev/null; wait; cleanup' EXIT
+	[ -w $H ] || fail "no hold point $H"
+	dev=$(cfs_device "$name" 0 2G devdax align=2M) || fail "create $name"
+	echo 1 > $H
+	mmap_writer "/dev/$dev" 2097152 > /tmp/wr.out 2>&1 &
+	pid=$!
+	wait_for 10 grep -qx "1 1" $H || { cat $H /tmp/wr.out; fail "the fault did not reach the hold point"; }
+	echo "0 512" > $R/$dev/inject_error || fail "inject_error"
+	echo 0 > $H
+	timeout $((10 * T_SLOW)) tail --pid=$pid -f /dev/null ||
+		fail "the writer kept writing over the injected error"
+	wait $pid || rc=$?
+	pid=
+	[ $rc -eq 7 ] && grep -q SIGBUS /tmp/wr.out || { cat /tmp/wr.out; fail "writer exit $rc, expected 7 (SIGBUS)"; }
+	echo "0 512" > $R/$dev/clear_error || fail "clear_error"
+	destroy "$name"
+}
+
 test_ext4() { fs_case ext4; }
 test_xfs_rmapbt() { fs_case xfs -m rmapbt=1; }
 
@@ -207,5 +232,7 @@ t_run "devdax sweep 2M: media errors" dax_case sweep 2M
 t_run "devdax sweep 1G: media errors" dax_case sweep 1G
 t_run "devdax tracked 4K: media errors" dax_case tracked 4K
 t_run "devdax tracked 2M: media errors" dax_case tracked 2M
+t_run "devdax 2M: error injected between a fault's check and its insert: the mapping goes, SIGBUS" \
+	test_fault_inject_race
 t_run "rmmod" unload_pmemu
 t_done
