@@ -12,8 +12,8 @@
 # mappings (configfs rmdir, platform unbind): the command returns at once,
 # every writer gets SIGBUS, and the extent is released once they are gone.
 . "$(dirname "$0")/lib.sh"
-# 16 single tests, 5 rmdir writers cases, 2 unbind writers cases, rmmod
-t_plan 24
+# 17 single tests, 5 rmdir writers cases, 2 unbind writers cases, rmmod
+t_plan 25
 
 C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu
@@ -393,6 +393,58 @@ test_odirect_in_flight() {
 	loop=
 }
 
+# A pin taken after the unpublish work found none (hold point
+# unpublish_checked): a page of an ext4 file mapped before the rmdir is
+# vmspliced, unmapped and closed, so deleting the gendisk waits in fs/dax's
+# eviction until the pin goes.  That blocks this device's rmdir (and, by
+# configfs's directory lock, other rmdirs and mkdirs in the group), but
+# not another device's disable, which frees its extent at once.
+test_unpublish_pin_race() {
+	local d=$C/upin dev pid='' rpid='' opid='' rc=0 H=/sys/kernel/debug/pmemu/hold/unpublish_checked
+	trap 'echo 0 > $H; release "$pid"; [ -n "$rpid" ] && wait $rpid; [ -n "$opid" ] && wait $opid
+		umount_if /mnt/upin; cfs_remove other; drained 1 upin' EXIT
+	[ -w $H ] || fail "no hold point $H"
+	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || fail "create upin"
+	cfs_device other 0 1G devdax > /dev/null || fail "create other"
+	mkfs_dax ext4 "/dev/$dev" > /dev/null || fail "mkfs ext4"
+	mount_dax ext4 "/dev/$dev" /mnt/upin
+	dd if=/dev/zero of=/mnt/upin/f bs=1M count=8 status=none && sync || fail "write file"
+	pin_hold --late /mnt/upin/f 8388608 > /tmp/pin.out 2>&1 &
+	pid=$!
+	wait_for 20 grep -q mapped /tmp/pin.out || { cat /tmp/pin.out; fail "pin_hold did not map"; }
+	echo 1 > $H
+	rmdir $d &
+	rpid=$!
+	wait_for 10 grep -qx "1 1" $H || { cat $H; fail "the unpublish did not reach the hold point"; }
+	kill -USR2 $pid
+	wait_for 10 grep -q pinned /tmp/pin.out || { cat /tmp/pin.out; fail "pin_hold did not pin"; }
+	echo 0 > $H
+	# the deletion now waits for the pin; the other device must not (in
+	# the background: a disable stuck behind it ends only with the pin)
+	(echo 0 > $C/other/enable) &
+	opid=$!
+	if ! wait_for 10 eval "proc_state $opid Z || ! kill -0 $opid 2> /dev/null"; then
+		release "$pid"
+		pid=
+		wait $opid
+		fail "another device's disable was held up by the blocked deletion"
+	fi
+	wait $opid || fail "disable of the other device failed"
+	opid=
+	region_free 0 || fail "the other device's extent is not free after its disable"
+	kill -USR1 $pid
+	wait $pid || rc=$?
+	pid=
+	[ $rc -eq 0 ] || { cat /tmp/pin.out; fail "pipe data wrong (pin_hold exit $rc)"; }
+	timeout $((20 * T_SLOW)) tail --pid=$rpid -f /dev/null || fail "rmdir still blocked after the pin went"
+	wait $rpid || fail "rmdir failed"
+	rpid=
+	rmdir $C/other || fail "rmdir other"
+	wait_for 10 test ! -e "/dev/$dev" || fail "/dev/$dev not removed after the pin went"
+	timeout $((30 * T_SLOW)) umount /mnt/upin || fail "umount of the dead filesystem failed or hung"
+	wait_for 10 region_free 1 || fail "extent not released after umount"
+}
+
 # Platform unbind and configfs disable/rmdir racing for one device: the
 # unbind is held (hold point destroy_claimed) after it claimed the device
 # and before its teardown.  Disable and rmdir find the device taken and
@@ -462,5 +514,7 @@ t_run "devdax tracked 2M: platform unbind under mmap writers: returns, SIGBUS, r
 	writers_case tracked 2M unbind
 t_run "devdax: configfs disable and rmdir while a platform unbind holds the claimed device: one teardown" \
 	test_unbind_disable_race
+t_run "fsdax ext4: a pin taken after the unpublish check blocks only that device's rmdir, not another's disable" \
+	test_unpublish_pin_race
 t_run "rmmod after the last drain" unload_pmemu
 t_done

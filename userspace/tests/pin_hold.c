@@ -3,7 +3,7 @@
  * pin_hold - hold a GUP pin on one page of a file or device, with no
  * mapping and no open file left, until told to let go.
  *
- * Usage: pin_hold [--io-uring | --mapped] FILE LENGTH [OFFSET]
+ * Usage: pin_hold [--io-uring | --mapped | --late] FILE LENGTH [OFFSET]
  *
  * Maps LENGTH bytes of FILE shared at OFFSET (default 0), writes a pattern
  * into the first page, vmsplice()s that page into a pipe (the pipe buffer
@@ -18,6 +18,10 @@
  * written (a reflinked extent stays shared), and the mapping and the file
  * stay: the page is mapped and pinned.  The data check then compares with
  * what the page held when it was pinned.
+ *
+ * With --late it maps and writes the page, prints "mapped" and pins only
+ * on SIGUSR2 (then unmaps, closes and prints "pinned" as usual): a pin
+ * taken through an existing mapping, after the device was taken away.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,12 +40,14 @@
 
 #define PAGE 4096
 
-static volatile sig_atomic_t released;
+static volatile sig_atomic_t released, go;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	released = 1;
+	if (sig == SIGUSR2)
+		go = 1;
+	else
+		released = 1;
 }
 
 static int parse_size(const char *s, size_t *v)
@@ -83,6 +89,24 @@ static int register_ring(uint8_t *p)
 	return ring;
 }
 
+/* Say "mapped", then wait for SIGUSR2 (blocked until sigsuspend: no race). */
+static int wait_for_go(void)
+{
+	sigset_t block, old;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &block, &old)) {
+		fprintf(stderr, "pin_hold: sigprocmask: %s\n", strerror(errno));
+		return -1;
+	}
+	printf("mapped\n");
+	fflush(stdout);
+	while (!go)
+		sigsuspend(&old);
+	return sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 /* Drop the mapping and the file unless @mapped, say so, wait to be told. */
 static void hold(uint8_t *p, size_t len, int fd, bool mapped)
 {
@@ -100,7 +124,7 @@ int main(int argc, char **argv)
 {
 	static uint8_t back[PAGE];
 	size_t len, off = 0, i;
-	bool uring = false, mapped = false;
+	bool uring = false, mapped = false, late = false;
 	struct iovec iov;
 	int fd, ring, pfd[2];
 	uint8_t *p;
@@ -113,14 +137,19 @@ int main(int argc, char **argv)
 		mapped = true;
 		argv++;
 		argc--;
+	} else if (argc > 1 && !strcmp(argv[1], "--late")) {
+		late = true;
+		argv++;
+		argc--;
 	}
 	if (argc < 3 || argc > 4 || parse_size(argv[2], &len) ||
 	    (argc == 4 && parse_size(argv[3], &off)) || len < PAGE) {
-		fprintf(stderr, "usage: pin_hold [--io-uring | --mapped] FILE LENGTH [OFFSET]\n");
+		fprintf(stderr, "usage: pin_hold [--io-uring | --mapped | --late] FILE LENGTH [OFFSET]\n");
 		return 1;
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
 	fd = open(argv[1], mapped ? O_RDONLY : O_RDWR);
 	if (fd < 0) {
 		fprintf(stderr, "pin_hold: %s: %s\n", argv[1], strerror(errno));
@@ -150,6 +179,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pin_hold: pipe: %s\n", strerror(errno));
 		return 1;
 	}
+	if (late && wait_for_go())
+		return 1;
 	iov.iov_base = p;
 	iov.iov_len = PAGE;
 	if (vmsplice(pfd[1], &iov, 1, 0) != PAGE) {
