@@ -118,6 +118,22 @@ static void pmemu_pdev_unregister(struct pmemu_pdev *p)
 	kfree(p);
 }
 
+/*
+ * The probe's verdict on a range device just registered: the probe runs
+ * synchronously and says why it failed.  With drivers_autoprobe=0 nothing
+ * probed it; adding a range asks for its region, so probe it now.
+ */
+static int pmemu_pdev_bound(struct platform_device *pdev)
+{
+	const struct pmemu_pdata *pdata = dev_get_platdata(&pdev->dev);
+
+	if (pdev->dev.driver)
+		return 0;
+	if (pdata->probed)
+		return pdata->probe_err ?: -ENODEV;
+	return pmemu_region_driver_attach(&pdev->dev);
+}
+
 /**
  * pmemu_range_add() - make a region of a physical range
  * @start: physical start
@@ -128,7 +144,8 @@ static void pmemu_pdev_unregister(struct pmemu_pdev *p)
  * its probe (region.c) claims the range and makes the region.
  *
  * Return: 0, -EINVAL for a range that is not usable (one message says
- * why), -EBUSY if something holds it, -ENODEV during unload, -ENOMEM.
+ * why), -EBUSY if something holds it, -ENODEV during unload, -ENOMEM, or
+ * another error of the probe.
  */
 int pmemu_range_add(u64 start, u64 size, enum pmemu_source source)
 {
@@ -166,14 +183,11 @@ int pmemu_range_add(u64 start, u64 size, enum pmemu_source source)
 		goto err;
 	}
 	list_add_tail(&p->node, &pmemu_pdevs);
-	/* probe ran synchronously and said why it failed; drvdata on success */
-	if (!platform_get_drvdata(p->pdev)) {
+	ret = pmemu_pdev_bound(p->pdev);
+	if (ret)
 		pmemu_pdev_unregister(p);
-		mutex_unlock(&pmemu_pdevs_lock);
-		return -EINVAL;
-	}
 	mutex_unlock(&pmemu_pdevs_lock);
-	return 0;
+	return ret;
 err:
 	mutex_unlock(&pmemu_pdevs_lock);
 	kfree(p);

@@ -64,9 +64,13 @@ enum pmemu_source {
 /**
  * struct pmemu_pdata - platform data of a "pmemu" platform device
  * @source: where its MEM resources come from
+ * @probed: the probe ran (pmemu_range_add() reads its verdict)
+ * @probe_err: what the last probe returned
  */
 struct pmemu_pdata {
 	enum pmemu_source source;
+	bool probed;
+	int probe_err;
 };
 
 /**
@@ -388,6 +392,7 @@ int pmemu_region_class_register(void);
 void pmemu_region_class_unregister(void);
 int pmemu_region_driver_register(void);
 void pmemu_region_driver_unregister(void);
+int pmemu_region_driver_attach(struct device *dev);
 struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
 				   struct pmemu_owner *owner);
 int pmemu_dev_disable(struct pmemu_owner *owner, bool force);

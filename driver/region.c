@@ -40,45 +40,38 @@ static LIST_HEAD(pmemu_regions);
 static DEFINE_IDA(pmemu_region_ida);
 static DEFINE_IDA(pmemu_dev_ida);
 
-static int pmemu_count_covered(struct resource *res, void *arg)
+/*
+ * How iomem describes [start, start + size) with @desc: REGION_INTERSECTS
+ * (all of it, nested entries counted once), REGION_MIXED or REGION_DISJOINT.
+ */
+static int pmemu_iomem_says(u64 start, u64 size, unsigned long desc)
 {
-	u64 *covered = arg;
-
-	*covered += resource_size(res);
-	return 0;
-}
-
-/* Bytes of [start, start + size) that iomem describes with @desc. */
-static u64 pmemu_bytes_with_desc(u64 start, u64 size, unsigned long desc)
-{
-	u64 covered = 0;
-
-	walk_iomem_res_desc(desc, IORESOURCE_MEM, start, start + size - 1,
-			    &covered, pmemu_count_covered);
-	return covered;
+	return region_intersects(start, size, IORESOURCE_MEM, desc);
 }
 
 /* What iomem must say about a range of each source; NULL if it does. */
 static const char *pmemu_source_problem(u64 start, u64 size,
 					enum pmemu_source source)
 {
-	u64 nvdimm = pmemu_bytes_with_desc(start, size,
-					   IORES_DESC_PERSISTENT_MEMORY);
+	int nvdimm = pmemu_iomem_says(start, size,
+				      IORES_DESC_PERSISTENT_MEMORY);
 
 	switch (source) {
 	case PMEMU_SRC_RANGES:
 	case PMEMU_SRC_E820:
-		if (pmemu_bytes_with_desc(start, size, IORES_DESC_RESERVED) +
-		    pmemu_bytes_with_desc(start, size,
-					  IORES_DESC_PERSISTENT_MEMORY_LEGACY) != size)
+		if (pmemu_iomem_says(start, size, IORES_DESC_RESERVED) !=
+		    REGION_INTERSECTS &&
+		    pmemu_iomem_says(start, size,
+				     IORES_DESC_PERSISTENT_MEMORY_LEGACY) !=
+		    REGION_INTERSECTS)
 			return "not entirely reserved memory (boot with memmap=SIZE$START)";
 		return NULL;
 	case PMEMU_SRC_NFIT:
-		if (nvdimm)
+		if (nvdimm != REGION_DISJOINT)
 			return "owned by the nfit driver; pmemuctl claim-region hands it over";
 		return NULL;
 	case PMEMU_SRC_NDCTL:
-		if (nvdimm != size)
+		if (nvdimm != REGION_INTERSECTS)
 			return "not entirely an NVDIMM range libnvdimm handed over";
 		return NULL;
 	default:
@@ -144,8 +137,8 @@ int pmemu_check_range(const char *who, u64 start, u64 size,
  */
 int pmemu_source_of(u64 start, u64 size)
 {
-	return pmemu_bytes_with_desc(start, size, IORES_DESC_PERSISTENT_MEMORY) ?
-	       PMEMU_SRC_NDCTL : PMEMU_SRC_RANGES;
+	return pmemu_iomem_says(start, size, IORES_DESC_PERSISTENT_MEMORY) !=
+	       REGION_DISJOINT ? PMEMU_SRC_NDCTL : PMEMU_SRC_RANGES;
 }
 
 static const char * const pmemu_source_names[] = {
@@ -1110,10 +1103,22 @@ static int pmemu_add_e820_range(struct resource *res, void *arg)
 	return w->err;
 }
 
-static int pmemu_probe(struct platform_device *pdev)
+/*
+ * Platform data is a struct pmemu_pdata only on pmemu's own range devices:
+ * a device of another name bound through driver_override carries its own
+ * driver's, which must not be read as ours (a source that skips the
+ * "must be reserved" check).
+ */
+static struct pmemu_pdata *pmemu_pdata_of(struct platform_device *pdev)
+{
+	return strcmp(pdev->name, PMEMU_NAME) ? NULL :
+					       dev_get_platdata(&pdev->dev);
+}
+
+static int pmemu_probe_ranges(struct platform_device *pdev)
 {
 	struct pmemu_e820_walk w = { .parent = &pdev->dev };
-	const struct pmemu_pdata *pdata = dev_get_platdata(&pdev->dev);
+	const struct pmemu_pdata *pdata = pmemu_pdata_of(pdev);
 	enum pmemu_source source = pdata ? pdata->source : PMEMU_SRC_RANGES;
 	struct pmemu_region *region;
 	struct resource *res;
@@ -1153,6 +1158,18 @@ static int pmemu_probe(struct platform_device *pdev)
 	}
 	platform_set_drvdata(pdev, w.first);
 	return 0;
+}
+
+static int pmemu_probe(struct platform_device *pdev)
+{
+	struct pmemu_pdata *pdata = pmemu_pdata_of(pdev);
+	int ret = pmemu_probe_ranges(pdev);
+
+	if (pdata) {
+		pdata->probe_err = ret;
+		pdata->probed = true;
+	}
+	return ret;
 }
 
 static void pmemu_remove(struct platform_device *pdev)
@@ -1199,6 +1216,17 @@ void pmemu_region_class_unregister(void)
 int pmemu_region_driver_register(void)
 {
 	return platform_driver_register(&pmemu_driver);
+}
+
+/**
+ * pmemu_region_driver_attach() - probe a range device nothing has probed
+ * @dev: a "pmemu" platform device registered while drivers_autoprobe was 0
+ *
+ * Return: 0 or the probe's error.
+ */
+int pmemu_region_driver_attach(struct device *dev)
+{
+	return device_driver_attach(&pmemu_driver.driver, dev);
 }
 
 /**

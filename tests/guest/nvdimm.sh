@@ -15,7 +15,7 @@
 # devdax mode, an unknown or malformed region, releasing while a pmemu
 # device uses it, add_region/remove_region with bad input.
 . "$(dirname "$0")/lib.sh"
-t_plan 6
+t_plan 7
 
 C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu
@@ -84,6 +84,20 @@ test_runtime_ram_region() {
 	dd if=/dev/zero of=/dev/$dev bs=1M count=8 oflag=direct status=none || fail "I/O"
 	echo 0 > $C/nv-rt/enable && rmdir $C/nv-rt || fail "destroy"
 	expect_fail sh -c "echo 2G@6G > $R/add_region"	# overlaps the region just made
+	rmmod pmemu || fail "rmmod"
+}
+
+# With drivers_autoprobe=0 nothing binds a new platform device by itself;
+# add_region still asks for a region, so pmemu probes its range device.
+test_add_region_no_autoprobe() {
+	local A=/sys/bus/platform/drivers_autoprobe
+	trap 'echo 1 > $A; unloaded' EXIT
+	load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || fail "modprobe pmemu"
+	echo 0 > $R/remove_region || fail "remove_region 0"
+	echo 0 > $A || fail "drivers_autoprobe=0"
+	echo 2G@6G > $R/add_region || fail "add_region 2G@6G with drivers_autoprobe=0"
+	echo 1 > $A
+	region_with_source ranges > /dev/null || fail "no region from add_region"
 	rmmod pmemu || fail "rmmod"
 }
 
@@ -167,6 +181,7 @@ test_claim_release_round_trip() {
 
 t_run "no nfit driver: the NFIT range is a persistent region (write cache, FUA, dax flush)" test_nfit_region
 t_run "add_region/remove_region: reserved RAM given back and taken again at runtime" test_runtime_ram_region
+t_run "add_region with drivers_autoprobe=0: the region is made" test_add_region_no_autoprobe
 t_run "nfit loaded: the range is left alone, the message names the owner and the way" test_nfit_owned
 t_run "claim-region/release-region and add_region/remove_region refuse bad requests, nothing changed" test_claim_refused
 t_run "claim-region -> pmemu ext4 -> release-region: ndctl state restored, nd_pmem reads the data" test_claim_release_round_trip
