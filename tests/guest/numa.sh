@@ -3,9 +3,10 @@
 # NUMA placement: a region's struct pages (its Device zone) and block queue
 # are allocated on the node the firmware puts its range in, whichever CPU
 # creates the device.  Runs in a 2-node guest (tests/check: --numa 2) with
-# one reserved range in each node.
+# one reserved range in each node and an NVDIMM in node 1, which the
+# reserved-RAM tests leave out (nvdimm=N).
 . "$(dirname "$0")/lib.sh"
-t_plan 3
+t_plan 4
 
 # device_zone_pages NODE: pages spanned by NODE's Device zone.  The kernel
 # prints no start_pfn for it (nothing present), and its span grows as
@@ -68,7 +69,7 @@ test_create_from() {
 	trap 'unload_pmemu' EXIT
 	range=$(pmemu_boot_ranges | cut -d, -f$((node + 1)))
 	before=$(device_zone_pages $((1 - node)))
-	taskset -c "$cpu" modprobe pmemu "ranges=$range" || fail "modprobe pmemu on CPU $cpu"
+	taskset -c "$cpu" modprobe pmemu "ranges=$range" nvdimm=N || fail "modprobe pmemu on CPU $cpu"
 	region=$(region_of_node "$node") || fail "region of $range does not report numa_node $node"
 	[ -b /dev/pmemu0 ] || fail "no /dev/pmemu0"
 	check_node "$region" "$node" 262144 "$before"
@@ -80,7 +81,7 @@ test_create_from() {
 test_configfs_from() {
 	local cpu=$1 node=$2 region before d=/sys/kernel/config/pmemu/numa
 	trap 'cfs_remove numa; unload_pmemu' EXIT
-	load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 ||
+	load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 nvdimm=N ||
 		fail "modprobe pmemu autocreate=0"
 	region=$(region_of_node "$node") || fail "no region reports numa_node $node"
 	mkdir $d && echo "${region#region}" > $d/region && echo 256M > $d/size &&
@@ -88,6 +89,19 @@ test_configfs_from() {
 	before=$(device_zone_pages $((1 - node)))
 	taskset -c "$cpu" sh -c "echo 1 > $d/enable" || fail "enable numa on CPU $cpu"
 	check_node "$region" "$node" 65536 "$before"
+}
+
+# test_nvdimm_from CPU: load pmemu on CPU (of node 0) with only the NFIT
+# range, an NVDIMM QEMU puts in node 1 (its SRAT proximity domain): the
+# region reports node 1 and its fsdax device's struct pages are there.
+test_nvdimm_from() {
+	local cpu=$1 region before
+	trap 'unload_pmemu' EXIT
+	before=$(device_zone_pages 0)
+	taskset -c "$cpu" modprobe pmemu || fail "modprobe pmemu on CPU $cpu"
+	region=$(region_of_node 1) || fail "the NVDIMM region does not report numa_node 1"
+	[ "$(cat /sys/class/pmemu/$region/source)" = nfit ] || fail "$region is not the NVDIMM's"
+	check_node "$region" 1 262144 "$before"
 }
 
 problem=$(two_nodes_problem)
@@ -100,4 +114,6 @@ t_run "modprobe on node 1: the node 0 region's pages are on node 0" \
 	test_create_from "$(first_cpu 1)" 0
 t_run "modprobe on node 0: the node 1 region's pages are on node 1" \
 	test_create_from "$(first_cpu 0)" 1
+t_run "modprobe on node 0: the node 1 NVDIMM's region and pages are on node 1" \
+	test_nvdimm_from "$(first_cpu 0)"
 t_done
