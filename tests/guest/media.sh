@@ -19,7 +19,7 @@
 # Afterwards the filesystem checks clean, the device has no error left, and
 # it is taken away and its extent freed.
 . "$(dirname "$0")/lib.sh"
-t_plan 12
+t_plan 13
 
 C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu
@@ -121,6 +121,47 @@ test_table_full() {
 	echo "0 $((1 << 30))" > $a/clear_error || fail "clear_error of the whole device"
 	[ -z "$(cat /sys/block/$dev/badblocks)" ] || fail "errors left after clearing all"
 	destroy me-full
+}
+
+# fake_root DIR DEV NAME: a copy, under DIR, of what pmemuctl reads about
+# configfs device NAME (fsdax, node DEV): its configfs item, its block
+# device's attributes and badblocks (PMEMUCTL_SYSFS_ROOT=DIR).
+fake_root() {
+	local f=$1 a
+	rm -rf "$f"
+	mkdir -p "$f/sys/module/pmemu" "$f/sys/class/pmemu" "$f/sys/kernel/config/pmemu/$3" \
+		"$f/sys/block/$2/pmemu" || return 1
+	for a in /sys/kernel/config/pmemu/$3/*; do
+		cat "$a" > "$f/sys/kernel/config/pmemu/$3/${a##*/}" 2> /dev/null
+	done
+	for a in /sys/block/$2/pmemu/*; do
+		[ -f "$a" ] && [ -r "$a" ] && cat "$a" > "$f/sys/block/$2/pmemu/${a##*/}" 2> /dev/null
+	done
+	cat /sys/block/$2/badblocks > "$f/sys/block/$2/badblocks"
+}
+
+# pmemuctl list -M on a device whose badblocks cannot be read (a faked sysfs
+# where it is a directory): an error naming the device, not a listing that
+# reads as "no media errors".  The same fake with a readable badblocks file
+# lists its errors, so the fake itself is sound.
+test_list_media_read_error() {
+	local dev f=/tmp/fakesys json rc=0
+	cleanup
+	trap 'rm -rf $f; cleanup' EXIT
+	dev=$(cfs_device me-fake 0 64M fsdax) || fail "create me-fake"
+	echo "4096 1024" > /sys/block/$dev/pmemu/inject_error || fail "inject_error"
+	fake_root $f "$dev" me-fake || fail "make the fake sysfs"
+	json=$(PMEMUCTL_SYSFS_ROOT=$f pmemuctl list -M) || fail "list -M on the sound fake"
+	jq -e '.[] | select(.dev == "me-fake") | .badblock_count == 2' <<< "$json" > /dev/null ||
+		{ echo "$json"; fail "the fake does not list the injected error"; }
+	rm "$f/sys/block/$dev/badblocks" && mkdir "$f/sys/block/$dev/badblocks" || fail "break the fake"
+	PMEMUCTL_SYSFS_ROOT=$f pmemuctl list -M > /tmp/out 2> /tmp/err || rc=$?
+	cat /tmp/err
+	[ $rc -eq 1 ] || { cat /tmp/out; fail "list -M exit $rc with unreadable badblocks, want 1"; }
+	grep -q "me-fake" /tmp/err || fail "the message does not name the device"
+	[ -s /tmp/out ] && { cat /tmp/out; fail "list -M printed a listing anyway"; }
+	echo "4096 1024" > /sys/block/$dev/pmemu/clear_error || fail "clear_error"
+	destroy me-fake
 }
 
 # pmemuctl_refuses EXIT ARGS...: pmemuctl inject-error fails with EXIT and a
@@ -225,6 +266,7 @@ load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || t_bail "modprobe pmemu 
 t_run "raw block: inject, EIO, list --media-errors, write clears, --clear" test_raw_block
 t_run "pmemuctl inject-error: bad input refused, nothing changed" test_pmemuctl_bad_input
 t_run "error table full: ENOSPC with a message, all accepted listed, one clear empties it" test_table_full
+t_run "pmemuctl list -M: unreadable badblocks is an error naming the device" test_list_media_read_error
 t_run "ext4 -o dax: hwpoison SIGBUS, EIO, recovery write, inject/clear" test_ext4
 t_run "xfs -o dax rmapbt=1: hwpoison via the holder, EIO, recovery write, inject/clear" test_xfs_rmapbt
 t_run "devdax sweep 4K: media errors" dax_case sweep 4K
