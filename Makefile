@@ -10,6 +10,8 @@
 #   make check SUITES="guest/fsdax-fs"    one suite (see tests/check)
 #   make check KERNEL=debug   the suite on a DEBUG_VM+KASAN+lockdep build of the
 #                       same kernel (built once by tests/vm/debug-kernel, cached)
+#   make check KERNEL=debug-kobject   the devdax suites on that kernel with
+#                       DEBUG_KOBJECT_RELEASE (tests/vm/debug-kobject.config)
 #   make bench          benchmarks against the in-tree drivers (tests/bench/run)
 #   make bench BENCH=devdax-populate      one benchmark
 #   make demo           boot, load pmemu, ext4 -o dax, fio, summary
@@ -31,6 +33,8 @@ build: setup
 check: build
 ifeq ($(KERNEL),debug)
 	tests/vm/debug-kernel
+else ifneq ($(filter debug-%,$(KERNEL)),)
+	tests/vm/debug-kernel --variant $(patsubst debug-%,%,$(KERNEL))
 endif
 	PMEMU_KERNEL=$(KERNEL) tests/check $(SUITES)
 

@@ -281,23 +281,22 @@ static int pmemu_fsdax_init(struct pmemu_dev *pd)
 	 */
 	if (pd->region->persistent)
 		lim.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
+	/* bad input allocates nothing */
+	if (pd->cfg.align && pd->cfg.align != PAGE_SIZE) {
+		pr_err("%s: align applies to devdax; fsdax pages are 4 KiB (filesystems map 2 MiB themselves)\n",
+		       pd->cfg.name);
+		return -EINVAL;
+	}
+	if (pd->cfg.lifetime != PMEMU_LIFETIME_SWEEP) {
+		pr_err("%s: lifetime applies to devdax; fsdax page lifetime is the filesystem's\n",
+		       pd->cfg.name);
+		return -EINVAL;
+	}
 	disk = blk_alloc_disk(&lim, pd->region->nid);
 	if (IS_ERR(disk))
 		return PTR_ERR(disk);
 	pd->disk = disk;
 
-	if (pd->cfg.align && pd->cfg.align != PAGE_SIZE) {
-		pr_err("%s: align applies to devdax; fsdax pages are 4 KiB (filesystems map 2 MiB themselves)\n",
-		       pd->cfg.name);
-		ret = -EINVAL;
-		goto err_disk;
-	}
-	if (pd->cfg.lifetime != PMEMU_LIFETIME_SWEEP) {
-		pr_err("%s: lifetime applies to devdax; fsdax page lifetime is the filesystem's\n",
-		       pd->cfg.name);
-		ret = -EINVAL;
-		goto err_disk;
-	}
 	addr = pmemu_pages_map(pd, MEMORY_DEVICE_FS_DAX, &pmemu_fsdax_pgmap_ops,
 			       0);
 	if (IS_ERR(addr)) {

@@ -12,13 +12,16 @@
 # blk_alloc_disk).  Deeper ones, like the partition scan's buffer under
 # add_disk, print the core's own allocation-failure reports, and nothing
 # is failed under memremap_pages(), whose add_pages() WARNs; pmemu only
-# sees their error.  A kernel with DEBUG_KOBJECT_RELEASE also catches
-# error paths that free what a kobject still owns (docs/testing.md says
-# why the lane's kernel has it off).  devdax sweep and tracked share every
-# error path but one allocation, so the sweep covers devdax; fsdax has its
-# own.
+# sees their error.  devdax sweep and tracked share every error path but
+# one allocation, so the sweep covers devdax; fsdax has its own.
+#
+# On the debug-kobject lane (DEBUG_KOBJECT_RELEASE: kobject releases
+# delayed) the sweep also catches error paths that free what a kobject
+# still owns; there the fsdax sweep is left out, since every gendisk
+# removal trips that option in the 7.3 block layer itself
+# (tests/vm/debug-kobject.config).
 . "$(dirname "$0")/lib.sh"
-t_plan 3
+if kobject_lane; then t_plan 2; else t_plan 3; fi
 
 C=/sys/kernel/config/pmemu
 FS=/sys/kernel/debug/failslab
@@ -105,6 +108,6 @@ load_pmemu autocreate=0 "ranges=$(pmemu_boot_ranges)" || t_bail "modprobe pmemu"
 problem=$(faults_problem)
 [ -z "$problem" ] || t_bail "$problem"
 t_run "devdax sweep 2M: every failing allocation of enable fails cleanly" sweep fsweep devdax
-t_run "fsdax: every failing allocation of enable fails cleanly" sweep ffsdax fsdax
+kobject_lane || t_run "fsdax: every failing allocation of enable fails cleanly" sweep ffsdax fsdax
 t_run "rmmod" unload_pmemu
 t_done

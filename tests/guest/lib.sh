@@ -9,7 +9,7 @@
 # Waits are scaled on the debug lane (KASAN, lockdep: several times slower);
 # tests/vm/vm passes PMEMU_KERNEL into the guest.
 T_SLOW=1
-[ "${PMEMU_KERNEL:-stock}" = debug ] && T_SLOW=4
+[[ ${PMEMU_KERNEL:-stock} == debug* ]] && T_SLOW=4
 
 # The memmap=SIZE$START ranges of this boot, as SIZE@START[,...] for ranges=.
 pmemu_boot_ranges() {
@@ -34,10 +34,20 @@ ensure_pmemu() {
 	grep -q '^pmemu ' /proc/modules || load_pmemu
 }
 
+# kobject_lane: the debug-kobject kernel, whose kobject releases come 1-4 s
+# after the last put (tests/vm/debug-kobject.config).  What a release
+# frees (a device's extent, its module reference) is waited for there,
+# where the other lanes expect it at once.
+kobject_lane() { [ "${PMEMU_KERNEL:-}" = debug-kobject ]; }
+
+# module_unused: pmemu's module reference count is 0.
+module_unused() { [ "$(cat /sys/module/pmemu/refcnt)" = 0 ]; }
+
 # unload_pmemu: rmmod pmemu; fails when it is not loaded (a test that
 # expects to unload it must have had it loaded).
 unload_pmemu() {
 	grep -q '^pmemu ' /proc/modules || { echo "pmemu is not loaded" >&2; return 1; }
+	if kobject_lane; then wait_for 10 module_unused; fi
 	rmmod pmemu
 }
 

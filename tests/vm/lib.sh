@@ -97,8 +97,8 @@ guest_kver() {
 images_dir() {
 	case "${PMEMU_KERNEL:-stock}" in
 	stock) echo "$PMEMU_CACHE/images/$(guest_kver)" ;;
-	debug) echo "$PMEMU_CACHE/images/debug" ;;
-	*) die "PMEMU_KERNEL must be stock or debug, not '$PMEMU_KERNEL'" ;;
+	debug | debug-*) echo "$PMEMU_CACHE/images/$PMEMU_KERNEL" ;;
+	*) die "PMEMU_KERNEL must be stock, debug or debug-VARIANT, not '$PMEMU_KERNEL'" ;;
 	esac
 }
 
