@@ -40,38 +40,49 @@ static LIST_HEAD(pmemu_regions);
 static DEFINE_IDA(pmemu_region_ida);
 static DEFINE_IDA(pmemu_dev_ida);
 
-/*
- * How iomem describes [start, start + size) with @desc: REGION_INTERSECTS
- * (all of it, nested entries counted once), REGION_MIXED or REGION_DISJOINT.
- */
-static int pmemu_iomem_says(u64 start, u64 size, unsigned long desc)
+static int pmemu_count_covered(struct resource *res, void *arg)
 {
-	return region_intersects(start, size, IORESOURCE_MEM, desc);
+	u64 *covered = arg;
+
+	*covered += resource_size(res);
+	return 0;
+}
+
+/*
+ * Bytes of [start, start + size) that iomem describes with @desc.  The walk
+ * clips each match to the range and resumes after it, so nested entries
+ * count once (guest/params checks it with nested Reserved entries).
+ */
+static u64 pmemu_bytes_with_desc(u64 start, u64 size, unsigned long desc)
+{
+	u64 covered = 0;
+
+	walk_iomem_res_desc(desc, IORESOURCE_MEM, start, start + size - 1,
+			    &covered, pmemu_count_covered);
+	return covered;
 }
 
 /* What iomem must say about a range of each source; NULL if it does. */
 static const char *pmemu_source_problem(u64 start, u64 size,
 					enum pmemu_source source)
 {
-	int nvdimm = pmemu_iomem_says(start, size,
-				      IORES_DESC_PERSISTENT_MEMORY);
+	u64 nvdimm = pmemu_bytes_with_desc(start, size,
+					   IORES_DESC_PERSISTENT_MEMORY);
 
 	switch (source) {
 	case PMEMU_SRC_RANGES:
 	case PMEMU_SRC_E820:
-		if (pmemu_iomem_says(start, size, IORES_DESC_RESERVED) !=
-		    REGION_INTERSECTS &&
-		    pmemu_iomem_says(start, size,
-				     IORES_DESC_PERSISTENT_MEMORY_LEGACY) !=
-		    REGION_INTERSECTS)
+		if (pmemu_bytes_with_desc(start, size, IORES_DESC_RESERVED) +
+		    pmemu_bytes_with_desc(start, size,
+					  IORES_DESC_PERSISTENT_MEMORY_LEGACY) != size)
 			return "not entirely reserved memory (boot with memmap=SIZE$START)";
 		return NULL;
 	case PMEMU_SRC_NFIT:
-		if (nvdimm != REGION_DISJOINT)
+		if (nvdimm)
 			return "owned by the nfit driver; pmemuctl claim-region hands it over";
 		return NULL;
 	case PMEMU_SRC_NDCTL:
-		if (nvdimm != REGION_INTERSECTS)
+		if (nvdimm != size)
 			return "not entirely an NVDIMM range libnvdimm handed over";
 		return NULL;
 	default:
@@ -137,8 +148,8 @@ int pmemu_check_range(const char *who, u64 start, u64 size,
  */
 int pmemu_source_of(u64 start, u64 size)
 {
-	return pmemu_iomem_says(start, size, IORES_DESC_PERSISTENT_MEMORY) !=
-	       REGION_DISJOINT ? PMEMU_SRC_NDCTL : PMEMU_SRC_RANGES;
+	return pmemu_bytes_with_desc(start, size, IORES_DESC_PERSISTENT_MEMORY) ?
+	       PMEMU_SRC_NDCTL : PMEMU_SRC_RANGES;
 }
 
 static const char * const pmemu_source_names[] = {

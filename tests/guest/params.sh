@@ -4,7 +4,7 @@
 # range and the reason, nothing is left behind (no module, no device, no
 # iomem claim), and a good load works afterwards.
 . "$(dirname "$0")/lib.sh"
-t_plan 18
+t_plan 20
 
 # The boot layout (tests/vm/vm): RAM at 5G..6G, reserved 6G..8G and 9G..11G.
 R0=$(pmemu_boot_ranges | cut -d, -f1)
@@ -36,6 +36,44 @@ refused() {
 	nothing_left
 }
 
+# unload_all: pmemu and the test module, whichever is loaded (clean-up).
+unload_all() {
+	grep -q '^pmemu ' /proc/modules && rmmod pmemu
+	grep -q '^pmemu_iomem_test ' /proc/modules && rmmod pmemu_iomem_test
+	return 0
+}
+
+# A second Reserved resource over range 0 (the test module's nest=, which
+# iomem nests around the first): the range is still entirely reserved and
+# must be counted once, not twice.
+test_nested_reserved() {
+	trap unload_all EXIT
+	modprobe pmemu_iomem_test nest="$R0" || fail "modprobe pmemu_iomem_test nest=$R0"
+	grep -B1 -A1 "pmemu_iomem_test" /proc/iomem
+	load_pmemu "ranges=$R0" autocreate=0 || fail "ranges=$R0 refused under a nested Reserved entry"
+	[ -d /sys/class/pmemu/region0 ] || fail "no region0"
+	rmmod pmemu && rmmod pmemu_iomem_test || fail "unload"
+}
+
+# A platform device of another driver bound to pmemu through
+# driver_override, over a hole in the physical address space, whose own
+# platform data reads as pmemu's NFIT source: pmemu must not trust it, and
+# refuses the range as not reserved.
+test_foreign_pdata() {
+	local d=/sys/bus/platform/devices/pmemu_iomem_test.0 tag="foreign-$RANDOM"
+	trap unload_all EXIT
+	load_pmemu "ranges=$R0" autocreate=0 || fail "modprobe pmemu"
+	modprobe pmemu_iomem_test foreign=2M@100G || fail "modprobe pmemu_iomem_test foreign=2M@100G"
+	[ -d $d ] || fail "no $d"
+	echo pmemu > $d/driver_override || fail "driver_override"
+	dmesg_mark "$tag"
+	echo pmemu_iomem_test.0 > /sys/bus/platform/drivers/pmemu/bind 2> /dev/null &&
+		fail "pmemu bound a foreign device over a hole, trusting its platform data"
+	dmesg_since "$tag" | grep "pmemu" | grep -q "not entirely reserved memory" ||
+		{ dmesg_since "$tag"; fail "no 'not entirely reserved memory' refusal"; }
+	rmmod pmemu_iomem_test && rmmod pmemu || fail "unload"
+}
+
 # Physical addresses are for root alone, as regionN/start is.
 test_ranges_root_only() {
 	local p=/sys/module/pmemu/parameters/ranges
@@ -59,6 +97,8 @@ t_run "trailing garbage" refused "1G@6Gx" "cannot parse"
 t_run "trailing comma" refused "1G@6G," "cannot parse"
 t_run "negative size" refused "-1G@6G" "cannot parse"
 t_run "beyond the addressable range" refused "1G@0x7fffffffc0000000" "outside the physical range"
+t_run "nested Reserved entries over a range: counted once, the range loads" test_nested_reserved
+t_run "foreign platform data (driver_override) not trusted: a hole is refused" test_foreign_pdata
 t_run "good load after refusals" load_pmemu
 t_run "ranges= (physical addresses) readable by root only" test_ranges_root_only
 t_run "rmmod clean after refusals" unload_pmemu

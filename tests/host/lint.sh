@@ -15,7 +15,8 @@ KVER=$(guest_kver)
 
 test_checkpatch() {
 	perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --quiet \
-		--ignore FILE_PATH_CHANGES -f "$PMEMU_TOP"/driver/*.[ch]
+		--ignore FILE_PATH_CHANGES -f "$PMEMU_TOP"/driver/*.[ch] \
+		"$PMEMU_TOP"/tests/kmod/*.c
 }
 
 test_kernel_doc() {
@@ -120,7 +121,7 @@ test_kconfig_configfs() {
 }
 
 t_plan 6
-t_run "checkpatch --strict --no-tree driver/" test_checkpatch
+t_run "checkpatch --strict --no-tree driver/ tests/kmod/" test_checkpatch
 t_run "kernel-doc -Wall driver/" test_kernel_doc
 t_run "sparse (make C=2) clean" test_sparse
 t_run "DKMS add/build/install/remove for $KVER" test_dkms
