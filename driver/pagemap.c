@@ -220,8 +220,8 @@ static void pmemu_drain_listed(struct pmemu_dev *pd)
  * O_DIRECT), or on a mapped page that a closed reflinked file shares, would
  * hang whoever deletes the disk.  So poll until no page is pinned, then
  * unpublish.  A pin taken between the check and the eviction still blocks
- * this work, on its own queue: only the device's own teardown waits for it
- * (pmemu_pages_settle()), until the pin goes.
+ * this work, on its own queue, until the pin goes: the device's own
+ * teardown waits for it (pmemu_pages_settle()), other devices' do not.
  */
 static void pmemu_unpublish_work(struct work_struct *work)
 {
@@ -260,9 +260,9 @@ static void pmemu_unpublish_work(struct work_struct *work)
  * pmemu_pages_unpublish() - remove a fenced device's node when safe
  * @pd: device claimed for teardown, fenced (no new faults, no new I/O)
  *
- * Queues pd->ops->unpublish() for when no page of the device is pinned
- * without being mapped (see pmemu_unpublish_work()); right away if none
- * is.  From here on module unload waits for the device.  The caller has
+ * Queues pd->ops->unpublish() for when no page of the device has more
+ * references than mappings (see pmemu_unpublish_work()); right away if
+ * none has.  From here on module unload waits for the device.  The caller has
  * taken the module reference that the drain drops at its end.
  */
 void pmemu_pages_unpublish(struct pmemu_dev *pd)

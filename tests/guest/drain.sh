@@ -158,13 +158,33 @@ writers_case() {
 	wait_for 10 region_free 0 || fail "extent not released after the writers exited"
 }
 
+# fsdax_pin_finish TAG DEV MNT: the unpublish reported DEV's pinned page
+# (in the log since mark TAG); pin_hold ($pid of the caller) lets go with
+# its data intact, the disk goes, the dead filesystem at MNT unmounts and
+# region1's extent is freed.
+fsdax_pin_finish() {
+	local tag=$1 dev=$2 rc=0
+	pin_reported() {
+		dmesg_since "$tag" | grep -q "$dev: 1 pages pinned"
+	}
+	wait_for 10 pin_reported || { dmesg_since "$tag"; fail "no message about the pinned page"; }
+	kill -USR1 $pid
+	wait $pid || rc=$?
+	pid=
+	[ $rc -eq 0 ] || { cat /tmp/pin.out; fail "pipe data wrong after teardown (pin_hold exit $rc)"; }
+	grep -q "released: data intact" /tmp/pin.out || { cat /tmp/pin.out; fail "pipe data not checked"; }
+	wait_for 10 test ! -e "/dev/$dev" || fail "/dev/$dev not removed after the pin went"
+	timeout $((30 * T_SLOW)) umount "$3" || fail "umount of the dead filesystem failed or hung"
+	wait_for 10 region_free 1 || fail "extent not released after umount"
+}
+
 # fsdax_pin_case FS: a filesystem -o dax on a configfs fsdax device of
 # region1, one page of a closed, unmapped file pinned in a pipe; rmdir of
 # the item (forced teardown while mounted) must return at once, although
 # deleting the gendisk would make the filesystem's inode eviction wait for
 # the pin: the disk stays (fenced: no open, no I/O) until the pin goes.
 fsdax_pin_case() {
-	local fs=$1 d=$C/fpin dev pid='' tag t0 rc=0
+	local fs=$1 d=$C/fpin dev pid='' tag t0
 	trap 'release "$pid"; umount_if /mnt/fpin; drained 1 fpin' EXIT
 	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || fail "create fpin"
 	mkfs_dax "$fs" "/dev/$dev" > /dev/null || fail "mkfs $fs"
@@ -182,18 +202,7 @@ fsdax_pin_case() {
 	expect_fail rmmod pmemu
 	[ -b "/dev/$dev" ] || fail "/dev/$dev went before the pin did"
 	expect_fail dd if="/dev/$dev" of=/dev/null bs=4k count=1 status=none
-	fs_pin_reported() {
-		dmesg_since "$tag" | grep -q "$dev: 1 pages pinned"
-	}
-	wait_for 10 fs_pin_reported || { dmesg_since "$tag"; fail "no message about the pinned page"; }
-	kill -USR1 $pid
-	wait $pid || rc=$?
-	pid=
-	[ $rc -eq 0 ] || { cat /tmp/pin.out; fail "pipe data wrong after teardown (pin_hold exit $rc)"; }
-	grep -q "released: data intact" /tmp/pin.out || { cat /tmp/pin.out; fail "pipe data not checked"; }
-	wait_for 10 test ! -e "/dev/$dev" || fail "/dev/$dev not removed after the pin went"
-	timeout $((30 * T_SLOW)) umount /mnt/fpin || fail "umount of the dead filesystem failed or hung"
-	wait_for 10 region_free 1 || fail "extent not released after umount"
+	fsdax_pin_finish "$tag" "$dev" /mnt/fpin
 	dmesg_since "$tag" | grep -E 'pmemu|EXT4|XFS' | tail -n 8
 }
 
@@ -206,7 +215,7 @@ test_fsdax_pin_xfs() { MKFS_XFS_EXTRA="-m rmapbt=0" fsdax_pin_case xfs; }
 # mappings.  The disk must stay (fenced) until the pin goes; rmdir returns
 # at once.  rmapbt=0: no PRE_REMOVE unmapping of the users (see above).
 test_fsdax_reflink_pin() {
-	local d=$C/rpin dev pid='' rpid tag rc=0
+	local d=$C/rpin dev pid='' rpid tag
 	trap 'release "$pid"; umount_if /mnt/rpin; drained 1 rpin' EXIT
 	dev=$(cfs_device "$(basename $d)" 1 1G fsdax) || fail "create rpin"
 	mkfs.xfs -q -f -m reflink=1,rmapbt=0 "/dev/$dev" || fail "mkfs.xfs reflink=1"
@@ -233,17 +242,7 @@ test_fsdax_reflink_pin() {
 	fi
 	wait $rpid || fail "rmdir failed"
 	[ -b "/dev/$dev" ] || fail "/dev/$dev went before the pin did"
-	rpin_reported() {
-		dmesg_since "$tag" | grep -q "$dev: 1 pages pinned"
-	}
-	wait_for 10 rpin_reported || { dmesg_since "$tag"; fail "no message about the pinned page"; }
-	kill -USR1 $pid
-	wait $pid || rc=$?
-	pid=
-	[ $rc -eq 0 ] || { cat /tmp/pin.out; fail "pipe data wrong after teardown (pin_hold exit $rc)"; }
-	wait_for 10 test ! -e "/dev/$dev" || fail "/dev/$dev not removed after the pin went"
-	timeout $((30 * T_SLOW)) umount /mnt/rpin || fail "umount of the dead filesystem failed or hung"
-	wait_for 10 region_free 1 || fail "extent not released after umount"
+	fsdax_pin_finish "$tag" "$dev" /mnt/rpin
 }
 
 # I/O in flight when a device is taken away: fio randrw on the raw
