@@ -399,7 +399,9 @@ test_odirect_in_flight() {
 # configfs's directory lock, other rmdirs and mkdirs in the group), but
 # not another device's disable, which frees its extent at once.
 test_unpublish_pin_race() {
-	local d=$C/upin dev pid='' rpid='' opid='' rc=0 H=/sys/kernel/debug/pmemu/hold/unpublish_checked
+	# not local: the EXIT trap runs after the function has returned
+	local d=$C/upin dev rc=0
+	pid='' rpid='' opid='' H=/sys/kernel/debug/pmemu/hold/unpublish_checked
 	trap 'echo 0 > $H; release "$pid"; [ -n "$rpid" ] && wait $rpid; [ -n "$opid" ] && wait $opid
 		umount_if /mnt/upin; cfs_remove other; drained 1 upin' EXIT
 	[ -w $H ] || fail "no hold point $H"
@@ -449,7 +451,9 @@ test_unpublish_pin_race() {
 # and before its teardown.  Disable and rmdir find the device taken and
 # return; the unbind then tears it down once and the range is released.
 test_unbind_disable_race() {
-	local d=$C/race dev upid='' rc=0 H=/sys/kernel/debug/pmemu/hold/destroy_claimed
+	# not local: the EXIT trap runs after the function has returned
+	local d=$C/race dev rc=0
+	upid='' H=/sys/kernel/debug/pmemu/hold/destroy_claimed
 	trap 'echo 0 > $H; [ -n "$upid" ] && wait $upid; cfs_remove race
 		[ -d $R/region0 ] || wait_for 10 bash -c "echo pmemu.0 > /sys/bus/platform/drivers/pmemu/bind 2> /dev/null"' EXIT
 	[ -w $H ] || fail "no hold point $H"

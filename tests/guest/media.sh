@@ -223,7 +223,9 @@ fs_case() {
 # must not stay over the error, so the writer gets SIGBUS at once instead
 # of writing on over the bad range.
 test_fault_inject_race() {
-	local name=me-race dev pid='' rc=0 H=/sys/kernel/debug/pmemu/hold/fault_insert
+	# not local: the EXIT trap runs after the function has returned
+	local name=me-race dev rc=0
+	pid='' H=/sys/kernel/debug/pmemu/hold/fault_insert
 	cleanup
 	trap 'echo 0 > $H; [ -n "$pid" ] && kill -KILL $pid 2> /dev/null; wait; cleanup' EXIT
 	[ -w $H ] || fail "no hold point $H"
