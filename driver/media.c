@@ -8,11 +8,14 @@
  * in /sys/block/pmemuN/badblocks as pmem's does).  Errors enter it three
  * ways: injected by the user (sysfs inject_error, "pmemuctl inject-error"),
  * which is what an address range scrub finding latent errors does; reported
- * by memory_failure() (MADV_HWPOISON, the hwpoison injector, a real machine
- * check), through the page map's ->memory_failure; or written by the user
- * into the gendisk's badblocks attribute.  They leave by clear_error, by a
- * block write or zeroing covering whole bad sectors, or by an fs/dax
- * recovery write, as on pmem.
+ * by memory_failure() for a machine check, through the page map's
+ * ->memory_failure (what the NFIT driver's MCE notifier does for pmem); or
+ * written by the user into the gendisk's badblocks attribute.  Software
+ * poison (MADV_HWPOISON, the hwpoison injector: MF_SW_SIMULATED) is not a
+ * media error, as on pmem: the mappers are signalled and unmapped and the
+ * media still reads, unless the device's sw_poison is "media".  Errors
+ * leave by clear_error, by a block write or zeroing covering whole bad
+ * sectors, or by an fs/dax recovery write, as on pmem.
  *
  * What a known-bad range does:
  *   block I/O: a read touching it fails with -EIO, a write clears it;
@@ -33,8 +36,10 @@
 #include <linux/blkdev.h>
 #include <linux/dax.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/page-flags.h>
 #include <linux/pfn.h>
+#include <linux/sched/signal.h>
 #include <linux/set_memory.h>
 
 #include "pmemu.h"
@@ -266,12 +271,22 @@ int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear)
 }
 
 /*
+ * Whether memory_failure() with @mf_flags enters the media error record:
+ * always for what the hardware reports, and for software poison only when
+ * the device's sw_poison says "media" (sysfs.c).
+ */
+static bool pmemu_mf_records(struct pmemu_dev *pd, int mf_flags)
+{
+	return !(mf_flags & MF_SW_SIMULATED) || READ_ONCE(pd->sw_poison_media);
+}
+
+/*
  * memory_failure() reported pages of the device: record them as media
- * errors.  Returns the byte offset of @pfn in the data area, or -ENXIO for
- * pages outside it (the memmap of map=dev).
+ * errors if pmemu_mf_records().  Returns the byte offset of @pfn in the
+ * data area, or -ENXIO for pages outside it (the memmap of map=dev).
  */
 static s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
-			      unsigned long nr_pages)
+			      unsigned long nr_pages, int mf_flags)
 {
 	unsigned long first = pmemu_data_pfn(pd, 0);
 	u64 off, len = PFN_PHYS(nr_pages);
@@ -282,6 +297,8 @@ static s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
 	if (off >= pmemu_capacity(pd) ||
 	    len > pmemu_capacity(pd) - off)
 		return -ENXIO;
+	if (!pmemu_mf_records(pd, mf_flags))
+		return off;
 	if (!pmemu_media_set(pd, off, len))
 		pr_err("%s: memory failure at pfn %#lx (offset %#llx, %lu pages): media error table full, not recorded\n",
 		       pd->devname, pfn, off, nr_pages);
@@ -302,7 +319,7 @@ static int pmemu_fsdax_memory_failure(struct dev_pagemap *pgmap,
 				      int mf_flags)
 {
 	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
-	s64 off = pmemu_media_failed(pd, pfn, nr_pages);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages, mf_flags);
 	int ret;
 
 	if (off < 0)
@@ -328,7 +345,7 @@ static int pmemu_sweep_memory_failure(struct dev_pagemap *pgmap,
 				      int mf_flags)
 {
 	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
-	s64 off = pmemu_media_failed(pd, pfn, nr_pages);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages, mf_flags);
 
 	if (off < 0)
 		return off;
@@ -341,6 +358,34 @@ const struct dev_pagemap_ops pmemu_sweep_pgmap_ops = {
 	.memory_failure = pmemu_sweep_memory_failure,
 };
 
+/*
+ * The address of byte @off of devdax device @pd in the current task's
+ * first mapping of it, or 0 if it maps no such page.
+ */
+static unsigned long pmemu_current_addr(struct pmemu_dev *pd, u64 off)
+{
+	struct address_space *mapping = dax_inode(pd->dax_dev)->i_mapping;
+	struct mm_struct *mm = current->mm;
+	pgoff_t pgoff = off >> PAGE_SHIFT;
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+	unsigned long addr = 0;
+
+	if (!mm)
+		return 0;
+	mmap_read_lock(mm);
+	vma_iter_init(&vmi, mm, 0);
+	for_each_vma(vmi, vma) {
+		if (!vma->vm_file || vma->vm_file->f_mapping != mapping ||
+		    pgoff < vma->vm_pgoff || pgoff - vma->vm_pgoff >= vma_pages(vma))
+			continue;
+		addr = vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+		break;
+	}
+	mmap_read_unlock(mm);
+	return addr;
+}
+
 /**
  * pmemu_tracked_memory_failure() - memory_failure() on a tracked folio
  * @pgmap: the device's page map
@@ -349,10 +394,16 @@ const struct dev_pagemap_ops pmemu_sweep_pgmap_ops = {
  * @mf_flags: MF_* flags
  *
  * The generic handler refuses device-coherent pages, so do its work:
- * record the error and unmap the folio everywhere.  Every mapper (the
- * process that consumed the poison included) gets its SIGBUS with
- * BUS_MCEERR_AR and the folio's size from the fault that follows, since a
- * module cannot walk the reverse map to signal them now.
+ * unmap the folio everywhere.  A recorded error (a machine check, or
+ * software poison with sw_poison "media") signals every mapper, the
+ * process that consumed the poison included, with BUS_MCEERR_AR and the
+ * folio's size from the fault that follows, since a module cannot walk the
+ * reverse map to signal them now.  Software poison that is not recorded
+ * gets what the generic handler gives device-dax pages: the current task,
+ * if it maps the page (its first mapping of it), is signalled now; the
+ * others fault the page back in.  The signal is sent, not forced as the
+ * generic handler's is (force_sig_mceerr() is not exported): a task that
+ * blocks SIGBUS gets it when it unblocks.
  *
  * Return: 0, or -ENXIO for pages outside the data area.
  */
@@ -360,12 +411,18 @@ int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap, unsigned long pfn,
 				 unsigned long nr_pages, int mf_flags)
 {
 	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
-	s64 off = pmemu_media_failed(pd, pfn, nr_pages);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages, mf_flags);
+	unsigned long addr = 0;
 
 	if (off < 0)
 		return off;
 	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
+	if (!pmemu_mf_records(pd, mf_flags))
+		addr = pmemu_current_addr(pd, off);
 	smp_mb();	/* see pmemu_media_recheck() */
 	pmemu_media_unmap(pd, off, PFN_PHYS(nr_pages));
+	if (addr)
+		send_sig_mceerr(BUS_MCEERR_AR, (void __user *)addr,
+				ilog2(pd->cfg.align), current);
 	return 0;
 }

@@ -284,6 +284,8 @@ struct pmemu_owner {
  * @bb: media errors of the data area, in 512-byte sectors (media.c); the
  *	gendisk's badblocks for fsdax
  * @media_lock: orders media errors being recorded (the table's size check)
+ * @sw_poison_media: software poison (MADV_HWPOISON, hwpoison-inject) is
+ *	recorded as a media error too; off by default, as on pmem (media.c)
  * @pgmap: ZONE_DEVICE page map of the extent (FS_DAX, GENERIC or COHERENT)
  * @disk: fsdax: the block device
  * @dax_dev: fsdax: the DAX device filesystems map through; devdax: the
@@ -314,6 +316,7 @@ struct pmemu_dev {
 	void *virt;
 	struct badblocks bb;
 	struct mutex media_lock;	/* see above */
+	bool sw_poison_media;
 	struct dev_pagemap pgmap;
 	struct gendisk *disk;
 	struct dax_device *dax_dev;

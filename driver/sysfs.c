@@ -118,6 +118,38 @@ static ssize_t clear_error_store(struct device *dev,
 }
 static DEVICE_ATTR_WO(clear_error);
 
+/*
+ * What software poison (MADV_HWPOISON, hwpoison-inject) does to the media:
+ * "transient", as on pmem (the mappers are dealt with, the media reads), or
+ * "media": it is recorded as a media error like a machine check (media.c).
+ */
+static const char * const pmemu_sw_poison_names[] = { "transient", "media" };
+
+static ssize_t sw_poison_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	bool media = READ_ONCE(to_pmemu_dev(dev)->sw_poison_media);
+
+	return sysfs_emit(buf, "%s\n", pmemu_sw_poison_names[media]);
+}
+
+static ssize_t sw_poison_store(struct device *dev,
+			       struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	struct pmemu_dev *pd = to_pmemu_dev(dev);
+	int i = sysfs_match_string(pmemu_sw_poison_names, buf);
+
+	if (i < 0) {
+		pr_err("%s: sw_poison: expected \"transient\" or \"media\"\n",
+		       pd->devname);
+		return -EINVAL;
+	}
+	WRITE_ONCE(pd->sw_poison_media, i == 1);
+	return count;
+}
+static DEVICE_ATTR_RW(sw_poison);
+
 static struct attribute *pmemu_dev_attrs[] = {
 	&dev_attr_name.attr,
 	&dev_attr_region.attr,
@@ -133,6 +165,7 @@ static struct attribute *pmemu_dev_attrs[] = {
 	&dev_attr_badblocks.attr,
 	&dev_attr_inject_error.attr,
 	&dev_attr_clear_error.attr,
+	&dev_attr_sw_poison.attr,
 	NULL,
 };
 

@@ -16,11 +16,14 @@
  *  - memory_failure() on a mapped page (MADV_HWPOISON) delivers SIGBUS
  *    with BUS_MCEERR_AR whose si_addr_lsb is the size of the mapping
  *    (devdax: its align; a file: 4 KiB or 2 MiB, however fs/dax mapped it)
- *    and whose si_addr lies in that mapping unit around the page; it is
- *    recorded in badblocks; the next access gets SIGBUS again; the
- *    neighbouring unit keeps its data; file reads of the page fail with
- *    EIO; a page-sized overwrite (files) or clear_error (devdax) clears it
- *    and the page works again;
+ *    and whose si_addr lies in that mapping unit around the page;
+ *  - with the device's sw_poison "transient" (the default, as on pmem) it
+ *    is not recorded: the next access and file reads get the data back;
+ *  - with sw_poison "media" it is recorded in badblocks; the next access
+ *    gets SIGBUS again; the neighbouring unit keeps its data; file reads of
+ *    the page fail with EIO; a page-sized overwrite (files) or clear_error
+ *    (devdax) clears it and the page works again;
+ *  - sw_poison takes only "transient" and "media";
  *  - an injected error is in badblocks, makes devdax accesses and new file
  *    faults SIGBUS and file reads EIO, makes kernel copies fail with EFAULT
  *    and no signal, and is gone after clear_error;
@@ -138,6 +141,25 @@ static int attr_write(const char *name, const char *val)
 		err = -errno;
 	close(fd);
 	return err;
+}
+
+/* The first line of the attribute, without its newline ("" if unreadable). */
+static const char *attr_read(const char *name)
+{
+	static char buf[64];
+	char path[512];
+	FILE *f;
+
+	buf[0] = 0;
+	snprintf(path, sizeof(path), "%s/%s", env("PMEMU_MEDIA_SYSFS"), name);
+	f = fopen(path, "r");
+	if (!f)
+		return buf;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return buf;
 }
 
 static int media_range(const char *attr, uint64_t off, uint64_t len)
@@ -307,11 +329,45 @@ static void assert_mceerr(struct __test_metadata *_metadata,
 }
 
 /*
- * memory_failure() on a mapped page: SIGBUS now or at the next access,
- * recorded, SIGBUS again, neighbour intact, EIO for file reads; cleared by
- * an overwrite (files) or clear_error (devdax).
+ * Software poison on a device left at its default: SIGBUS for the process
+ * that consumed it, nothing recorded, the data still there for the next
+ * access and for file reads, as on pmem.
  */
-TEST_F_TIMEOUT(media, hwpoison_sigbus_then_clear, 300)
+TEST_F_TIMEOUT(media, hwpoison_transient, 300)
+{
+	size_t poff = self->unit + self->page_in_unit;
+	char buf[SZ_4K];
+	uint8_t *p, v = 0;
+
+	ASSERT_STREQ("transient", attr_read("sw_poison"));
+	p = map_units(self);
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
+	fill(p, 2 * self->unit, 17);
+
+	ASSERT_EQ(1, poison_and_touch(p + poff))
+		TH_LOG("MADV_HWPOISON then access: no SIGBUS (%s)", strerror(errno));
+	assert_mceerr(_metadata, self, p + poff);
+	EXPECT_STREQ("", badblocks());
+
+	ASSERT_EQ(0, touch(p + poff, &v)) TH_LOG("SIGBUS at the next access");
+	EXPECT_EQ(pat(poff, 17), v);
+	EXPECT_EQ(-1, check(p, 2 * self->unit, 17));
+	if (!self->devdax) {
+		EXPECT_EQ((ssize_t)SZ_4K,
+			  pread(self->fd, buf, SZ_4K, self->base + (off_t)poff))
+			TH_LOG("file read of the page: %s", strerror(errno));
+		EXPECT_EQ(pat(poff, 17), (uint8_t)buf[0]);
+	}
+	EXPECT_EQ(0, munmap(p, 2 * self->unit));
+}
+
+/*
+ * memory_failure() on a mapped page of a device whose sw_poison is
+ * "media": SIGBUS now or at the next access, recorded, SIGBUS again,
+ * neighbour intact, EIO for file reads; cleared by an overwrite (files) or
+ * clear_error (devdax).
+ */
+TEST_F_TIMEOUT(media, hwpoison_recorded_then_clear, 300)
 {
 	size_t poff = self->unit + self->page_in_unit;
 	uint64_t dev_off = dev_offset(self, self->base + (off_t)poff);
@@ -319,6 +375,8 @@ TEST_F_TIMEOUT(media, hwpoison_sigbus_then_clear, 300)
 	uint8_t *p, v = 0;
 
 	ASSERT_NE(UINT64_MAX, dev_off);
+	ASSERT_EQ(0, attr_write("sw_poison", "media"));
+	ASSERT_STREQ("media", attr_read("sw_poison"));
 	p = map_units(self);
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	fill(p, 2 * self->unit, 11);
@@ -354,6 +412,7 @@ TEST_F_TIMEOUT(media, hwpoison_sigbus_then_clear, 300)
 	}
 	EXPECT_STREQ("", badblocks());
 	EXPECT_EQ(0, munmap(p, 2 * self->unit));
+	EXPECT_EQ(0, attr_write("sw_poison", "transient"));
 }
 
 /*
@@ -433,6 +492,26 @@ TEST_F(media, bad_input_refused)
 	snprintf(big, sizeof(big), "512 %llu", (unsigned long long)UINT64_MAX - 511);
 	EXPECT_EQ(-EINVAL, attr_write("inject_error", big));
 	EXPECT_STREQ("", badblocks());
+}
+
+/* sw_poison: "transient" by default, takes "media" and back, nothing else. */
+TEST_F(media, sw_poison_setting)
+{
+	static const char *const bad[] = { "Media", "media2", "1", "transient media" };
+	size_t i;
+
+	ASSERT_STREQ("transient", attr_read("sw_poison"));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-EINVAL, attr_write("sw_poison", bad[i]))
+			TH_LOG("sw_poison '%s' accepted", bad[i]);
+		EXPECT_STREQ("transient", attr_read("sw_poison"));
+	}
+	ASSERT_EQ(0, attr_write("sw_poison", "media"));
+	EXPECT_STREQ("media", attr_read("sw_poison"));
+	EXPECT_EQ(-EINVAL, attr_write("sw_poison", "bogus"));
+	EXPECT_STREQ("media", attr_read("sw_poison"));
+	ASSERT_EQ(0, attr_write("sw_poison", "transient\n"));
+	EXPECT_STREQ("transient", attr_read("sw_poison"));
 }
 
 TEST_HARNESS_MAIN
