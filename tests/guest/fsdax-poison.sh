@@ -101,15 +101,22 @@ xfs_copy() {
 	echo "poisoner $(poisoner $MNT/b 1 1) | a $(file_read $MNT/a $ORIG) | b $(file_read $MNT/b) | check $(fs_check xfs "$2")"
 }
 
-# a reader maps page 1 of a, the poisoner poisons it through b
-xfs_shared() {
-	local p
-	fs_fresh xfs "$2"
+# shared_case FS DEV FILE [CMD...]: a reader maps page 1 of a, CMD runs,
+# the poisoner poisons page 1 of FILE through its mapping; the summary.
+shared_case() {
+	local fs=$1 dev=$2 file=$3 p b=""
+	shift 3
+	fs_fresh "$fs" "$dev"
 	reader_start $MNT/a 1
-	p=$(poisoner $MNT/b 1 1)
+	[ $# -eq 0 ] || "$@" || fail "$*"
+	p=$(poisoner "$file" 1 1)
 	reader_end > /tmp/reader.sum
-	echo "poisoner $p | reader $(cat /tmp/reader.sum) | a $(file_read $MNT/a $ORIG) | b $(file_read $MNT/b) | check $(fs_check xfs "$2")"
+	[ "$fs" = xfs ] && b=" | b $(file_read $MNT/b)"
+	echo "poisoner $p | reader $(cat /tmp/reader.sum) | a $(file_read $MNT/a $ORIG)$b | check $(fs_check "$fs" "$dev")"
 }
+
+# a reader maps page 1 of a, the poisoner poisons it through b
+xfs_shared() { shared_case xfs "$2" $MNT/b; }
 
 # as xfs_shared, then a second poisoner poisons that page and the next
 # (on pmemu before sw_poison: madvise failed with EFAULT, nobody killed)
@@ -132,15 +139,7 @@ xfs_cow() {
 
 # a reader maps page 1 of a; page 1 of b is written through a mapping of
 # b (the write fault copies the shared block) and poisoned through b
-xfs_mapped_cow() {
-	local p
-	fs_fresh xfs "$2"
-	reader_start $MNT/a 1
-	mf_actor writer $MNT/b 1 || fail "write b through its mapping"
-	p=$(poisoner $MNT/b 1 1)
-	reader_end > /tmp/reader.sum
-	echo "poisoner $p | reader $(cat /tmp/reader.sum) | a $(file_read $MNT/a $ORIG) | b $(file_read $MNT/b) | check $(fs_check xfs "$2")"
-}
+xfs_mapped_cow() { shared_case xfs "$2" $MNT/b mf_actor writer $MNT/b 1; }
 
 # ext4: poison page 1 of a through a mapping of it
 ext4_file() {
@@ -149,14 +148,7 @@ ext4_file() {
 }
 
 # ext4: a reader maps page 1 of a, another process poisons it
-ext4_shared() {
-	local p
-	fs_fresh ext4 "$2"
-	reader_start $MNT/a 1
-	p=$(poisoner $MNT/a 1 1)
-	reader_end > /tmp/reader.sum
-	echo "poisoner $p | reader $(cat /tmp/reader.sum) | a $(file_read $MNT/a $ORIG) | check $(fs_check ext4 "$2")"
-}
+ext4_shared() { shared_case ext4 "$2" $MNT/a; }
 
 # compare SCENARIO FS: run it on nd_pmem and on pmemu; the lines must be
 # equal, and nd_pmem's must show the poisoner killed by SIGBUS (exit

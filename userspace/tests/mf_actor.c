@@ -41,6 +41,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "args.h"
+
 #ifndef MADV_HWPOISON
 #define MADV_HWPOISON 100
 #endif
@@ -104,16 +106,7 @@ static uint64_t page_hash(const volatile uint8_t *p)
 
 static unsigned long number(const char *s)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || !*s || *end) {
-		fprintf(stderr, "mf_actor: bad number '%s'\n", s);
-		exit(2);
-	}
-	return v;
+	return arg_number("mf_actor", s);
 }
 
 static int poison(const char *path, unsigned long page, int n, char **counts)
