@@ -12,6 +12,9 @@
 #                       same kernel (built once by tests/vm/debug-kernel, cached)
 #   make check KERNEL=debug-kobject   the devdax suites on that kernel with
 #                       DEBUG_KOBJECT_RELEASE (tests/vm/debug-kobject.config)
+#   make torture        every operation raced against every other in one guest
+#                       (tests/torture/run; TORTURE_TIME, TORTURE_SEED,
+#                       TORTURE_WORKERS; KERNEL=debug for the debug kernel)
 #   make bench          benchmarks against the in-tree drivers (tests/bench/run)
 #   make bench BENCH=devdax-populate      one benchmark
 #   make demo           boot, load pmemu, ext4 -o dax, fio, summary
@@ -38,6 +41,12 @@ else ifneq ($(filter debug-%,$(KERNEL)),)
 endif
 	PMEMU_KERNEL=$(KERNEL) tests/check $(SUITES)
 
+torture: build
+ifeq ($(KERNEL),debug)
+	tests/vm/debug-kernel
+endif
+	PMEMU_KERNEL=$(KERNEL) tests/torture/run
+
 lint: build
 	tests/check host/lint
 
@@ -57,4 +66,4 @@ rebuild-cache:
 clean:
 	rm -rf results
 
-.PHONY: all setup build check lint bench demo shell rebuild-cache clean
+.PHONY: all setup build check torture lint bench demo shell rebuild-cache clean

@@ -7,13 +7,9 @@
 # again) and the kernel log must stay clean (KASAN, lockdep, leaks seen by
 # the judge).
 #
-# Only allocations with a pmemu frame among the innermost 10 count: pmemu's
-# own and those of what it calls (alloc_dax, cdev_device_add,
-# blk_alloc_disk).  Deeper ones, like the partition scan's buffer under
-# add_disk, print the core's own allocation-failure reports, and nothing
-# is failed under memremap_pages(), whose add_pages() WARNs; pmemu only
-# sees their error.  devdax sweep and tracked share every error path but
-# one allocation, so the sweep covers devdax; fsdax has its own.
+# Which allocations count: tests/guest/failslab.sh.  devdax sweep and
+# tracked share every error path but one allocation, so the sweep covers
+# devdax; fsdax has its own.
 #
 # On the debug-kobject lane (DEBUG_KOBJECT_RELEASE: kobject releases
 # delayed) the sweep also catches error paths that free what a kobject
@@ -23,45 +19,13 @@
 . "$(dirname "$0")/lib.sh"
 if kobject_lane; then t_plan 2; else t_plan 3; fi
 
+. "$(dirname "$0")/failslab.sh"
 C=/sys/kernel/config/pmemu
-FS=/sys/kernel/debug/failslab
 MAX_N=${PMEMU_FAULTS_MAX_N:-3000}
-
-# symbol_range SYMBOL: "START END" (hex) of a kernel text symbol: its
-# address and the next symbol's.
-symbol_range() {
-	sort /proc/kallsyms | awk -v sym="$1" '
-		found { print start, $1; exit }
-		$3 == sym && tolower($2) == "t" { start = $1; found = 1 }'
-}
-
-# module_text MODULE: "START END" (hex) around MODULE's text symbols.
-module_text() {
-	local first last
-	read -r first last <<< "$(awk -v mod="[$1]" '$4 == mod && tolower($2) == "t" { print $1 }' \
-		/proc/kallsyms | sort | sed -n '1p;$p' | paste -sd ' ')"
-	[ -n "$last" ] || return 0
-	# past the last function's start; bash wraps to the same 64 bits
-	printf '%s %x\n' "$first" $((0x$last + 4096))
-}
 
 faults_problem() {
 	[ -w /proc/self/fail-nth ] || { echo "no /proc/self/fail-nth (CONFIG_FAULT_INJECTION_DEBUG_FS)"; return; }
-	[ -d $FS ] || { echo "no $FS (CONFIG_FAILSLAB)"; return; }
-	local start end mstart mend
-	read -r start end <<< "$(symbol_range memremap_pages)"
-	[ -n "$end" ] || { echo "memremap_pages not in /proc/kallsyms"; return; }
-	read -r mstart mend <<< "$(module_text pmemu)"
-	[ -n "$mend" ] || { echo "no pmemu text in /proc/kallsyms"; return; }
-	# GFP_KERNEL allocations too; no stack dump per injected failure;
-	# only allocations pmemu makes or its direct callees make for it
-	# (a pmemu frame among the innermost 10), none under memremap_pages()
-	echo N > $FS/ignore-gfp-wait && echo 0 > $FS/verbose &&
-		printf '%u\n' "0x$mstart" > $FS/require-start &&
-		printf '%u\n' "0x$mend" > $FS/require-end &&
-		printf '%u\n' "0x$start" > $FS/reject-start &&
-		printf '%u\n' "0x$end" > $FS/reject-end && echo 10 > $FS/stacktrace-depth ||
-		echo "cannot configure $FS"
+	failslab_setup
 }
 
 # sweep NAME MODE [ATTR=VALUE...]: create NAME in region 0 with its Nth
