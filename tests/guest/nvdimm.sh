@@ -161,6 +161,8 @@ test_claim_release_round_trip() {
 	id=$(jq -r .id <<< "$json")
 	[ "$(nd_state)" = disabled ] || fail "ndctl region0 state $(nd_state) after claim"
 	[ -e /dev/pmem0 ] && fail "/dev/pmem0 still there"
+	# a second claim changes nothing: libnvdimm's region stays disabled
+	pmemuctl_refused 1 "already pmemu's region$id" claim-region --ndctl-region region0
 	# pmemu formats it and writes data (fsdax over the whole range, map=mem)
 	dev=$(cfs_device nv-claim "$id" 2G fsdax) || fail "create nv-claim"
 	mkfs.ext4 -q -F "/dev/$dev" || fail "mkfs"

@@ -27,10 +27,11 @@ static const char claim_help[] =
 "Hand the range of libnvdimm region regionN (an NVDIMM the nfit driver\n"
 "found; see 'ndctl list -R') to pmemu: disable the region in libnvdimm,\n"
 "together with its namespaces, and make a pmemu region of its range.\n"
-"Refused, changing nothing, if the region is not persistent memory, if a\n"
-"namespace of it is mounted, if one is enabled in devdax mode (pmemu cannot\n"
-"tell whether /dev/daxX.Y is mapped, and the in-tree driver frees its pages\n"
-"under mappings), or if the kernel refuses the range.\n"
+"Refused, changing nothing, if the region is not persistent memory or is\n"
+"pmemu's already, if a namespace of it is mounted, if one is enabled in\n"
+"devdax mode (pmemu cannot tell whether /dev/daxX.Y is mapped, and the\n"
+"in-tree driver frees its pages under mappings), or if the kernel refuses\n"
+"the range.\n"
 "\n"
 "Options:\n"
 "  -r, --ndctl-region regionN   the libnvdimm region\n"
@@ -200,18 +201,37 @@ static int print_region(const char *verb, int id)
 	return RC_OK;
 }
 
-/* Disable @region, give its range to pmemu, or undo the disable. */
+/* Refuse a region whose range pmemu has already (claimed before). */
+static int not_claimed(const char *verb, struct ndctl_region *region)
+{
+	const char *name = ndctl_region_get_devname(region);
+	int id = pmemu_region_at(ndctl_region_get_resource(region));
+
+	if (id < 0)
+		return RC_OK;
+	fail(verb, EBUSY, "%s is already pmemu's region%d ('pmemuctl release-region --ndctl-region %s' gives it back)",
+	     name, id, name);
+	return RC_FAIL;
+}
+
+/*
+ * Disable @region and give its range to pmemu; if pmemu refuses, enable it
+ * again, unless it was disabled before or pmemu has the range after all
+ * (a concurrent claim won): enabling it under pmemu would leave libnvdimm
+ * a region whose namespaces cannot reserve their range.
+ */
 static int claim(const char *verb, struct ndctl_region *region)
 {
 	unsigned long long start = ndctl_region_get_resource(region);
 	unsigned long long size = ndctl_region_get_size(region);
+	int err, id, was_enabled;
 	char val[64];
-	int err, id;
 
 	if (start == ULLONG_MAX || !size) {
 		fail(verb, EINVAL, "%s has no physical range", ndctl_region_get_devname(region));
 		return RC_FAIL;
 	}
+	was_enabled = ndctl_region_is_enabled(region);
 	err = ndctl_region_disable_invalidate(region);
 	if (err) {
 		fail(verb, -err, "disable %s in libnvdimm (busy?)",
@@ -220,7 +240,8 @@ static int claim(const char *verb, struct ndctl_region *region)
 	}
 	snprintf(val, sizeof(val), "%llu@%llu", size, start);
 	if (class_write(verb, "add_region", val) != RC_OK) {
-		if (ndctl_region_enable(region))
+		if (was_enabled && pmemu_region_at(start) < 0 &&
+		    ndctl_region_enable(region))
 			note(verb, "could not enable %s again", ndctl_region_get_devname(region));
 		return RC_FAIL;
 	}
@@ -265,6 +286,8 @@ int cmd_claim_region(int argc, char **argv)
 		     ndctl_region_get_type_name(region));
 		rc = RC_FAIL;
 	}
+	if (rc == RC_OK)
+		rc = not_claimed(verb, region);
 	if (rc == RC_OK)
 		rc = disable_namespaces(verb, region);
 	if (rc == RC_OK)
