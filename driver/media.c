@@ -282,11 +282,12 @@ static bool pmemu_mf_records(struct pmemu_dev *pd, int mf_flags)
 
 /*
  * memory_failure() reported pages of the device: record them as media
- * errors if pmemu_mf_records().  Returns the byte offset of @pfn in the
+ * errors if @record (pmemu_mf_records(), read once by the caller so that
+ * it acts on the same answer).  Returns the byte offset of @pfn in the
  * data area, or -ENXIO for pages outside it (the memmap of map=dev).
  */
 static s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
-			      unsigned long nr_pages, int mf_flags)
+			      unsigned long nr_pages, bool record)
 {
 	unsigned long first = pmemu_data_pfn(pd, 0);
 	u64 off, len = PFN_PHYS(nr_pages);
@@ -297,7 +298,7 @@ static s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
 	if (off >= pmemu_capacity(pd) ||
 	    len > pmemu_capacity(pd) - off)
 		return -ENXIO;
-	if (!pmemu_mf_records(pd, mf_flags))
+	if (!record)
 		return off;
 	if (!pmemu_media_set(pd, off, len))
 		pr_err("%s: memory failure at pfn %#lx (offset %#llx, %lu pages): media error table full, not recorded\n",
@@ -319,7 +320,8 @@ static int pmemu_fsdax_memory_failure(struct dev_pagemap *pgmap,
 				      int mf_flags)
 {
 	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
-	s64 off = pmemu_media_failed(pd, pfn, nr_pages, mf_flags);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages,
+				     pmemu_mf_records(pd, mf_flags));
 	int ret;
 
 	if (off < 0)
@@ -345,7 +347,8 @@ static int pmemu_sweep_memory_failure(struct dev_pagemap *pgmap,
 				      int mf_flags)
 {
 	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
-	s64 off = pmemu_media_failed(pd, pfn, nr_pages, mf_flags);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages,
+				     pmemu_mf_records(pd, mf_flags));
 
 	if (off < 0)
 		return off;
@@ -411,13 +414,14 @@ int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap, unsigned long pfn,
 				 unsigned long nr_pages, int mf_flags)
 {
 	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
-	s64 off = pmemu_media_failed(pd, pfn, nr_pages, mf_flags);
+	bool record = pmemu_mf_records(pd, mf_flags);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages, record);
 	unsigned long addr = 0;
 
 	if (off < 0)
 		return off;
 	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
-	if (!pmemu_mf_records(pd, mf_flags))
+	if (!record)
 		addr = pmemu_current_addr(pd, off);
 	smp_mb();	/* see pmemu_media_recheck() */
 	pmemu_media_unmap(pd, off, PFN_PHYS(nr_pages));
