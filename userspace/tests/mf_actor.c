@@ -109,36 +109,54 @@ static unsigned long number(const char *s)
 	return arg_number("mf_actor", s);
 }
 
-static int poison(const char *path, unsigned long page, int n, char **counts)
+/* The page counts, parsed once; exits 2 on a bad one. */
+static unsigned long *parse_counts(int n, char **args)
 {
-	size_t len, i;
-	uint8_t *p = map_file(path, &len);
-	volatile uint8_t sink = 0;
-	unsigned long count, most = 0;
+	unsigned long *counts = calloc(n, sizeof(*counts));
 	int k;
 
+	if (!counts)
+		die("calloc");
 	for (k = 0; k < n; k++) {
-		count = number(counts[k]);
-		if (!count || page + count > len / PG) {
-			fprintf(stderr, "mf_actor: pages %lu+%lu are outside the file\n",
-				page, count);
-			return 2;
+		counts[k] = number(args[k]);
+		if (!counts[k]) {
+			fprintf(stderr, "mf_actor: a COUNT of 0 pages\n");
+			exit(2);
 		}
-		if (count > most)
-			most = count;
+	}
+	return counts;
+}
+
+static int poison(const char *path, unsigned long page, int n, char **args)
+{
+	unsigned long *counts = parse_counts(n, args), most = 0;
+	volatile uint8_t sink = 0;
+	size_t len, i;
+	uint8_t *p;
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (counts[k] > most)
+			most = counts[k];
+	p = map_file(path, &len);
+	if (page + most > len / PG) {
+		fprintf(stderr, "mf_actor: pages %lu+%lu are outside the file\n",
+			page, most);
+		free(counts);
+		return 2;
 	}
 	for (i = 0; i < len / PG; i++)
 		if (i < page || i >= page + most)
 			sink ^= p[i * PG];
 	(void)sink;
 	for (k = 0; k < n; k++) {
-		count = number(counts[k]);
-		if (madvise(p + page * PG, count * PG, MADV_HWPOISON))
-			say("madvise %lu: %s", count, strerrorname_np(errno));
+		if (madvise(p + page * PG, counts[k] * PG, MADV_HWPOISON))
+			say("madvise %lu: %s", counts[k], strerrorname_np(errno));
 		else
-			say("madvise %lu: ok", count);
+			say("madvise %lu: ok", counts[k]);
 	}
 	say("survived");
+	free(counts);
 	return 0;
 }
 
