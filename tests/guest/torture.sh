@@ -855,7 +855,12 @@ test_release() {
 		rmdir "$d" || problem="$problem; rmdir $d failed"
 	done
 	for d in /sys/bus/platform/devices/pmemu.*; do
-		[ -e "$d" ] && [ ! -e "$d/driver" ] && { echo "${d##*/}" > $PDRV/bind || problem="$problem; bind ${d##*/}"; }
+		[ -e "$d" ] && [ ! -e "$d/driver" ] || continue
+		echo "${d##*/}" 2> /dev/null > $PDRV/bind && continue
+		# the range device a claim made, unbound since: its range may be
+		# libnvdimm's again, or another claim's, and it must say so
+		nvdimm_range_dev "${d##*/}" && dmesg | tail -n 5 | grep -q "${d##*/}: range .*\(overlaps\|already claimed\)" ||
+			problem="$problem; bind ${d##*/}"
 	done
 	W=release restore_regions control
 	problem="$problem$(nvdimm_release | sed 's/^/; /' | tr -d '\n')"
@@ -923,6 +928,15 @@ nvdimm_release() {
 	fi
 	ndctl enable-region "$NDREGION" > /dev/null 2>&1
 	wait_for 10 test -b /dev/pmem0 || echo "no /dev/pmem0 after release"
+}
+
+# nvdimm_range_dev PDEV: platform device PDEV holds the NVDIMM's range
+# (claim-region made it).
+nvdimm_range_dev() {
+	local start
+	[ -n "$NDREGION" ] || return 1
+	start=$(cat "/sys/bus/nd/devices/$NDREGION/resource" 2> /dev/null) || return 1
+	grep -qi "^ *0*${start#0x}-.* : $1\$" /proc/iomem
 }
 
 # dm_release: every held I/O let go, the dm and loop devices removed.
