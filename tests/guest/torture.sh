@@ -427,9 +427,10 @@ data_result() {
 	esac
 }
 
-# pinned_or_gone PID: pin_hold has said "pinned", or has exited.
-pinned_or_gone() {
-	grep -q pinned $T/w$W.pin || ! kill -0 "$1" 2> /dev/null
+# said_or_gone WORD FILE PID: the program PID has written WORD to FILE, or
+# has exited.
+said_or_gone() {
+	grep -q "$1" "$2" || ! kill -0 "$3" 2> /dev/null
 }
 
 pin_run() {
@@ -437,7 +438,7 @@ pin_run() {
 	mark "$DEV"
 	pin_hold $how "/dev/$DEV" "$ALIGN" > $T/w$W.pin 2> $T/w$W.err &
 	pid=$!
-	if ! wait_for 20 pinned_or_gone $pid; then
+	if ! wait_for 20 said_or_gone pinned $T/w$W.pin $pid; then
 		note data pin "FAIL: not pinned after 20 s: state $(awk '{ print $3 }' /proc/$pid/stat 2> /dev/null), in $(tr '\n' ' ' < /proc/$pid/stack 2> /dev/null | head -c 300)"
 		kill -KILL $pid 2> /dev/null
 		wait $pid
@@ -485,7 +486,7 @@ odirect_run() {
 	# shellcheck disable=SC2086
 	odirect_hold $how "/dev/$DEV" "/dev/$dm" > $T/w$W.od 2> $T/w$W.err &
 	pid=$!
-	if wait_for 20 reading_or_gone $pid && grep -q reading $T/w$W.od; then
+	if wait_for 20 said_or_gone reading $T/w$W.od $pid && grep -q reading $T/w$W.od; then
 		sleep "$hold"
 		[ -n "$how" ] && kill -USR1 $pid 2> /dev/null
 	fi
@@ -501,11 +502,6 @@ odirect_run() {
 	else
 		data_result data odirect $rc	# could not open, map or touch the device
 	fi
-}
-
-# reading_or_gone PID: odirect_hold is about to read, or has exited.
-reading_or_gone() {
-	grep -q reading $T/w$W.od || ! kill -0 "$1" 2> /dev/null
 }
 
 op_odirect() {
