@@ -314,6 +314,107 @@ static const struct device_type pmemu_devdax_type = {
 	.release = pmemu_devdax_dev_release,
 };
 
+/*
+ * devdax sweep: after recording, the generic device-dax handler marks the
+ * folio, unmaps it everywhere and signals the mappers with the size of
+ * their mapping; faults then find the error (devdax.c).
+ */
+static int pmemu_sweep_memory_failure(struct dev_pagemap *pgmap,
+				      unsigned long pfn, unsigned long nr_pages,
+				      int mf_flags)
+{
+	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages,
+				     pmemu_mf_records(pd, mf_flags));
+
+	if (off < 0)
+		return off;
+	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
+	return -EOPNOTSUPP;
+}
+
+/* page map callbacks of a sweep devdax device */
+static const struct dev_pagemap_ops pmemu_sweep_pgmap_ops = {
+	.memory_failure = pmemu_sweep_memory_failure,
+};
+
+/*
+ * The address of byte @off of devdax device @pd in the current task's
+ * first mapping of it, or 0 if it maps no such page.
+ */
+static unsigned long pmemu_current_addr(struct pmemu_dev *pd, u64 off)
+{
+	struct address_space *mapping = dax_inode(pd->dax_dev)->i_mapping;
+	struct mm_struct *mm = current->mm;
+	pgoff_t pgoff = off >> PAGE_SHIFT;
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+	unsigned long addr = 0;
+
+	if (!mm)
+		return 0;
+	mmap_read_lock(mm);
+	vma_iter_init(&vmi, mm, 0);
+	for_each_vma(vmi, vma) {
+		if (!vma->vm_file || vma->vm_file->f_mapping != mapping ||
+		    pgoff < vma->vm_pgoff || pgoff - vma->vm_pgoff >= vma_pages(vma))
+			continue;
+		addr = vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+		break;
+	}
+	mmap_read_unlock(mm);
+	return addr;
+}
+
+/*
+ * pmemu_tracked_memory_failure() - memory_failure() on a tracked folio
+ * @pgmap: the device's page map
+ * @pfn: first failed page
+ * @nr_pages: pages
+ * @mf_flags: MF_* flags
+ *
+ * The generic handler refuses device-coherent pages, so do its work:
+ * unmap the folio everywhere.  A recorded error (a machine check, or
+ * software poison with sw_poison "media") signals every mapper, the
+ * process that consumed the poison included, with BUS_MCEERR_AR and the
+ * folio's size from the fault that follows, since a module cannot walk the
+ * reverse map to signal them now.  Software poison that is not recorded
+ * gets what the generic handler gives device-dax pages: the current task,
+ * if it maps the page (its first mapping of it), is signalled now; the
+ * others fault the page back in.  The signal is sent, not forced as the
+ * generic handler's is (force_sig_mceerr() is not exported): a task that
+ * blocks SIGBUS gets it when it unblocks.
+ *
+ * Return: 0, or -ENXIO for pages outside the data area.
+ */
+static int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap,
+					unsigned long pfn, unsigned long nr_pages,
+					int mf_flags)
+{
+	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
+	bool record = pmemu_mf_records(pd, mf_flags);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages, record);
+	unsigned long addr = 0;
+
+	if (off < 0)
+		return off;
+	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
+	if (!record)
+		addr = pmemu_current_addr(pd, off);
+	smp_mb();	/* see pmemu_media_recheck() */
+	pmemu_media_unmap(pd, off, PFN_PHYS(nr_pages));
+	if (addr)
+		send_sig_mceerr(BUS_MCEERR_AR, (void __user *)addr,
+				ilog2(pd->cfg.align), current);
+	return 0;
+}
+
+/* page map callbacks of a tracked devdax device */
+static const struct dev_pagemap_ops pmemu_tracked_pgmap_ops = {
+	.folio_free = pmemu_tracked_folio_free,
+	.memory_failure = pmemu_tracked_memory_failure,
+};
+
 static void *pmemu_devdax_map_pages(struct pmemu_dev *pd)
 {
 	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)

@@ -56,8 +56,13 @@ static unsigned long pmemu_folio_index(struct pmemu_dev *pd,
 	       pd->dax.order;
 }
 
-/* The core's last put of a tracked folio: it is free again. */
-static void pmemu_tracked_folio_free(struct folio *folio)
+/**
+ * pmemu_tracked_folio_free() - the core's last put of a tracked folio
+ * @folio: the folio, free again
+ *
+ * The folio_free() callback of a tracked device's page map (devdax.c).
+ */
+void pmemu_tracked_folio_free(struct folio *folio)
 {
 	struct pmemu_dev *pd = pmemu_pgmap_dev(folio->pgmap);
 	unsigned long idx = pmemu_folio_index(pd, folio);
@@ -76,12 +81,6 @@ static void pmemu_tracked_folio_free(struct folio *folio)
 		module_put(THIS_MODULE);
 	}
 }
-
-/* page map callbacks of a tracked devdax device */
-const struct dev_pagemap_ops pmemu_tracked_pgmap_ops = {
-	.folio_free = pmemu_tracked_folio_free,
-	.memory_failure = pmemu_tracked_memory_failure,
-};
 
 /* First touch of a tracked folio, or an extra reference on a live one. */
 static void pmemu_tracked_get(struct pmemu_dev *pd, struct folio *folio,

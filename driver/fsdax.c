@@ -247,6 +247,34 @@ static const struct attribute_group *pmemu_fsdax_groups[] = {
 };
 
 /*
+ * fsdax: tell the filesystem holding the dax_device (xfs with rmapbt kills
+ * the processes mapping the file range); without a holder (ext4) or once
+ * the device is dead, -EOPNOTSUPP sends memory_failure() to the generic
+ * handler, which kills through folio->mapping, as for pmem.
+ */
+static int pmemu_fsdax_memory_failure(struct dev_pagemap *pgmap,
+				      unsigned long pfn, unsigned long nr_pages,
+				      int mf_flags)
+{
+	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages,
+				     pmemu_mf_records(pd, mf_flags));
+	int ret;
+
+	if (off < 0)
+		return off;
+	/* the dax_device is put only once every page is idle (drained) */
+	ret = dax_holder_notify_failure(pd->dax_dev, off, PFN_PHYS(nr_pages),
+					mf_flags);
+	return ret == -ENXIO ? -EOPNOTSUPP : ret;
+}
+
+/* page map callbacks of an fsdax device */
+static const struct dev_pagemap_ops pmemu_fsdax_pgmap_ops = {
+	.memory_failure = pmemu_fsdax_memory_failure,
+};
+
+/*
  * pmemu_fsdax_init() - make an extent into /dev/pmemuN
  * @pd: device with its extent reserved (cfg, region, phys, id set)
  *

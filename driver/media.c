@@ -185,11 +185,16 @@ static bool pmemu_media_set(struct pmemu_dev *pd, u64 off, u64 len)
 	return set;
 }
 
-/*
- * devdax: take away every mapping of the folios overlapping [off, off +
- * len), so the next access faults and meets the error.
+/**
+ * pmemu_media_unmap() - make the next access to a range fault
+ * @pd: the device
+ * @off: byte offset in the data area
+ * @len: bytes
+ *
+ * devdax: takes away every mapping of the folios overlapping [off, off +
+ * len), so the next access faults and meets the error; nothing for fsdax.
  */
-static void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len)
+void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len)
 {
 	u64 align = pd->cfg.align;
 	u64 start = round_down(off, align), end = round_up(off + len, align);
@@ -270,23 +275,33 @@ int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear)
 	return 0;
 }
 
-/*
- * Whether memory_failure() with @mf_flags enters the media error record:
- * always for what the hardware reports, and for software poison only when
- * the device's sw_poison says "media" (sysfs.c).
+/**
+ * pmemu_mf_records() - whether a memory failure enters the error record
+ * @pd: device the failed pages belong to
+ * @mf_flags: memory_failure()'s MF_* flags
+ *
+ * Always for what the hardware reports; software poison only when the
+ * device's sw_poison says "media" (sysfs.c).
+ *
+ * Return: true if pmemu_media_failed() should record the pages.
  */
-static bool pmemu_mf_records(struct pmemu_dev *pd, int mf_flags)
+bool pmemu_mf_records(struct pmemu_dev *pd, int mf_flags)
 {
 	return !(mf_flags & MF_SW_SIMULATED) || READ_ONCE(pd->sw_poison_media);
 }
 
-/*
- * memory_failure() reported pages of the device: record them as media
- * errors if @record (pmemu_mf_records(), read once by the caller so that
- * it acts on the same answer).  Returns the byte offset of @pfn in the
- * data area, or -ENXIO for pages outside it (the memmap of map=dev).
+/**
+ * pmemu_media_failed() - memory_failure() reported pages of a device
+ * @pd: the device
+ * @pfn: first failed page
+ * @nr_pages: pages
+ * @record: record them as media errors (pmemu_mf_records(), read once by
+ *	the caller so that it acts on the same answer)
+ *
+ * Return: the byte offset of @pfn in the data area, or -ENXIO for pages
+ * outside it (the memmap of map=dev).
  */
-static s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
+s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
 			      unsigned long nr_pages, bool record)
 {
 	unsigned long first = pmemu_data_pfn(pd, 0);
@@ -307,126 +322,4 @@ static s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
 		pr_err("%s: memory failure at pfn %#lx (offset %#llx, %lu pages) recorded as a media error\n",
 		       pd->devname, pfn, off, nr_pages);
 	return off;
-}
-
-/*
- * fsdax: tell the filesystem holding the dax_device (xfs with rmapbt kills
- * the processes mapping the file range); without a holder (ext4) or once
- * the device is dead, -EOPNOTSUPP sends memory_failure() to the generic
- * handler, which kills through folio->mapping, as for pmem.
- */
-static int pmemu_fsdax_memory_failure(struct dev_pagemap *pgmap,
-				      unsigned long pfn, unsigned long nr_pages,
-				      int mf_flags)
-{
-	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
-	s64 off = pmemu_media_failed(pd, pfn, nr_pages,
-				     pmemu_mf_records(pd, mf_flags));
-	int ret;
-
-	if (off < 0)
-		return off;
-	/* the dax_device is put only once every page is idle (drained) */
-	ret = dax_holder_notify_failure(pd->dax_dev, off, PFN_PHYS(nr_pages),
-					mf_flags);
-	return ret == -ENXIO ? -EOPNOTSUPP : ret;
-}
-
-/* page map callbacks of an fsdax device */
-const struct dev_pagemap_ops pmemu_fsdax_pgmap_ops = {
-	.memory_failure = pmemu_fsdax_memory_failure,
-};
-
-/*
- * devdax sweep: after recording, the generic device-dax handler marks the
- * folio, unmaps it everywhere and signals the mappers with the size of
- * their mapping; faults then find the error (devdax.c).
- */
-static int pmemu_sweep_memory_failure(struct dev_pagemap *pgmap,
-				      unsigned long pfn, unsigned long nr_pages,
-				      int mf_flags)
-{
-	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
-	s64 off = pmemu_media_failed(pd, pfn, nr_pages,
-				     pmemu_mf_records(pd, mf_flags));
-
-	if (off < 0)
-		return off;
-	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
-	return -EOPNOTSUPP;
-}
-
-/* page map callbacks of a sweep devdax device */
-const struct dev_pagemap_ops pmemu_sweep_pgmap_ops = {
-	.memory_failure = pmemu_sweep_memory_failure,
-};
-
-/*
- * The address of byte @off of devdax device @pd in the current task's
- * first mapping of it, or 0 if it maps no such page.
- */
-static unsigned long pmemu_current_addr(struct pmemu_dev *pd, u64 off)
-{
-	struct address_space *mapping = dax_inode(pd->dax_dev)->i_mapping;
-	struct mm_struct *mm = current->mm;
-	pgoff_t pgoff = off >> PAGE_SHIFT;
-	struct vm_area_struct *vma;
-	struct vma_iterator vmi;
-	unsigned long addr = 0;
-
-	if (!mm)
-		return 0;
-	mmap_read_lock(mm);
-	vma_iter_init(&vmi, mm, 0);
-	for_each_vma(vmi, vma) {
-		if (!vma->vm_file || vma->vm_file->f_mapping != mapping ||
-		    pgoff < vma->vm_pgoff || pgoff - vma->vm_pgoff >= vma_pages(vma))
-			continue;
-		addr = vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
-		break;
-	}
-	mmap_read_unlock(mm);
-	return addr;
-}
-
-/**
- * pmemu_tracked_memory_failure() - memory_failure() on a tracked folio
- * @pgmap: the device's page map
- * @pfn: first failed page
- * @nr_pages: pages
- * @mf_flags: MF_* flags
- *
- * The generic handler refuses device-coherent pages, so do its work:
- * unmap the folio everywhere.  A recorded error (a machine check, or
- * software poison with sw_poison "media") signals every mapper, the
- * process that consumed the poison included, with BUS_MCEERR_AR and the
- * folio's size from the fault that follows, since a module cannot walk the
- * reverse map to signal them now.  Software poison that is not recorded
- * gets what the generic handler gives device-dax pages: the current task,
- * if it maps the page (its first mapping of it), is signalled now; the
- * others fault the page back in.  The signal is sent, not forced as the
- * generic handler's is (force_sig_mceerr() is not exported): a task that
- * blocks SIGBUS gets it when it unblocks.
- *
- * Return: 0, or -ENXIO for pages outside the data area.
- */
-int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap, unsigned long pfn,
-				 unsigned long nr_pages, int mf_flags)
-{
-	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
-	bool record = pmemu_mf_records(pd, mf_flags);
-	s64 off = pmemu_media_failed(pd, pfn, nr_pages, record);
-	unsigned long addr = 0;
-
-	if (off < 0)
-		return off;
-	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
-	if (!record)
-		addr = pmemu_current_addr(pd, off);
-	smp_mb();	/* see pmemu_media_recheck() */
-	pmemu_media_unmap(pd, off, PFN_PHYS(nr_pages));
-	if (addr)
-		send_sig_mceerr(BUS_MCEERR_AR, (void __user *)addr,
-				ilog2(pd->cfg.align), current);
-	return 0;
 }

@@ -429,7 +429,7 @@ void pmemu_folio_get(struct pmemu_dev *pd, struct folio *folio,
 void pmemu_folio_put(struct pmemu_dev *pd, struct folio *folio);
 unsigned long pmemu_folios_in_use(struct pmemu_dev *pd);
 long pmemu_pgmap_refs(struct pmemu_dev *pd);
-extern const struct dev_pagemap_ops pmemu_tracked_pgmap_ops;
+void pmemu_tracked_folio_free(struct folio *folio);
 
 /* media.c: media errors (badblocks, injection, memory_failure routing) */
 int pmemu_media_init(struct pmemu_dev *pd);
@@ -438,10 +438,10 @@ bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len, u64 *first_bad);
 void pmemu_media_recheck(struct pmemu_dev *pd, u64 off, u64 len);
 void pmemu_media_clear(struct pmemu_dev *pd, u64 off, u64 len);
 int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear);
-int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap, unsigned long pfn,
-				 unsigned long nr_pages, int mf_flags);
-extern const struct dev_pagemap_ops pmemu_fsdax_pgmap_ops;
-extern const struct dev_pagemap_ops pmemu_sweep_pgmap_ops;
+void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len);
+bool pmemu_mf_records(struct pmemu_dev *pd, int mf_flags);
+s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
+		       unsigned long nr_pages, bool record);
 
 /* pagemap.c: struct pages of a device and their lifetime */
 int pmemu_lifetime_init(void);
