@@ -499,27 +499,24 @@ err_folios:
 	return ret;
 }
 
-/*
- * pmemu_devdax_kill_unused() - claim a device for teardown unless it is open
- *
- * Under the open lock, refuses if a file is open (mapped or not) and
- * otherwise moves the device out of PMEMU_LIVE, which makes every later
- * open fail.
- */
-static int pmemu_devdax_kill_unused(struct pmemu_dev *pd)
+/* Under the open lock, which every open takes (pmemu_devdax_open()). */
+static int pmemu_devdax_lock_unused(struct pmemu_dev *pd)
 {
-	int ret = 0;
+	unsigned int openers;
 
 	mutex_lock(&pd->dax.open_lock);
-	if (pd->dax.openers) {
-		pr_err("%s: in use (%u open files); close or unmap it first\n",
-		       pd->devname, pd->dax.openers);
-		ret = -EBUSY;
-	} else if (!pmemu_dev_claim_teardown(pd)) {
-		ret = -ENODEV;
-	}
+	openers = pd->dax.openers;
+	if (!openers)
+		return 0;
 	mutex_unlock(&pd->dax.open_lock);
-	return ret;
+	pr_err("%s: in use (%u open files); close or unmap it first\n",
+	       pd->devname, openers);
+	return -EBUSY;
+}
+
+static void pmemu_devdax_unlock_opens(struct pmemu_dev *pd)
+{
+	mutex_unlock(&pd->dax.open_lock);
 }
 
 /*
@@ -561,7 +558,8 @@ static void pmemu_devdax_drained(struct pmemu_dev *pd)
 
 const struct pmemu_personality pmemu_devdax_ops = {
 	.init = pmemu_devdax_init,
-	.kill_unused = pmemu_devdax_kill_unused,
+	.lock_unused = pmemu_devdax_lock_unused,
+	.unlock_opens = pmemu_devdax_unlock_opens,
 	.teardown = pmemu_devdax_teardown,
 	.device = pmemu_devdax_device,
 	.drained = pmemu_devdax_drained,

@@ -380,32 +380,25 @@ err_disk:
 }
 
 /*
- * pmemu_fsdax_kill_unused() - claim a device for teardown unless it is open
- * @pd: live device; the caller holds a reference to its gendisk
- *
- * Under the gendisk's open_mutex, refuses if anything has the block device
- * open (a mounted filesystem, a process) and otherwise moves the device out
- * of PMEMU_LIVE, which makes every later open fail, so the check holds until
- * teardown.
- *
- * Return: 0 if the caller now owns the teardown, -EBUSY if the device is
- * open, -ENODEV if someone else is already taking it away.
+ * Under the gendisk's open_mutex, which every open takes: a device with no
+ * opener (no mounted filesystem, no process) gets none until unlocked.
  */
-static int pmemu_fsdax_kill_unused(struct pmemu_dev *pd)
+static int pmemu_fsdax_lock_unused(struct pmemu_dev *pd)
 {
 	struct gendisk *disk = pd->disk;
-	int ret = 0;
 
 	mutex_lock(&disk->open_mutex);
-	if (disk_openers(disk)) {
-		pr_err("%s: in use (mounted or open); unmount or close it first\n",
-		       disk->disk_name);
-		ret = -EBUSY;
-	} else if (!pmemu_dev_claim_teardown(pd)) {
-		ret = -ENODEV;
-	}
+	if (!disk_openers(disk))
+		return 0;
 	mutex_unlock(&disk->open_mutex);
-	return ret;
+	pr_err("%s: in use (mounted or open); unmount or close it first\n",
+	       disk->disk_name);
+	return -EBUSY;
+}
+
+static void pmemu_fsdax_unlock_opens(struct pmemu_dev *pd)
+{
+	mutex_unlock(&pd->disk->open_mutex);
 }
 
 /*
@@ -462,7 +455,8 @@ static struct device *pmemu_fsdax_device(struct pmemu_dev *pd)
 
 const struct pmemu_personality pmemu_fsdax_ops = {
 	.init = pmemu_fsdax_init,
-	.kill_unused = pmemu_fsdax_kill_unused,
+	.lock_unused = pmemu_fsdax_lock_unused,
+	.unlock_opens = pmemu_fsdax_unlock_opens,
 	.teardown = pmemu_fsdax_teardown,
 	.device = pmemu_fsdax_device,
 	.unpublish = pmemu_fsdax_unpublish,

@@ -302,7 +302,7 @@ bool pmemu_mf_records(struct pmemu_dev *pd, int mf_flags)
  * outside it (the memmap of map=dev).
  */
 s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
-			      unsigned long nr_pages, bool record)
+		       unsigned long nr_pages, bool record)
 {
 	unsigned long first = pmemu_data_pfn(pd, 0);
 	u64 off, len = PFN_PHYS(nr_pages);

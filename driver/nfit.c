@@ -22,11 +22,6 @@
 
 #include "pmemu.h"
 
-static bool nvdimm = true;
-module_param(nvdimm, bool, 0444);
-MODULE_PARM_DESC(nvdimm,
-		 "Make regions of the NVDIMM ranges the ACPI NFIT describes when no nfit driver has them (default Y)");
-
 #ifdef CONFIG_ACPI
 /* ACPI 6: the SPA range type GUID of persistent memory */
 static const guid_t pmemu_spa_pm_guid =
@@ -64,7 +59,7 @@ void pmemu_nfit_scan(void)
 	struct acpi_nfit_header *hdr;
 	void *p, *end;
 
-	if (!nvdimm || ACPI_FAILURE(acpi_get_table(ACPI_SIG_NFIT, 0, &tbl)))
+	if (ACPI_FAILURE(acpi_get_table(ACPI_SIG_NFIT, 0, &tbl)))
 		return;
 	p = (void *)tbl + sizeof(struct acpi_table_nfit);
 	end = (void *)tbl + tbl->length;

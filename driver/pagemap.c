@@ -21,7 +21,7 @@
  * reference is held from teardown to the end of the drain), so rmmod is
  * refused.  Module unload itself cannot be refused once it started, and the
  * devices it tears down may have pages in use (a pin outlives every file
- * and mapping): pmemu_lifetime_exit() waits for them as long as it takes,
+ * and mapping): pmemu_drain_exit() waits for them as long as it takes,
  * as unregister_netdevice() waits for a device's last user, because a page
  * left behind would keep pointers into the unloaded module (a devdax
  * folio's mapping->a_ops, the page map's ops).
@@ -155,12 +155,12 @@ static void pmemu_drain_finish(struct pmemu_dev *pd)
 	memunmap_pages(&pd->pgmap);
 	if (pd->ops->drained)
 		pd->ops->drained(pd);
-	pmemu_dev_released(pd);
+	pd->released(pd);
 	if (waited)
 		pr_info("%s: drained after %u.%03us, extent released\n", name,
 			jiffies_to_msecs(took) / 1000,
 			jiffies_to_msecs(took) % 1000);
-	/* pmemu_lifetime_exit() destroys the workqueue, so a work returns first */
+	/* pmemu_drain_exit() destroys the workqueue, so a work returns first */
 	module_put(THIS_MODULE);
 }
 
@@ -297,7 +297,7 @@ void pmemu_pages_settle(struct pmemu_dev *pd)
  * @pd: device whose gendisk has been released
  *
  * Called once nothing can reach the pages through the device any more.
- * Queues the drain; pmemu_dev_released() runs when every page is idle and
+ * Queues the drain; pd->released() runs when every page is idle and
  * the page map is gone.  The caller has taken the module reference that the
  * drain drops at its end.
  */
@@ -326,11 +326,11 @@ void pmemu_pages_drain_flush(void)
 }
 
 /**
- * pmemu_lifetime_init() - set up the drain and unpublish workqueues
+ * pmemu_drain_init() - set up the drain and unpublish workqueues
  *
  * Return: 0 or -ENOMEM.
  */
-int pmemu_lifetime_init(void)
+int pmemu_drain_init(void)
 {
 	pmemu_drain_wq = alloc_workqueue("pmemu_drain", WQ_UNBOUND, 0);
 	if (!pmemu_drain_wq)
@@ -344,7 +344,7 @@ int pmemu_lifetime_init(void)
 }
 
 /**
- * pmemu_lifetime_exit() - wait for drains at module unload
+ * pmemu_drain_exit() - wait for drains at module unload
  *
  * Every device has been torn down; drains started by the unload itself may
  * still wait for pages that something pins.  Waits until they are released,
@@ -352,7 +352,7 @@ int pmemu_lifetime_init(void)
  * for (each drain names its device and what holds it).  The wait wakes at
  * that interval, so the hung-task detector does not take it for a hang.
  */
-void pmemu_lifetime_exit(void)
+void pmemu_drain_exit(void)
 {
 	unsigned long start = jiffies;
 	unsigned int n;

@@ -302,6 +302,9 @@ struct pmemu_owner {
  * @drain_waited: the drain found pages in use and said so
  * @drain_listed: on the draining list (module unload waits for it)
  * @unpublish_work: fsdax: removes the fenced gendisk once safe (pagemap.c)
+ * @released: the device core's end of the device, called by the drain
+ *	once every page is idle and the page map is gone (or by the core
+ *	itself if the device never got that far)
  */
 struct pmemu_dev {
 	struct pmemu_dev_config cfg;
@@ -331,14 +334,16 @@ struct pmemu_dev {
 	bool drain_waited;
 	bool drain_listed;
 	struct delayed_work unpublish_work;
+	void (*released)(struct pmemu_dev *pd);
 };
 
 /**
  * struct pmemu_personality - what a device mode implements
  * @init: build the device on its reserved extent (pages mapped, node
  *	visible last); on error nothing is left allocated
- * @kill_unused: claim the device for teardown unless something has it open
- *	(0, -EBUSY, or -ENODEV if someone else is taking it away)
+ * @lock_unused: block new opens unless something has the device open: 0
+ *	with opens blocked, or -EBUSY (one message) with nothing held
+ * @unlock_opens: undo a successful @lock_unused
  * @teardown: fence, tell users, drop the driver's reference; the pages are
  *	drained once the last reference to @device is gone
  * @device: the object whose references keep the device's files alive
@@ -350,7 +355,8 @@ struct pmemu_dev {
  */
 struct pmemu_personality {
 	int (*init)(struct pmemu_dev *pd);
-	int (*kill_unused)(struct pmemu_dev *pd);
+	int (*lock_unused)(struct pmemu_dev *pd);
+	void (*unlock_opens)(struct pmemu_dev *pd);
 	void (*teardown)(struct pmemu_dev *pd);
 	struct device *(*device)(struct pmemu_dev *pd);
 	void (*unpublish)(struct pmemu_dev *pd);
@@ -386,36 +392,15 @@ extern const struct class pmemu_class;
 struct inode *dax_inode(struct dax_device *dax_dev);
 struct dax_device *inode_dax(struct inode *inode);
 
-/* region.c: platform driver, range validation, regions and their extents */
-int pmemu_check_range(const char *who, u64 start, u64 size,
-		      enum pmemu_source source);
-const char *pmemu_source_name(enum pmemu_source source);
-int pmemu_source_of(u64 start, u64 size);
-int pmemu_region_class_register(void);
-void pmemu_region_class_unregister(void);
-int pmemu_region_driver_register(void);
-void pmemu_region_driver_unregister(void);
-int pmemu_region_driver_attach(struct device *dev);
-struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
-				   struct pmemu_owner *owner);
-int pmemu_dev_disable(struct pmemu_owner *owner, bool force);
-void pmemu_owner_release(struct pmemu_owner *owner);
-void pmemu_dev_released(struct pmemu_dev *pd);
-bool pmemu_dev_claim_teardown(struct pmemu_dev *pd);
-const char *pmemu_mode_name(enum pmemu_mode mode);
-const char *pmemu_map_name(enum pmemu_map map);
-const char *pmemu_lifetime_name(enum pmemu_lifetime lifetime);
-int pmemu_mode_parse(const char *buf);
-int pmemu_map_parse(const char *buf);
-int pmemu_lifetime_parse(const char *buf);
-
 /* fsdax.c: block device + dax_device personality */
 extern const struct pmemu_personality pmemu_fsdax_ops;
 
 /* devdax.c: character device personality (open, mmap, faults, sysfs) */
 extern const struct pmemu_personality pmemu_devdax_ops;
 
-/* sysfs.c: device attributes and devdax counters */
+/* sysfs.c: the class, device attributes and devdax counters */
+int pmemu_class_register(void);
+void pmemu_class_unregister(void);
 extern const struct attribute_group pmemu_fsdax_attr_group;
 extern const struct attribute_group pmemu_fsdax_dax_group;
 extern const struct attribute_group pmemu_devdax_attr_group;
@@ -444,8 +429,8 @@ s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
 		       unsigned long nr_pages, bool record);
 
 /* pagemap.c: struct pages of a device and their lifetime */
-int pmemu_lifetime_init(void);
-void pmemu_lifetime_exit(void);
+int pmemu_drain_init(void);
+void pmemu_drain_exit(void);
 
 /**
  * enum pmemu_hold_id - hold points a test can arm (hold.c)
@@ -475,12 +460,45 @@ void pmemu_pages_drain(struct pmemu_dev *pd);
 void pmemu_pages_settle(struct pmemu_dev *pd);
 void pmemu_pages_drain_flush(void);
 
-/* main.c: the platform devices behind regions */
+/* names.c: text forms of sources and settings */
+const char *pmemu_source_name(enum pmemu_source source);
+const char *pmemu_mode_name(enum pmemu_mode mode);
+const char *pmemu_map_name(enum pmemu_map map);
+const char *pmemu_lifetime_name(enum pmemu_lifetime lifetime);
+int pmemu_mode_parse(const char *buf);
+int pmemu_map_parse(const char *buf);
+int pmemu_lifetime_parse(const char *buf);
+
+/* region.c: ranges validated and claimed, regions and their extents */
+int pmemu_check_range(const char *who, u64 start, u64 size,
+		      enum pmemu_source source);
+int pmemu_source_of(u64 start, u64 size);
+struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
+				      u64 size, enum pmemu_source source);
+struct pmemu_region *pmemu_region_find(int id);
+struct pmemu_region *pmemu_region_last_of(struct device *parent);
+struct pmemu_dev *pmemu_region_place(struct pmemu_region *region,
+				     struct pmemu_dev_config *cfg, u64 align);
+
+/* dev.c: devices carved from regions, and their teardown */
+struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
+				   struct pmemu_owner *owner);
+int pmemu_dev_disable(struct pmemu_owner *owner, bool force);
+void pmemu_owner_release(struct pmemu_owner *owner);
+void pmemu_regions_destroy(struct device *parent);
+
+/* platform.c: the platform devices regions come from */
+int pmemu_platform_register(bool autocreate);
+void pmemu_platform_unregister(void);
 int pmemu_range_add(u64 start, u64 size, enum pmemu_source source);
 int pmemu_range_remove(struct device *parent);
 
 /* nfit.c: NVDIMM ranges from the ACPI NFIT */
 void pmemu_nfit_scan(void);
+
+/* ctl.c: /sys/class/pmemu/add_region and remove_region */
+int pmemu_ctl_init(void);
+void pmemu_ctl_exit(void);
 
 /* configfs.c: runtime device creation */
 int pmemu_configfs_init(void);

@@ -275,3 +275,28 @@ const struct attribute_group pmemu_devdax_stat_group = {
 	.name = "stats",
 	.attrs = pmemu_devdax_stat_attrs,
 };
+
+/* /sys/class/pmemu: regions and devdax character devices */
+const struct class pmemu_class = {
+	.name = PMEMU_NAME,
+};
+
+/**
+ * pmemu_class_register() - register /sys/class/pmemu
+ *
+ * Return: 0 or a negative errno.
+ */
+int pmemu_class_register(void)
+{
+	return class_register(&pmemu_class);
+}
+
+/**
+ * pmemu_class_unregister() - unregister /sys/class/pmemu
+ *
+ * Called last at unload, after every drain has finished.
+ */
+void pmemu_class_unregister(void)
+{
+	class_unregister(&pmemu_class);
+}
