@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host-side checks of the driver sources (TAP): checkpatch --strict, kernel-doc,
-# sparse (make C=2), a DKMS build + install, and an in-tree build with the
+# Host-side checks of the driver sources (TAP): checkpatch --strict, the
+# layering (no cycle between files), kernel-doc, sparse (make C=2), a DKMS build + install, and an in-tree build with the
 # top-level Kconfig.  Runs against the cached trixie chroot and kernel source
 # (make setup).
 set -uo pipefail
@@ -23,6 +23,12 @@ test_kernel_doc() {
 	local out
 	out=$("$KSRC/scripts/kernel-doc" -none -Wall "$PMEMU_TOP"/driver/*.[ch] 2>&1)
 	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+
+# The driver's files form layers: no file uses a function or object of a
+# file that uses it back, directly or through others (docs/design.md).
+test_layers() {
+	python3 "$PMEMU_TOP/tests/host/callgraph.py" "$PMEMU_TOP/driver"
 }
 
 # A fresh copy of driver/ inside the chroot, for builds that write objects,
@@ -120,8 +126,9 @@ test_kconfig_configfs() {
 	return $rc
 }
 
-t_plan 6
+t_plan 7
 t_run "checkpatch --strict --no-tree driver/ tests/kmod/" test_checkpatch
+t_run "driver files use only files below them: no cycle (tests/host/callgraph.py)" test_layers
 t_run "kernel-doc -Wall driver/" test_kernel_doc
 t_run "sparse (make C=2) clean" test_sparse
 t_run "DKMS add/build/install/remove for $KVER" test_dkms
