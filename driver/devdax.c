@@ -288,7 +288,6 @@ static const struct file_operations pmemu_devdax_fops = {
 
 static const struct attribute_group *pmemu_devdax_groups[] = {
 	&pmemu_devdax_attr_group,
-	&pmemu_devdax_stat_group,
 	NULL,
 };
 
@@ -478,6 +477,7 @@ static int pmemu_devdax_init(struct pmemu_dev *pd)
 	ret = cdev_device_add(pd->dax.cdev, dev);
 	if (ret)
 		goto err_dev;
+	pmemu_stats_add(pd);
 	return 0;
 
 err_dev:
@@ -553,6 +553,7 @@ static void pmemu_devdax_drained(struct pmemu_dev *pd)
 {
 	put_dax(pd->dax_dev);
 	pd->dax_dev = NULL;
+	pmemu_stats_remove(pd);
 	pmemu_folios_exit(pd);
 }
 

@@ -44,7 +44,6 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
-#include <linux/percpu-refcount.h>
 #include <linux/slab.h>
 
 #include "pmemu.h"
@@ -184,37 +183,6 @@ unsigned long pmemu_folios_in_use(struct pmemu_dev *pd)
 			cond_resched();
 	}
 	return busy;
-}
-
-/* From lib/percpu-refcount.c: the atomic count's bias in percpu mode. */
-#define PMEMU_PERCPU_COUNT_BIAS	(1LU << (BITS_PER_LONG - 1))
-
-/**
- * pmemu_pgmap_refs() - read the page map's reference count
- * @pd: the device
- *
- * Sums the percpu_ref as percpu_ref_switch_to_atomic() would, without
- * switching it: exact when nothing changes it meanwhile, a snapshot
- * otherwise.  A debugging aid for tests, read from debugfs.
- *
- * Return: the count (memremap_pages() holds 1, plus one per folio for
- * sweep, plus 1 << order per live folio for tracked).
- */
-long pmemu_pgmap_refs(struct pmemu_dev *pd)
-{
-	struct percpu_ref *ref = &pd->pgmap.ref;
-	unsigned long ptr = READ_ONCE(ref->percpu_count_ptr);
-	unsigned long __percpu *counts;
-	unsigned long sum = 0;
-	int cpu;
-
-	if (ptr & __PERCPU_REF_ATOMIC_DEAD)
-		return atomic_long_read(&ref->data->count);
-	counts = (unsigned long __percpu *)(ptr & ~__PERCPU_REF_FLAG_BITS);
-	for_each_possible_cpu(cpu)
-		sum += *per_cpu_ptr(counts, cpu);
-	return sum + atomic_long_read(&ref->data->count) -
-	       PMEMU_PERCPU_COUNT_BIAS;
 }
 
 /**

@@ -35,6 +35,17 @@ static struct pmemu_hold_point pmemu_holds[PMEMU_HOLD_NR] = {
 static struct dentry *pmemu_debugfs;
 
 /**
+ * pmemu_debugfs_root() - /sys/kernel/debug/pmemu, for others' files
+ *
+ * Return: its dentry (an ERR_PTR or NULL without debugfs, which the
+ * debugfs_create_*() functions accept as a parent and ignore).
+ */
+struct dentry *pmemu_debugfs_root(void)
+{
+	return pmemu_debugfs;
+}
+
+/**
  * pmemu_hold() - stop here while a test holds this point
  * @point: which point
  *

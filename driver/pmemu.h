@@ -38,6 +38,7 @@
 /* devdax: first touches of tracked folios are serialised by hashed mutexes */
 #define PMEMU_TOUCH_LOCKS	64
 
+struct dentry;
 struct gendisk;
 struct dax_device;
 struct pmemu_dev;
@@ -235,7 +236,8 @@ struct pmemu_devdax_stats {
  * @live_lock: IRQ-safe: folio_free() may run in any context
  * @nr_live: tracked: folios initialised and not yet freed (exact)
  * @touch_lock: tracked: serialise first touch of a folio (hashed)
- * @stats: counters shown in sysfs
+ * @stats: counters shown in debugfs (stats.c)
+ * @debugfs: the device's debugfs directory
  */
 struct pmemu_devdax {
 	struct device dev;
@@ -250,6 +252,7 @@ struct pmemu_devdax {
 	atomic_long_t nr_live;
 	struct mutex touch_lock[PMEMU_TOUCH_LOCKS];	/* see above */
 	struct pmemu_devdax_stats stats;
+	struct dentry *debugfs;
 };
 
 struct pmemu_personality;
@@ -398,13 +401,16 @@ extern const struct pmemu_personality pmemu_fsdax_ops;
 /* devdax.c: character device personality (open, mmap, faults, sysfs) */
 extern const struct pmemu_personality pmemu_devdax_ops;
 
-/* sysfs.c: the class, device attributes and devdax counters */
+/* stats.c: devdax counters in debugfs */
+void pmemu_stats_add(struct pmemu_dev *pd);
+void pmemu_stats_remove(struct pmemu_dev *pd);
+
+/* sysfs.c: the class and device attributes */
 int pmemu_class_register(void);
 void pmemu_class_unregister(void);
 extern const struct attribute_group pmemu_fsdax_attr_group;
 extern const struct attribute_group pmemu_fsdax_dax_group;
 extern const struct attribute_group pmemu_devdax_attr_group;
-extern const struct attribute_group pmemu_devdax_stat_group;
 
 /* folio.c: devdax folio lifetimes (sweep and tracked) */
 int pmemu_folios_init(struct pmemu_dev *pd);
@@ -413,7 +419,6 @@ void pmemu_folio_get(struct pmemu_dev *pd, struct folio *folio,
 		     struct address_space *mapping, pgoff_t pgoff);
 void pmemu_folio_put(struct pmemu_dev *pd, struct folio *folio);
 unsigned long pmemu_folios_in_use(struct pmemu_dev *pd);
-long pmemu_pgmap_refs(struct pmemu_dev *pd);
 void pmemu_tracked_folio_free(struct folio *folio);
 
 /* media.c: media errors (badblocks, injection, memory_failure routing) */
@@ -451,6 +456,7 @@ enum pmemu_hold_id {
 
 void pmemu_hold(enum pmemu_hold_id point);
 void pmemu_debugfs_init(void);
+struct dentry *pmemu_debugfs_root(void);
 void pmemu_debugfs_exit(void);
 void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 		      const struct dev_pagemap_ops *ops,

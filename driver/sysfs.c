@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pmemu device attributes and counters in sysfs.
+ * pmemu in sysfs: the class, /sys/class/pmemu, and the device attributes.
  *
  * Both personalities show the same description of their extent: fsdax in
- * /sys/block/pmemuN/pmemu/, devdax in /sys/class/pmemu/pmemuN.dax/ (whose
- * stats/ directory adds the fault and folio counters).  Attributes that
- * only mean something for devdax are hidden on fsdax devices.
+ * /sys/block/pmemuN/pmemu/, devdax in /sys/class/pmemu/pmemuN.dax/.
+ * Attributes that only mean something for devdax are hidden on fsdax
+ * devices.  Counters are in debugfs (stats.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -46,7 +46,6 @@ PMEMU_DEV_ATTR(mode, "%s", pmemu_mode_name(pd->cfg.mode));
 PMEMU_DEV_ATTR(map, "%s", pmemu_map_name(pd->cfg.map));
 PMEMU_DEV_ATTR(align, "%llu", pd->cfg.align);
 PMEMU_DEV_ATTR(lifetime, "%s", pmemu_lifetime_name(pd->cfg.lifetime));
-PMEMU_DEV_ATTR(vmemmap_shift, "%lu", pd->pgmap.vmemmap_shift);
 
 static ssize_t phys_start_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
@@ -161,7 +160,6 @@ static struct attribute *pmemu_dev_attrs[] = {
 	&dev_attr_phys_start.attr,
 	&dev_attr_align.attr,
 	&dev_attr_lifetime.attr,
-	&dev_attr_vmemmap_shift.attr,
 	&dev_attr_badblocks.attr,
 	&dev_attr_inject_error.attr,
 	&dev_attr_clear_error.attr,
@@ -176,7 +174,6 @@ static umode_t pmemu_dev_attr_visible(struct kobject *kobj,
 
 	if (pd->cfg.mode != PMEMU_MODE_DEVDAX &&
 	    (a == &dev_attr_align.attr || a == &dev_attr_lifetime.attr ||
-	     a == &dev_attr_vmemmap_shift.attr ||
 	     a == &dev_attr_badblocks.attr))
 		return 0;
 	return a->mode;
@@ -232,48 +229,6 @@ const struct attribute_group pmemu_fsdax_attr_group = {
 const struct attribute_group pmemu_devdax_attr_group = {
 	.attrs = pmemu_dev_attrs,
 	.is_visible = pmemu_dev_attr_visible,
-};
-
-#define PMEMU_STAT_ATTR(_name, _counter)				\
-	PMEMU_DEV_ATTR(_name, "%ld", atomic_long_read(&pd->dax.stats._counter))
-
-PMEMU_STAT_ATTR(faults_pte, faults[PMEMU_FAULT_PTE]);
-PMEMU_STAT_ATTR(faults_pmd, faults[PMEMU_FAULT_PMD]);
-PMEMU_STAT_ATTR(faults_pud, faults[PMEMU_FAULT_PUD]);
-PMEMU_STAT_ATTR(fallbacks, fallbacks);
-PMEMU_STAT_ATTR(sigbus, sigbus);
-PMEMU_STAT_ATTR(folio_inits, folio_inits);
-PMEMU_STAT_ATTR(folio_frees, folio_frees);
-PMEMU_STAT_ATTR(memory_failures, memory_failures);
-PMEMU_DEV_ATTR(folios, "%lu", pd->dax.nr_folios);
-PMEMU_DEV_ATTR(folios_in_use, "%lu", pmemu_folios_in_use(pd));
-PMEMU_DEV_ATTR(pgmap_refs, "%ld", pmemu_pgmap_refs(pd));
-/* references beyond memremap_pages()' own: 1, plus 1 per folio for sweep */
-PMEMU_DEV_ATTR(pgmap_refs_live, "%ld",
-	       pmemu_pgmap_refs(pd) - 1 -
-	       (pd->cfg.lifetime == PMEMU_LIFETIME_SWEEP ?
-		(long)pd->dax.nr_folios : 0));
-
-static struct attribute *pmemu_devdax_stat_attrs[] = {
-	&dev_attr_faults_pte.attr,
-	&dev_attr_faults_pmd.attr,
-	&dev_attr_faults_pud.attr,
-	&dev_attr_fallbacks.attr,
-	&dev_attr_sigbus.attr,
-	&dev_attr_folio_inits.attr,
-	&dev_attr_folio_frees.attr,
-	&dev_attr_memory_failures.attr,
-	&dev_attr_folios.attr,
-	&dev_attr_folios_in_use.attr,
-	&dev_attr_pgmap_refs.attr,
-	&dev_attr_pgmap_refs_live.attr,
-	NULL,
-};
-
-/* /sys/class/pmemu/pmemuN.dax/stats/ */
-const struct attribute_group pmemu_devdax_stat_group = {
-	.name = "stats",
-	.attrs = pmemu_devdax_stat_attrs,
 };
 
 /* /sys/class/pmemu: regions and devdax character devices */
