@@ -81,7 +81,7 @@ pin_case() {
 	pin_hold $how "/dev/$dev" "$bytes" > /tmp/pin.out 2>&1 &
 	pid=$!
 	wait_for 20 grep -q pinned /tmp/pin.out || { cat /tmp/pin.out; fail "pin_hold did not pin"; }
-	[ "$(cat $R/$dev/stats/folios_in_use)" = 1 ] || fail "folios_in_use $(cat $R/$dev/stats/folios_in_use), expected 1"
+	[ "$(cat $DBG/$dev/folios_in_use)" = 1 ] || fail "folios_in_use $(cat $DBG/$dev/folios_in_use), expected 1"
 	tag=pin-$lt-$align
 	dmesg_mark "$tag"
 	[ "$(cat $d/state)" = live ] || fail "state $(cat $d/state) while enabled"
@@ -401,7 +401,7 @@ test_odirect_in_flight() {
 test_unpublish_pin_race() {
 	# not local: the EXIT trap runs after the function has returned
 	local d=$C/upin dev rc=0
-	pid='' rpid='' opid='' H=/sys/kernel/debug/pmemu/hold/unpublish_checked
+	pid='' rpid='' opid='' H=$DBG/hold/unpublish_checked
 	trap 'echo 0 > $H; release "$pid"; [ -n "$rpid" ] && wait $rpid; [ -n "$opid" ] && wait $opid
 		umount_if /mnt/upin; cfs_remove other; drained 1 upin' EXIT
 	[ -w $H ] || fail "no hold point $H"
@@ -453,7 +453,7 @@ test_unpublish_pin_race() {
 test_unbind_disable_race() {
 	# not local: the EXIT trap runs after the function has returned
 	local d=$C/race dev rc=0
-	upid='' H=/sys/kernel/debug/pmemu/hold/destroy_claimed
+	upid='' H=$DBG/hold/destroy_claimed
 	trap 'echo 0 > $H; [ -n "$upid" ] && wait $upid; cfs_remove race
 		[ -d $R/region0 ] || wait_for 10 bash -c "echo pmemu.0 > /sys/bus/platform/drivers/pmemu/bind 2> /dev/null"' EXIT
 	[ -w $H ] || fail "no hold point $H"

@@ -11,6 +11,10 @@
 T_SLOW=1
 [[ ${PMEMU_KERNEL:-stock} == debug* ]] && T_SLOW=4
 
+# pmemu's debugfs: hold points (hold/) and each devdax device's counters
+# (pmemuN.dax/), neither of them ABI
+DBG=/sys/kernel/debug/pmemu
+
 # The memmap=SIZE$START ranges of this boot, as SIZE@START[,...] for ranges=.
 pmemu_boot_ranges() {
 	local r out=""
