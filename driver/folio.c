@@ -72,6 +72,9 @@ void pmemu_tracked_folio_free(struct folio *folio)
 	spin_unlock_irqrestore(&pd->dax.live_lock, flags);
 	atomic_long_inc(&pd->dax.stats.folio_frees);
 	if (atomic_long_dec_and_test(&pd->dax.nr_live)) {
+		/* the barrier of the decrement pairs with pmemu_pages_drain() */
+		if (READ_ONCE(pd->drain_on_free))
+			pmemu_pages_idle(pd);
 		/*
 		 * Module exit cannot have started while this reference was
 		 * held, and once it runs it waits in memunmap_pages() for

@@ -13,8 +13,13 @@
  *  1. the gendisk must be released (fops->free_disk): after that no
  *     filesystem or opener can reach the pages through the device;
  *  2. every page must be idle (FS_DAX: refcount 0), i.e. no mapping and no
- *     pin is left.  Nothing reliably signals the last put of every page, so
- *     a delayed work polls, with backoff, and reports progress.
+ *     pin is left.  One scan of every page finds the busy ones; after it,
+ *     only those are looked at again (a fenced device's idle page cannot
+ *     be mapped or pinned any more).  The drain sleeps until the core
+ *     says a page went idle where it does (FS_DAX: wake_up_var() at the
+ *     last put; tracked: folio_free()), with a look every 5 s that
+ *     reports progress, and polls the busy pages with backoff where it
+ *     does not (sweep folios go back to refcount 1 silently).
  *
  * Only then is memunmap_pages() called.  Draining never gives up: the
  * device stays in PMEMU_DRAINING and the module stays pinned (a module
@@ -34,6 +39,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
@@ -110,37 +116,149 @@ static void pmemu_count_busy(struct pmemu_busy *b, struct folio *folio)
 		b->pinned++;
 }
 
+/* Scan units: pages, or folios where the page map builds compound ones. */
+static unsigned long pmemu_units(struct pmemu_dev *pd)
+{
+	return PHYS_PFN(pmemu_capacity(pd)) >> pd->pgmap.vmemmap_shift;
+}
+
+static struct page *pmemu_unit_page(struct pmemu_dev *pd, unsigned long i)
+{
+	return pfn_to_page(pmemu_data_pfn(pd, 0) +
+			   (i << pd->pgmap.vmemmap_shift));
+}
+
+/* Whether unit @i is in use (FS_DAX idle at 0, GENERIC at 1); counted. */
+static bool pmemu_unit_busy(struct pmemu_dev *pd, unsigned long i,
+			    struct pmemu_busy *b)
+{
+	struct page *page = pmemu_unit_page(pd, i);
+	int idle = pd->pgmap.type == MEMORY_DEVICE_GENERIC ? 1 : 0;
+
+	if (page_ref_count(page) == idle)
+		return false;
+	pmemu_count_busy(b, page_folio(page));
+	return true;
+}
+
+/* Tracked (COHERENT) folios are counted by the driver; say how many map. */
+static void pmemu_busy_tracked(struct pmemu_dev *pd, struct pmemu_busy *b)
+{
+	unsigned long first = pmemu_data_pfn(pd, 0), i;
+
+	for_each_set_bit(i, pd->dax.live, pd->dax.nr_folios)
+		if (folio_mapped(pfn_folio(first + (i << pd->dax.order))))
+			b->mapped++;
+	b->folios = atomic_long_read(&pd->dax.nr_live);
+	/* folios freed during the walk: no more mapped than live */
+	b->mapped = min(b->mapped, b->folios);
+}
+
 /*
- * Data folios of @pd that are not idle: FS_DAX pages at refcount 0,
- * GENERIC (devdax sweep) folios at 1; tracked (COHERENT) folios are idle
- * once freed, which the driver counts exactly (the scan of the live bitmap
- * only says how many of them are mapped).  With map=dev the pages holding
- * the memmap are not data and are skipped.
+ * Data folios of @pd that are not idle.  The first scan walks every unit
+ * (with map=dev the memmap's pages are not data and are skipped) and keeps
+ * the busy ones in @drain_busy, allocated at the first it finds; later
+ * scans walk those only.  Without the bitmap every scan is a full one.
  */
 static void pmemu_busy_pages(struct pmemu_dev *pd, struct pmemu_busy *b)
 {
-	unsigned long first = pmemu_data_pfn(pd, 0);
-	unsigned long pfn, end = PHYS_PFN(pd->phys + pd->cfg.size);
-	unsigned long step = 1UL << pd->pgmap.vmemmap_shift;
-	int idle = pd->pgmap.type == MEMORY_DEVICE_GENERIC ? 1 : 0;
-	unsigned long i;
+	unsigned long n = pmemu_units(pd), i, done = 0;
+	bool tried = false;
 
 	memset(b, 0, sizeof(*b));
 	if (pd->pgmap.type == MEMORY_DEVICE_COHERENT) {
-		for_each_set_bit(i, pd->dax.live, pd->dax.nr_folios)
-			if (folio_mapped(pfn_folio(first + (i << pd->dax.order))))
-				b->mapped++;
-		b->folios = atomic_long_read(&pd->dax.nr_live);
-		/* folios freed during the walk: no more mapped than live */
-		b->mapped = min(b->mapped, b->folios);
+		pmemu_busy_tracked(pd, b);
 		return;
 	}
-	for (pfn = first; pfn < end; pfn += step) {
-		if (page_ref_count(pfn_to_page(pfn)) != idle)
-			pmemu_count_busy(b, pfn_folio(pfn));
-		if (!(pfn & 4095))
+	if (!pd->drain_scanned) {
+		for (i = 0; i < n; i++) {
+			if (!(i & 4095))
+				cond_resched();
+			if (!pmemu_unit_busy(pd, i, b))
+				continue;
+			if (!tried && !pd->drain_busy)
+				pd->drain_busy = kvcalloc(BITS_TO_LONGS(n),
+							  sizeof(unsigned long),
+							  GFP_KERNEL);
+			tried = true;
+			if (pd->drain_busy)
+				__set_bit(i, pd->drain_busy);
+		}
+		pd->drain_scanned = !!pd->drain_busy;
+		return;
+	}
+	for_each_set_bit(i, pd->drain_busy, n) {
+		if (!pmemu_unit_busy(pd, i, b))
+			__clear_bit(i, pd->drain_busy);
+		if (!(++done & 4095))
 			cond_resched();
 	}
+}
+
+/* The first busy page went idle: run the drain (any context). */
+static int pmemu_drain_woken(struct wait_queue_entry *wq_entry,
+			     unsigned int mode, int sync, void *arg)
+{
+	struct wait_bit_queue_entry *wbq =
+		container_of(wq_entry, struct wait_bit_queue_entry, wq_entry);
+	struct pmemu_dev *pd = container_of(wbq, struct pmemu_dev, drain_wait);
+	struct wait_bit_key *key = arg;
+
+	/* the var wait queues are hashed and shared */
+	if (wbq->key.flags != key->flags || wbq->key.bit_nr != key->bit_nr)
+		return 0;
+	list_del_init(&wq_entry->entry);
+	mod_delayed_work(pmemu_drain_wq, &pd->drain_work, 0);
+	return 1;
+}
+
+static void pmemu_drain_disarm(struct pmemu_dev *pd)
+{
+	struct wait_queue_head *wq_head;
+	unsigned long flags;
+
+	if (!pd->drain_wait.key.flags)
+		return;
+	wq_head = __var_waitqueue(pd->drain_wait.key.flags);
+	spin_lock_irqsave(&wq_head->lock, flags);
+	list_del_init(&pd->drain_wait.wq_entry.entry);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+	pd->drain_wait.key.flags = NULL;
+}
+
+/*
+ * FS_DAX: have the drain woken when @page goes idle.  False if it already
+ * has (the wake may have come before the wait was queued).
+ */
+static bool pmemu_drain_arm(struct pmemu_dev *pd, struct page *page)
+{
+	init_wait_var_entry(&pd->drain_wait, page, 0);
+	pd->drain_wait.wq_entry.func = pmemu_drain_woken;
+	add_wait_queue(__var_waitqueue(page), &pd->drain_wait.wq_entry);
+	/* pairs with the barrier of the last put, before its wake_up_var() */
+	smp_mb();
+	if (page_ref_count(page))
+		return true;
+	pmemu_drain_disarm(pd);
+	return false;
+}
+
+/*
+ * Sleep until the core says a busy page went idle: FS_DAX wakes its pages
+ * (armed on the first busy one, each wake rescans the busy set and arms
+ * the next), tracked folios call folio_free().  False where nothing tells
+ * (sweep folios, or no busy set): the caller polls.
+ */
+static bool pmemu_drain_sleep(struct pmemu_dev *pd)
+{
+	unsigned long i;
+
+	if (pd->pgmap.type == MEMORY_DEVICE_COHERENT)
+		return true;
+	if (pd->pgmap.type != MEMORY_DEVICE_FS_DAX || !pd->drain_scanned)
+		return false;
+	i = find_first_bit(pd->drain_busy, pmemu_units(pd));
+	return i < pmemu_units(pd) && pmemu_drain_arm(pd, pmemu_unit_page(pd, i));
 }
 
 /* Free the pages and the device; @pd is already off the draining list. */
@@ -153,6 +271,10 @@ static void pmemu_drain_finish(struct pmemu_dev *pd)
 
 	strscpy(name, pd->devname);
 	memunmap_pages(&pd->pgmap);
+	/* requeued by a wake that raced the last scan: nothing can now */
+	cancel_delayed_work(&pd->drain_work);
+	kvfree(pd->drain_busy);
+	pd->drain_busy = NULL;
 	if (pd->ops->drained)
 		pd->ops->drained(pd);
 	pd->released(pd);
@@ -170,6 +292,8 @@ static void pmemu_drain_work(struct work_struct *work)
 					    struct pmemu_dev, drain_work);
 	struct pmemu_busy busy;
 
+	pmemu_drain_disarm(pd);
+rescan:
 	pmemu_busy_pages(pd, &busy);
 	if (!busy.folios) {
 		mutex_lock(&pmemu_draining_lock);
@@ -193,6 +317,14 @@ static void pmemu_drain_work(struct work_struct *work)
 			jiffies_to_msecs(jiffies - pd->drain_start) / 1000);
 		pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
 	}
+	if (pmemu_drain_sleep(pd)) {
+		/* woken by the core; a look every 5 s reports progress */
+		queue_delayed_work(pmemu_drain_wq, &pd->drain_work,
+				   PMEMU_DRAIN_REPORT);
+		return;
+	}
+	if (pd->pgmap.type == MEMORY_DEVICE_FS_DAX && pd->drain_scanned)
+		goto rescan;	/* the page went idle while being armed */
 	queue_delayed_work(pmemu_drain_wq, &pd->drain_work, pd->drain_delay);
 	pd->drain_delay = min(pd->drain_delay * 2,
 			      (unsigned long)PMEMU_DRAIN_MAX_DELAY);
@@ -309,7 +441,22 @@ void pmemu_pages_drain(struct pmemu_dev *pd)
 	pd->drain_waited = false;
 	INIT_DELAYED_WORK(&pd->drain_work, pmemu_drain_work);
 	WRITE_ONCE(pd->state, PMEMU_DRAINING);
+	/* queueing is a full barrier: pairs with pmemu_tracked_folio_free() */
+	WRITE_ONCE(pd->drain_on_free, true);
 	queue_delayed_work(pmemu_drain_wq, &pd->drain_work, 0);
+}
+
+/**
+ * pmemu_pages_idle() - the last tracked folio of a draining device is free
+ * @pd: the device
+ *
+ * Runs the drain now.  Called from folio_free(), in any context; the page
+ * map's references are dropped after it returns, so the drain cannot free
+ * @pd before.
+ */
+void pmemu_pages_idle(struct pmemu_dev *pd)
+{
+	mod_delayed_work(pmemu_drain_wq, &pd->drain_work, 0);
 }
 
 /**

@@ -25,6 +25,7 @@
 #include <linux/pfn.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #define PMEMU_NAME		"pmemu"
@@ -298,12 +299,20 @@ struct pmemu_owner {
  * @dax: devdax state
  * @state: see enum pmemu_dev_state
  * @drain_node: entry in the list of draining devices (pagemap.c)
- * @drain_work: polls the pages until all are idle, then frees them
+ * @drain_work: frees the pages once all are idle; woken by their last
+ *	put where the core tells (FS_DAX, tracked), polls otherwise
  * @drain_start: jiffies when draining began
  * @drain_delay: current poll interval of @drain_work
  * @drain_report: jiffies of the next progress message
  * @drain_waited: the drain found pages in use and said so
  * @drain_listed: on the draining list (module unload waits for it)
+ * @drain_busy: units (pages, or folios with compound page maps) found in
+ *	use by the first scan and since, the only ones later scans look at;
+ *	NULL before it, or if it could not be allocated (every scan is full)
+ * @drain_scanned: @drain_busy holds the result of a full scan
+ * @drain_wait: FS_DAX: waits on the first busy page for the core's
+ *	wake_up_var() at its last put
+ * @drain_on_free: tracked: the drain waits for the last folio_free()
  * @unpublish_work: fsdax: removes the fenced gendisk once safe (pagemap.c)
  * @released: the device core's end of the device, called by the drain
  *	once every page is idle and the page map is gone (or by the core
@@ -336,6 +345,10 @@ struct pmemu_dev {
 	unsigned long drain_report;
 	bool drain_waited;
 	bool drain_listed;
+	unsigned long *drain_busy;
+	bool drain_scanned;
+	struct wait_bit_queue_entry drain_wait;
+	bool drain_on_free;
 	struct delayed_work unpublish_work;
 	void (*released)(struct pmemu_dev *pd);
 };
@@ -465,6 +478,7 @@ void pmemu_pages_unpublish(struct pmemu_dev *pd);
 void pmemu_pages_drain(struct pmemu_dev *pd);
 void pmemu_pages_settle(struct pmemu_dev *pd);
 void pmemu_pages_drain_flush(void);
+void pmemu_pages_idle(struct pmemu_dev *pd);
 
 /* names.c: text forms of sources and settings */
 const char *pmemu_source_name(enum pmemu_source source);
