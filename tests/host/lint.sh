@@ -25,10 +25,12 @@ test_kernel_doc() {
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 
-# The driver's files form layers: no file uses a function or object of a
-# file that uses it back, directly or through others (docs/design.md).
+# The driver's files, and pmemuctl's, form layers: no file uses a function
+# or object of a file that uses it back, directly or through others
+# (docs/design.md).
 test_layers() {
-	python3 "$PMEMU_TOP/tests/host/callgraph.py" "$PMEMU_TOP/driver"
+	python3 "$PMEMU_TOP/tests/host/callgraph.py" "$PMEMU_TOP/driver" &&
+		python3 "$PMEMU_TOP/tests/host/callgraph.py" "$PMEMU_TOP/userspace/pmemuctl"
 }
 
 # A fresh copy of driver/ inside the chroot, for builds that write objects,
@@ -128,7 +130,7 @@ test_kconfig_configfs() {
 
 t_plan 7
 t_run "checkpatch --strict --no-tree driver/ tests/kmod/" test_checkpatch
-t_run "driver files use only files below them: no cycle (tests/host/callgraph.py)" test_layers
+t_run "driver and pmemuctl files use only files below them: no cycle (tests/host/callgraph.py)" test_layers
 t_run "kernel-doc -Wall driver/" test_kernel_doc
 t_run "sparse (make C=2) clean" test_sparse
 t_run "DKMS add/build/install/remove for $KVER" test_dkms

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pmemuctl device verbs: create-device, destroy-device, enable-device,
- * disable-device, and the helpers they share with reconfigure-device.
+ * disable-device.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -110,70 +110,6 @@ struct create_opts {
 	char align[SIZE_STR_MAX];	/* "" if not given */
 	const char *lifetime;		/* "" if not given */
 };
-
-/* Report a failed attribute write: "enable dev1", "set dev1 size=4096". */
-void fail_set(const char *verb, int err, const char *name, const char *attr,
-	      const char *val, const char *extra)
-{
-	if (!strcmp(attr, "enable"))
-		fail(verb, err, "%s %s%s", strcmp(val, "0") ? "enable" : "disable",
-		     name, extra);
-	else
-		fail(verb, err, "set %s %s=%s%s", name, attr, val, extra);
-}
-
-int check_map(const char *verb, const char *map)
-{
-	if (strcmp(map, "mem") && strcmp(map, "dev"))
-		return usage_error(verb, "invalid --map '%s': expected mem or dev", map);
-	return RC_OK;
-}
-
-int check_mode(const char *verb, const char *mode)
-{
-	if (strcmp(mode, "fsdax") && strcmp(mode, "devdax"))
-		return usage_error(verb, "invalid --mode '%s': expected fsdax or devdax",
-				   mode);
-	return RC_OK;
-}
-
-/* --align: 4K, 2M or 1G (any spelling size_parse() takes), as bytes. */
-int parse_align(const char *verb, const char *arg, char *buf, size_t len)
-{
-	uint64_t v;
-
-	if (size_parse(arg, &v) ||
-	    (v != 4096 && v != 2ULL << 20 && v != 1ULL << 30))
-		return usage_error(verb, "invalid --align '%s': expected 4K, 2M or 1G",
-				   arg);
-	snprintf(buf, len, "%llu", (unsigned long long)v);
-	return RC_OK;
-}
-
-int check_lifetime(const char *verb, const char *lifetime)
-{
-	if (strcmp(lifetime, "sweep") && strcmp(lifetime, "tracked"))
-		return usage_error(verb, "invalid --lifetime '%s': expected sweep or tracked",
-				   lifetime);
-	return RC_OK;
-}
-
-/* Parse a --size or --offset value into its attribute string. */
-int parse_extent_arg(const char *verb, const char *opt, const char *arg,
-		     char *buf, size_t len)
-{
-	uint64_t v;
-	int err;
-
-	err = strcmp(opt, "offset") ? size_parse(arg, &v) : offset_parse(arg, buf, len);
-	if (err)
-		return usage_error(verb, "invalid --%s '%s': %s", opt, arg,
-				   err == -ERANGE ? "too large" :
-				   "expected a number with an optional K, M, G or T suffix");
-	if (strcmp(opt, "offset"))
-		snprintf(buf, len, "%llu", (unsigned long long)v);
-	return RC_OK;
-}
 
 static int parse_region(const char *arg, char *buf, size_t len)
 {
@@ -336,72 +272,6 @@ int cmd_create(int argc, char **argv)
 		return RC_FAIL;
 	}
 	print_dev(verb, name);
-	return RC_OK;
-}
-
-/* Print configfs device NAME as JSON (as list -D does). */
-int print_dev(const char *verb, const char *name)
-{
-	struct json_object *o;
-	struct pmemu_dev d;
-	int err;
-
-	err = dev_load_cfg(name, &d);
-	if (err) {
-		fail(verb, -err, "read %s", name);
-		return RC_FAIL;
-	}
-	o = dev_to_json(&d, 0);
-	if (!o) {
-		fail(verb, ENOMEM, "print %s", name);
-		return RC_FAIL;
-	}
-	print_json(o);
-	json_object_put(o);
-	return RC_OK;
-}
-
-/* Parse "VERB [-h] NAME"; RC_OK with *name set, RC_DONE after --help. */
-int parse_name_only(const char *verb, const char *help, int argc, char **argv,
-		    const char **name)
-{
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (c != 'h')
-			return option_error(verb, c, argv);
-		fputs(help, stdout);
-		return RC_DONE;
-	}
-	if (optind >= argc)
-		return usage_error(verb, "missing device NAME");
-	if (optind + 1 < argc)
-		return usage_error(verb, "unexpected argument '%s'", argv[optind + 1]);
-	*name = argv[optind];
-	return check_name(verb, *name);
-}
-
-/* Find a device that has a configfs directory; reports the error. */
-int find_cfg_dev(const char *verb, const char *arg, struct pmemu_dev *d)
-{
-	int err = dev_find(arg, d);
-
-	if (err == -ENODEV) {
-		fail(verb, ENODEV, "%s", arg);
-		return RC_FAIL;
-	}
-	if (err) {
-		fail(verb, -err, "read %s", arg);
-		return RC_FAIL;
-	}
-	if (!d->name[0]) {
-		fail(verb, EOPNOTSUPP, "%s was made by the module at load time", arg);
-		return RC_FAIL;
-	}
 	return RC_OK;
 }
 

@@ -110,8 +110,6 @@ int dev_set(const char *name, const char *attr, const char *val);
 int dev_remove(const char *name);
 int dev_sysfs_dir(const struct pmemu_dev *d, char *buf, size_t len);
 int dev_badblocks_dir(const struct pmemu_dev *d, char *buf, size_t len);
-
-/* media.c: media errors */
 int dev_add_media_errors(struct json_object *o, const struct pmemu_dev *d);
 
 /* Commands */
@@ -125,7 +123,7 @@ int cmd_inject_error(int argc, char **argv);
 int cmd_claim_region(int argc, char **argv);
 int cmd_release_region(int argc, char **argv);
 
-/* device.c: helpers shared by the device verbs */
+/* devopt.c: options and lookups shared by the device verbs */
 int parse_name_only(const char *verb, const char *help, int argc, char **argv,
 		    const char **name);
 int find_cfg_dev(const char *verb, const char *arg, struct pmemu_dev *d);
