@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * pmemu control files of /sys/class/pmemu: add_region and remove_region
- * give ranges to pmemu and take them back at runtime.
- */
+/* pmemu /sys/class/pmemu/add_region and remove_region */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
@@ -14,11 +11,6 @@
 
 #include "pmemu.h"
 
-/*
- * /sys/class/pmemu/add_region: "SIZE@START" (K/M/G/T suffixes) makes a
- * region of a range at runtime, as ranges= does at load: reserved RAM, or
- * an NVDIMM range libnvdimm handed over (pmemuctl claim-region).
- */
 static ssize_t add_region_store(const struct class *class,
 				const struct class_attribute *attr,
 				const char *buf, size_t count)
@@ -44,10 +36,6 @@ bad:
 }
 static CLASS_ATTR_WO(add_region);
 
-/*
- * /sys/class/pmemu/remove_region: "N" removes regionN if no device is
- * carved from it (an NVDIMM range goes back to libnvdimm's iomem entry).
- */
 static ssize_t remove_region_store(const struct class *class,
 				   const struct class_attribute *attr,
 				   const char *buf, size_t count)

@@ -1,11 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * pmemu devices: an extent of a region brought up as fsdax or devdax, and
- * its one way down.  A device is reserved (PMEMU_NEW), built by its
- * personality, made PMEMU_LIVE, and taken down by whoever claims it
- * (PMEMU_DEAD): configfs, platform unbind, remove of its region, unload.
- * The drain (pagemap.c) frees it once nothing uses its pages.
- */
+/* pmemu device core: the extents of a region brought up, and taken down. */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/mm.h>
@@ -18,9 +12,8 @@
 static DEFINE_IDA(pmemu_dev_ida);
 
 /*
- * Move a live device to PMEMU_DEAD under pmemu_lock, in the same critical
- * section as the lookup that found it: once the lock is dropped another
- * claimer may tear it down and free it.
+ * In the critical section of the lookup that found @pd: once pmemu_lock is
+ * dropped, another claimer may tear @pd down and free it.
  */
 static bool __pmemu_dev_claim_teardown(struct pmemu_dev *pd)
 {
@@ -40,13 +33,7 @@ static bool __pmemu_dev_claim_teardown(struct pmemu_dev *pd)
 	return true;
 }
 
-/*
- * Move a live device to PMEMU_DEAD; the caller holds a reference that
- * keeps it allocated (its gendisk or character device).  Whoever makes
- * this transition owns the device's teardown; it also moves the configfs
- * item's link to its "gone" slot, where it stays until the device has
- * drained.  True if the caller now owns the teardown.
- */
+/* The caller holds @pd's node.  True if it now owns the teardown. */
 static bool pmemu_dev_claim_teardown(struct pmemu_dev *pd)
 {
 	bool claimed;
@@ -57,11 +44,7 @@ static bool pmemu_dev_claim_teardown(struct pmemu_dev *pd)
 	return claimed;
 }
 
-/*
- * Claim @pd for teardown unless something has it open: 0, -EBUSY, or
- * -ENODEV if someone else is taking it away.  Opens are blocked from the
- * check to the claim, which makes every later open fail.
- */
+/* Opens are blocked from the check to the claim, which fails later ones. */
 static int pmemu_dev_kill_unused(struct pmemu_dev *pd)
 {
 	int ret = pd->ops->lock_unused(pd);
@@ -73,11 +56,7 @@ static int pmemu_dev_kill_unused(struct pmemu_dev *pd)
 	return ret;
 }
 
-/*
- * Tear down @pd, which the caller claimed, and drop the caller's hold on its
- * node @dev.  If nothing else uses the device, that put releases it and the
- * drain is queued: after pmemu_pages_drain_flush() its extent is free.
- */
+/* Consumes @dev; after pmemu_pages_drain_flush() an unused @pd is freed. */
 static void pmemu_dev_take_down(struct pmemu_dev *pd, struct device *dev)
 {
 	pd->ops->teardown(pd);
@@ -85,7 +64,6 @@ static void pmemu_dev_take_down(struct pmemu_dev *pd, struct device *dev)
 	put_device(dev);
 }
 
-/* Claim the first live device of @region; NULL if there is none. */
 static struct pmemu_dev *pmemu_region_claim_one(struct pmemu_region *region)
 {
 	struct pmemu_dev *pd;
@@ -97,11 +75,7 @@ static struct pmemu_dev *pmemu_region_claim_one(struct pmemu_region *region)
 	return NULL;
 }
 
-/*
- * Tear down every live device of @region and drop the region.  A device
- * still being created (PMEMU_NEW) sees @dying when it is done and tears
- * itself down (pmemu_dev_create()).
- */
+/* A device still PMEMU_NEW sees @dying when built and tears itself down. */
 static void pmemu_region_destroy(struct pmemu_region *region)
 {
 	struct pmemu_dev *pd;
@@ -121,17 +95,12 @@ static void pmemu_region_destroy(struct pmemu_region *region)
 		pmemu_dev_take_down(pd, dev);
 	}
 	device_del(&region->dev);
-	/* the range is released when the last device has drained */
 	put_device(&region->dev);
 	/* unused devices drain on their first run: the range is free now */
 	pmemu_pages_drain_flush();
 }
 
-/*
- * The device is gone (its struct pages unmapped, or never mapped): remove
- * the extent from the region, free the device and drop its reference on
- * the region (the last one releases the range).  pd->released.
- */
+/* pd->released: struct pages unmapped (or never mapped); frees @pd */
 static void pmemu_dev_released(struct pmemu_dev *pd)
 {
 	struct pmemu_region *region = pd->region;
@@ -147,7 +116,6 @@ static void pmemu_dev_released(struct pmemu_dev *pd)
 	put_device(&region->dev);
 }
 
-/* Reserve the extent: a PMEMU_NEW device in the region's list. */
 static struct pmemu_dev *pmemu_dev_reserve(const struct pmemu_dev_config *cfg)
 {
 	struct pmemu_region *region;
@@ -217,10 +185,6 @@ void pmemu_owner_release(struct pmemu_owner *owner)
 	mutex_unlock(&pmemu_lock);
 }
 
-/*
- * Check the personality-specific part of @cfg and fill in defaults (devdax
- * align 2M).  Returns 0 or -EINVAL with one message.
- */
 static int pmemu_dev_check_config(struct pmemu_dev_config *cfg)
 {
 	if (cfg->mode != PMEMU_MODE_DEVDAX)
@@ -257,13 +221,11 @@ static u64 pmemu_memmap_bytes(const struct pmemu_dev_config *cfg)
 /**
  * pmemu_dev_create() - carve a device from a region and bring it up
  * @cfg: what to create; offset may be PMEMU_OFFSET_AUTO and size 0
- * @owner: the creator's links to the device (its live link is cleared if
- *	the device is torn down from elsewhere, e.g. platform unbind); or NULL
- *
- * Invalid or unplaceable configurations are refused with one error line.
+ * @owner: the creator's links, cleared if the device is torn down
+ *	elsewhere; or NULL
  *
  * Return: the live device or an ERR_PTR(): -EINVAL (bad configuration, no
- * such region, overlap), -ENOSPC (no free extent that fits), -ENODEV (the
+ * such region, overlap), -ENOSPC (no free extent fits), -ENODEV (the
  * region went away meanwhile), or an allocation/registration error.
  */
 struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
@@ -313,10 +275,7 @@ struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
 	mutex_lock(&pmemu_lock);
 	dying = pd->region->dying;
 	if (dying) {
-		/*
-		 * The region was unbound while we built the device, and its
-		 * destroy passed it by: nobody else can claim a new device.
-		 */
+		/* the region's destroy passed it by: nobody else claims it */
 		WRITE_ONCE(pd->state, PMEMU_DEAD);
 	} else {
 		WRITE_ONCE(pd->state, PMEMU_LIVE);
@@ -340,14 +299,11 @@ err_release:
 /**
  * pmemu_dev_disable() - tear down the device a configfs item created
  * @owner: the item's links to its device
- * @force: tear down even if the block device is open
+ * @force: tear down even if the device is open
  *
- * Without @force, refuses while the block device is open (mounted).  If no
- * page is in use the device has drained, and its extent is free, when this
- * returns; otherwise the struct pages and the extent are released later,
- * once drained (pagemap.c).
+ * If no page is in use, the extent is free on return.
  *
- * Return: 0 (also if the device was already gone) or -EBUSY.
+ * Return: 0 (also if the device was already gone), or -EBUSY if it is open.
  */
 int pmemu_dev_disable(struct pmemu_owner *owner, bool force)
 {
@@ -358,7 +314,7 @@ int pmemu_dev_disable(struct pmemu_owner *owner, bool force)
 	mutex_lock(&pmemu_lock);
 	pd = owner->live;
 	if (pd && pd->state == PMEMU_LIVE) {
-		/* keeps the gendisk or chardev, and so @pd, until we are done */
+		/* keeps the gendisk or chardev, and so @pd, until done */
 		dev = get_device(pd->ops->device(pd));
 	}
 	mutex_unlock(&pmemu_lock);
@@ -381,8 +337,7 @@ int pmemu_dev_disable(struct pmemu_owner *owner, bool force)
  * pmemu_regions_destroy() - take a platform device's regions away
  * @parent: the platform device
  *
- * Every device carved from them is torn down; each range is released when
- * the last of its devices has drained.
+ * Each range is released when the last of its devices has drained.
  */
 void pmemu_regions_destroy(struct device *parent)
 {

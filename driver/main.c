@@ -1,14 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pmemu - persistent memory emulation on reserved RAM: module entry.
- *
- * ranges=SIZE@START[,SIZE@START...] names physical ranges the kernel was
- * told to leave alone (memmap=SIZE$START).  Each becomes a "pmemu" platform
- * device with one IORESOURCE_MEM resource; the platform driver
- * (platform.c) turns it into a region.  Every range is validated before anything is
- * created, so a bad parameter fails the load and leaves nothing behind.
- * NVDIMMs the ACPI NFIT describes become regions too (nfit.c), and ranges
- * can be added and removed at runtime (/sys/class/pmemu/add_region).
+ * Every range is validated before anything is created.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

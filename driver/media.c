@@ -1,34 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pmemu media errors: what real persistent memory does with poisoned
- * cache lines, emulated on RAM that never fails.
- *
- * Every device keeps its known-bad ranges in a struct badblocks (512-byte
- * sectors of its data area; for fsdax it is also the gendisk's, so it shows
- * in /sys/block/pmemuN/badblocks as pmem's does).  Errors enter it three
- * ways: injected by the user (sysfs inject_error, "pmemuctl inject-error"),
- * which is what an address range scrub finding latent errors does; reported
- * by memory_failure() for a machine check, through the page map's
- * ->memory_failure (what the NFIT driver's MCE notifier does for pmem); or
- * written by the user into the gendisk's badblocks attribute.  Software
- * poison (MADV_HWPOISON, the hwpoison injector: MF_SW_SIMULATED) is not a
- * media error, as on pmem: the mappers are signalled and unmapped and the
- * media still reads, unless the device's sw_poison is "media".  Errors
- * leave by clear_error, by a block write or zeroing covering whole bad
- * sectors, or by an fs/dax recovery write, as on pmem.
- *
- * What a known-bad range does:
- *   block I/O: a read touching it fails with -EIO, a write clears it;
- *   fsdax: direct_access() reports -EHWPOISON, so reads through the
- *     filesystem fail with -EIO, DAX faults get SIGBUS, and page-aligned
- *     writes retry through ->recovery_write, which clears it;
- *   devdax: faults on a folio overlapping it deliver SIGBUS with
- *     BUS_MCEERR_AR, the folio's address and its size as si_addr_lsb.
- * Nothing can make a load from an established mapping fail (there is no
- * machine check to emulate), so injecting an error unmaps the devdax
- * folios it covers: the next access faults and gets the SIGBUS.  fsdax
- * mappings belong to the filesystem; memory_failure() is the way to take
- * them away (ext4: the generic handler; xfs with rmapbt: its notifier).
+ * Emulated media errors: each device records its bad 512-byte sectors in a
+ * struct badblocks (for fsdax, the gendisk's).  See docs/media-errors.md.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -90,23 +63,14 @@ bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len, u64 *first_bad)
 	return true;
 }
 
-/*
- * As pmem: a page's HWPoison mark is cleared once it has no bad sector
- * left, and the direct map a machine check made uncacheable
- * (set_mce_nospec()) is restored.
- */
+/* As pmem: restore the direct map a machine check made uncacheable */
 static void pmemu_media_unmark(struct page *page)
 {
 	if (TestClearPageHWPoison(page))
 		clear_mce_nospec(page_to_pfn(page));
 }
 
-/*
- * A page with no bad sector left loses its HWPoison mark.  The generic
- * memory-failure handler marks the head of a compound folio (devdax sweep,
- * fs/dax PMD folios) for the whole folio: that mark goes only once the
- * whole folio is clean, whichever of its pages is cleared.
- */
+/* memory_failure() marks a compound folio's head for the whole folio */
 static void pmemu_media_unpoison_page(struct pmemu_dev *pd, u64 off)
 {
 	struct page *page = pfn_to_page(pmemu_data_pfn(pd, off));
@@ -127,9 +91,6 @@ static void pmemu_media_unpoison_page(struct pmemu_dev *pd, u64 off)
  * @pd: device; its pages are mapped (I/O path, or a live sysfs attribute)
  * @off: byte offset in the data area, sector-aligned
  * @len: bytes, a multiple of the sector size
- *
- * Called for block writes and zeroing, recovery writes and clear_error.
- * Cheap when the device has no error.
  */
 void pmemu_media_clear(struct pmemu_dev *pd, u64 off, u64 len)
 {
@@ -163,12 +124,9 @@ static size_t pmemu_media_printed(struct badblocks *bb)
 }
 
 /*
- * Record [off, off + len) as bad; false if the table is full.  Full means
- * before the 512 entries of struct badblocks: badblocks_show() prints the
- * table into one page and on 7.3 returns more than a page when it does not
- * fit, which sysfs WARNs about.  So a range is only recorded if the table
- * still prints within a page with it added as new entries (at most
- * BB_MAX_LEN sectors each); every recorded error stays listable.
+ * False if the table is full.  On 7.3 badblocks_show() overruns its page
+ * when the table does not fit (sysfs WARNs), so record a range only if the
+ * table still fits with it added as new entries.
  */
 static bool pmemu_media_set(struct pmemu_dev *pd, u64 off, u64 len)
 {
@@ -190,9 +148,6 @@ static bool pmemu_media_set(struct pmemu_dev *pd, u64 off, u64 len)
  * @pd: the device
  * @off: byte offset in the data area
  * @len: bytes
- *
- * devdax: takes away every mapping of the folios overlapping [off, off +
- * len), so the next access faults and meets the error; nothing for fsdax.
  */
 void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len)
 {
@@ -212,11 +167,9 @@ void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len)
  * @off: byte offset of the range a fault just mapped
  * @len: its length
  *
- * A fault checks for media errors before it inserts; an injection in
- * between records the error and unmaps before the new mapping exists.  So
- * the fault looks again after inserting: either it sees the error and
- * unmaps, or the injection's unmap comes after the insert.  The next access
- * faults again and finds the error.
+ * An injection between a fault's check and its insert would unmap too
+ * early; after this, either the fault saw the error or the injection's
+ * unmap follows the insert.
  */
 void pmemu_media_recheck(struct pmemu_dev *pd, u64 off, u64 len)
 {
@@ -229,11 +182,9 @@ void pmemu_media_recheck(struct pmemu_dev *pd, u64 off, u64 len)
 /**
  * pmemu_media_inject() - inject or clear media errors from userspace
  * @pd: device (its sysfs attribute is being written, so it is not freed)
- * @off: byte offset in the data area
- * @len: bytes
+ * @off: byte offset in the data area, sector-aligned
+ * @len: bytes, a multiple of the sector size
  * @clear: clear instead of inject
- *
- * Both must be multiples of the 512-byte sector and inside the device.
  *
  * Return: 0, -EINVAL for a bad range, -ENOSPC if the error table is full,
  * -ENXIO if the device is being taken away.
@@ -280,9 +231,6 @@ int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear)
  * @pd: device the failed pages belong to
  * @mf_flags: memory_failure()'s MF_* flags
  *
- * Always for what the hardware reports; software poison only when the
- * device's sw_poison says "media" (sysfs.c).
- *
  * Return: true if pmemu_media_failed() should record the pages.
  */
 bool pmemu_mf_records(struct pmemu_dev *pd, int mf_flags)
@@ -295,8 +243,8 @@ bool pmemu_mf_records(struct pmemu_dev *pd, int mf_flags)
  * @pd: the device
  * @pfn: first failed page
  * @nr_pages: pages
- * @record: record them as media errors (pmemu_mf_records(), read once by
- *	the caller so that it acts on the same answer)
+ * @record: record them as media errors: pmemu_mf_records(), read once by
+ *	the caller, which must act on the same answer
  *
  * Return: the byte offset of @pfn in the data area, or -ENXIO for pages
  * outside it (the memmap of map=dev).

@@ -1,8 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * pmemu names: the text form of region sources and device settings, as
- * sysfs and configfs show and take them.
- */
+/* pmemu names: text forms of region sources and device settings */
 #include <linux/string.h>
 
 #include "pmemu.h"

@@ -1,18 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * pmemu NVDIMM backend: persistent-memory ranges the ACPI NFIT describes
- * (a QEMU NVDIMM, "-device nvdimm"), read straight from the table.
- *
- * The in-tree driver for them is nfit (acpi_nfit + libnvdimm + nd_pmem).
- * When it is loaded it registers every such range in iomem as "Persistent
- * Memory" and owns it through a libnvdimm region; pmemu then leaves the
- * range alone and says how to get it: "pmemuctl claim-region" disables the
- * libnvdimm region and hands its range to pmemu (add_region).  When nfit is
- * not loaded, nothing claims the range and pmemu makes a region of it at
- * load, as it does for ranges=.  Either way the region is "persistent": its
- * contents live in the NVDIMM (for QEMU, in the backing file on the host),
- * so fsdax devices on it advertise a write cache and flush it (fsdax.c).
- */
+/* pmemu NVDIMM backend: persistent-memory ranges of the ACPI NFIT */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/acpi.h>
@@ -49,9 +36,8 @@ static void pmemu_nfit_spa(const struct acpi_nfit_system_address *spa)
 /**
  * pmemu_nfit_scan() - make regions of the NFIT's persistent-memory ranges
  *
- * Called once at load, after the ranges= regions.  A range the nfit driver
- * has, or one that cannot be used, is reported and skipped: the NFIT is
- * found, not asked for, so it never fails the load.
+ * Context: module load.  Ranges that cannot be used are logged and
+ * skipped; the NFIT is optional, so this never fails the load.
  */
 void pmemu_nfit_scan(void)
 {

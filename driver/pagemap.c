@@ -1,35 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pmemu page lifetime: the struct pages of a device's range and the drain
- * that makes sure none of them is freed while something still uses it.
- *
- * memunmap_pages() only waits for explicit dev_pagemap references.  For
- * MEMORY_DEVICE_FS_DAX pages it frees the struct pages (the vmemmap) even
- * while userspace still maps a page or the kernel holds a GUP pin on it, and
- * a filesystem that is still mounted on a dead disk walks the folios of its
- * DAX entries when it evicts inodes at unmount.  So a device's pages are
- * drained in two steps:
- *
- *  1. the gendisk must be released (fops->free_disk): after that no
- *     filesystem or opener can reach the pages through the device;
- *  2. every page must be idle (FS_DAX: refcount 0), i.e. no mapping and no
- *     pin is left.  One scan of every page finds the busy ones; after it,
- *     only those are looked at again (a fenced device's idle page cannot
- *     be mapped or pinned any more).  The drain sleeps until the core
- *     says a page went idle where it does (FS_DAX: wake_up_var() at the
- *     last put; tracked: folio_free()), with a look every 5 s that
- *     reports progress, and polls the busy pages with backoff where it
- *     does not (sweep folios go back to refcount 1 silently).
- *
- * Only then is memunmap_pages() called.  Draining never gives up: the
- * device stays in PMEMU_DRAINING and the module stays pinned (a module
- * reference is held from teardown to the end of the drain), so rmmod is
- * refused.  Module unload itself cannot be refused once it started, and the
- * devices it tears down may have pages in use (a pin outlives every file
- * and mapping): pmemu_drain_exit() waits for them as long as it takes,
- * as unregister_netdevice() waits for a device's last user, because a page
- * left behind would keep pointers into the unloaded module (a devdax
- * folio's mapping->a_ops, the page map's ops).
+ * Struct pages of a device, and the drain: memunmap_pages() waits only for
+ * dev_pagemap references, not for mappings or GUP pins, so it is called only
+ * once the gendisk or chardev is released and every page is idle.  See
+ * docs/lifetime.md.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -50,9 +24,8 @@
 #define PMEMU_DRAIN_REPORT	(5 * HZ)
 
 static struct workqueue_struct *pmemu_drain_wq;
-/* Its own queue: a del_gendisk() there may block, drains must not wait for it. */
+/* del_gendisk() may block there: keep it off the drain queue */
 static struct workqueue_struct *pmemu_unpublish_wq;
-/* Devices between teardown and the end of their drain. */
 static LIST_HEAD(pmemu_draining);
 static DEFINE_MUTEX(pmemu_draining_lock);
 static unsigned int pmemu_nr_draining;
@@ -76,7 +49,6 @@ void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 	pgmap->range.end = pd->phys + pd->cfg.size - 1;
 	pgmap->nr_range = 1;
 	if (pd->data_offset) {
-		/* map=dev: the memmap lives in the first data_offset bytes */
 		struct vmem_altmap altmap = {
 			.base_pfn = PHYS_PFN(pd->phys),
 			.end_pfn = PHYS_PFN(pd->phys + pd->cfg.size) - 1,
@@ -93,18 +65,13 @@ void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 	return memremap_pages(pgmap, pd->region->nid);
 }
 
-/* What still holds a draining device's folios. */
 struct pmemu_busy {
 	unsigned long folios;	/* not idle */
 	unsigned long mapped;	/* of those, mapped in some page table */
 	unsigned long pinned;	/* referenced beyond their mappings */
 };
 
-/*
- * "Pinned" is fs/dax's own test of a busy page (dax_busy_page()): more
- * references than mappings.  A folio that is mapped and pinned counts: a
- * reflinked copy of its file that is closed would wait for it at eviction.
- */
+/* "Pinned" as fs/dax's dax_busy_page() tests it, even if also mapped */
 static void pmemu_count_busy(struct pmemu_busy *b, struct folio *folio)
 {
 	int mapcount = folio_mapcount(folio);
@@ -116,7 +83,6 @@ static void pmemu_count_busy(struct pmemu_busy *b, struct folio *folio)
 		b->pinned++;
 }
 
-/* Scan units: pages, or folios where the page map builds compound ones. */
 static unsigned long pmemu_units(struct pmemu_dev *pd)
 {
 	return PHYS_PFN(pmemu_capacity(pd)) >> pd->pgmap.vmemmap_shift;
@@ -128,7 +94,6 @@ static struct page *pmemu_unit_page(struct pmemu_dev *pd, unsigned long i)
 			   (i << pd->pgmap.vmemmap_shift));
 }
 
-/* Whether unit @i is in use (FS_DAX idle at 0, GENERIC at 1); counted. */
 static bool pmemu_unit_busy(struct pmemu_dev *pd, unsigned long i,
 			    struct pmemu_busy *b)
 {
@@ -141,7 +106,6 @@ static bool pmemu_unit_busy(struct pmemu_dev *pd, unsigned long i,
 	return true;
 }
 
-/* Tracked (COHERENT) folios are counted by the driver; say how many map. */
 static void pmemu_busy_tracked(struct pmemu_dev *pd, struct pmemu_busy *b)
 {
 	unsigned long first = pmemu_data_pfn(pd, 0), i;
@@ -150,16 +114,11 @@ static void pmemu_busy_tracked(struct pmemu_dev *pd, struct pmemu_busy *b)
 		if (folio_mapped(pfn_folio(first + (i << pd->dax.order))))
 			b->mapped++;
 	b->folios = atomic_long_read(&pd->dax.nr_live);
-	/* folios freed during the walk: no more mapped than live */
+	/* folios may be freed during the walk */
 	b->mapped = min(b->mapped, b->folios);
 }
 
-/*
- * Data folios of @pd that are not idle.  The first scan walks every unit
- * (with map=dev the memmap's pages are not data and are skipped) and keeps
- * the busy ones in @drain_busy, allocated at the first it finds; later
- * scans walk those only.  Without the bitmap every scan is a full one.
- */
+/* A fenced device's idle pages stay idle: rescan only the busy ones. */
 static void pmemu_busy_pages(struct pmemu_dev *pd, struct pmemu_busy *b)
 {
 	unsigned long n = pmemu_units(pd), i, done = 0;
@@ -195,7 +154,6 @@ static void pmemu_busy_pages(struct pmemu_dev *pd, struct pmemu_busy *b)
 	}
 }
 
-/* The first busy page went idle: run the drain (any context). */
 static int pmemu_drain_woken(struct wait_queue_entry *wq_entry,
 			     unsigned int mode, int sync, void *arg)
 {
@@ -226,10 +184,7 @@ static void pmemu_drain_disarm(struct pmemu_dev *pd)
 	pd->drain_wait.key.flags = NULL;
 }
 
-/*
- * FS_DAX: have the drain woken when @page goes idle.  False if it already
- * has (the wake may have come before the wait was queued).
- */
+/* False if @page went idle already, maybe before the wait was queued */
 static bool pmemu_drain_arm(struct pmemu_dev *pd, struct page *page)
 {
 	init_wait_var_entry(&pd->drain_wait, page, 0);
@@ -243,12 +198,7 @@ static bool pmemu_drain_arm(struct pmemu_dev *pd, struct page *page)
 	return false;
 }
 
-/*
- * Sleep until the core says a busy page went idle: FS_DAX wakes its pages
- * (armed on the first busy one, each wake rescans the busy set and arms
- * the next), tracked folios call folio_free().  False where nothing tells
- * (sweep folios, or no busy set): the caller polls.
- */
+/* False where no wake will come (sweep, no busy set): the caller polls. */
 static bool pmemu_drain_sleep(struct pmemu_dev *pd)
 {
 	unsigned long i;
@@ -261,7 +211,6 @@ static bool pmemu_drain_sleep(struct pmemu_dev *pd)
 	return i < pmemu_units(pd) && pmemu_drain_arm(pd, pmemu_unit_page(pd, i));
 }
 
-/* Free the pages and the device; @pd is already off the draining list. */
 static void pmemu_drain_finish(struct pmemu_dev *pd)
 {
 	unsigned long took = jiffies - pd->drain_start;
@@ -282,7 +231,7 @@ static void pmemu_drain_finish(struct pmemu_dev *pd)
 		pr_info("%s: drained after %u.%03us, extent released\n", name,
 			jiffies_to_msecs(took) / 1000,
 			jiffies_to_msecs(took) % 1000);
-	/* pmemu_drain_exit() destroys the workqueue, so a work returns first */
+	/* last: pmemu_drain_exit()'s destroy_workqueue() waits for this work */
 	module_put(THIS_MODULE);
 }
 
@@ -318,7 +267,6 @@ rescan:
 		pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
 	}
 	if (pmemu_drain_sleep(pd)) {
-		/* woken by the core; a look every 5 s reports progress */
 		queue_delayed_work(pmemu_drain_wq, &pd->drain_work,
 				   PMEMU_DRAIN_REPORT);
 		return;
@@ -330,7 +278,6 @@ rescan:
 			      (unsigned long)PMEMU_DRAIN_MAX_DELAY);
 }
 
-/* Count @pd among the devices module unload has to wait for (once). */
 static void pmemu_drain_listed(struct pmemu_dev *pd)
 {
 	mutex_lock(&pmemu_draining_lock);
@@ -344,16 +291,9 @@ static void pmemu_drain_listed(struct pmemu_dev *pd)
 }
 
 /*
- * Remove a fenced fsdax device's gendisk once no page of it is pinned.
- * Deleting the gendisk makes a filesystem still mounted on it evict its
- * unused inodes, and fs/dax's eviction waits, uninterruptibly and without
- * bound, while a page of such an inode has more references than mappings:
- * a pin on a page of a closed file (vmsplice into a pipe, a stalled
- * O_DIRECT), or on a mapped page that a closed reflinked file shares, would
- * hang whoever deletes the disk.  So poll until no page is pinned, then
- * unpublish.  A pin taken between the check and the eviction still blocks
- * this work, on its own queue, until the pin goes: the device's own
- * teardown waits for it (pmemu_pages_settle()), other devices' do not.
+ * Inode eviction in del_gendisk() waits without bound for pinned DAX pages,
+ * so delete the gendisk only once none is pinned.  A pin taken after the
+ * check blocks only this work and this device's pmemu_pages_settle().
  */
 static void pmemu_unpublish_work(struct work_struct *work)
 {
@@ -392,10 +332,8 @@ static void pmemu_unpublish_work(struct work_struct *work)
  * pmemu_pages_unpublish() - remove a fenced device's node when safe
  * @pd: device claimed for teardown, fenced (no new faults, no new I/O)
  *
- * Queues pd->ops->unpublish() for when no page of the device has more
- * references than mappings (see pmemu_unpublish_work()); right away if
- * none has.  From here on module unload waits for the device.  The caller has
- * taken the module reference that the drain drops at its end.
+ * Queues pd->ops->unpublish() for when no page is pinned.  The caller holds
+ * the module reference that the drain drops at its end.
  */
 void pmemu_pages_unpublish(struct pmemu_dev *pd)
 {
@@ -409,14 +347,10 @@ void pmemu_pages_unpublish(struct pmemu_dev *pd)
 
 /**
  * pmemu_pages_settle() - wait for a torn-down device's first unpublish try
- * @pd: device the caller just tore down; the caller holds its gendisk or
- *	character device, which keeps @pd allocated
+ * @pd: device just torn down, kept allocated by the caller's node reference
  *
- * For fsdax, the gendisk is deleted by a work (pmemu_pages_unpublish()).
- * Waiting for its first run makes the caller's put of the node the one that
- * releases it when nothing else uses the device, so that a following
- * pmemu_pages_drain_flush() finds it drained.  Only this device's work is
- * waited for.
+ * So that, if nothing else uses the device, the caller's put of the node
+ * releases it and pmemu_pages_drain_flush() then finds it drained.
  */
 void pmemu_pages_settle(struct pmemu_dev *pd)
 {
@@ -426,12 +360,10 @@ void pmemu_pages_settle(struct pmemu_dev *pd)
 
 /**
  * pmemu_pages_drain() - free a dead device's struct pages once idle
- * @pd: device whose gendisk has been released
+ * @pd: device whose gendisk or chardev has been released
  *
- * Called once nothing can reach the pages through the device any more.
- * Queues the drain; pd->released() runs when every page is idle and
- * the page map is gone.  The caller has taken the module reference that the
- * drain drops at its end.
+ * pd->released() runs once every page is idle and the page map is gone.
+ * The caller holds the module reference that the drain drops at its end.
  */
 void pmemu_pages_drain(struct pmemu_dev *pd)
 {
@@ -450,9 +382,8 @@ void pmemu_pages_drain(struct pmemu_dev *pd)
  * pmemu_pages_idle() - the last tracked folio of a draining device is free
  * @pd: the device
  *
- * Runs the drain now.  Called from folio_free(), in any context; the page
- * map's references are dropped after it returns, so the drain cannot free
- * @pd before.
+ * Context: any (folio_free()).  The core drops the page map's references
+ * after this returns, so the drain cannot free @pd before.
  */
 void pmemu_pages_idle(struct pmemu_dev *pd)
 {
@@ -462,10 +393,8 @@ void pmemu_pages_idle(struct pmemu_dev *pd)
 /**
  * pmemu_pages_drain_flush() - let queued drains run once
  *
- * A device nobody uses drains on the first run of its work; flushing lets
- * the caller report it gone (and its extent free) instead of racing the
- * workqueue.  Drains still waiting for pages stay queued, and no drain
- * work blocks, so this returns promptly.
+ * An unused device is then gone.  No drain work blocks, so this returns
+ * promptly.
  */
 void pmemu_pages_drain_flush(void)
 {
@@ -493,11 +422,9 @@ int pmemu_drain_init(void)
 /**
  * pmemu_drain_exit() - wait for drains at module unload
  *
- * Every device has been torn down; drains started by the unload itself may
- * still wait for pages that something pins.  Waits until they are released,
- * however long that takes, and says every PMEMU_DRAIN_REPORT what it waits
- * for (each drain names its device and what holds it).  The wait wakes at
- * that interval, so the hung-task detector does not take it for a hang.
+ * Waits without bound: a page left behind would point into the unloaded
+ * module.  Wakes every PMEMU_DRAIN_REPORT to log, and so that the hung-task
+ * detector does not take it for a hang.
  */
 void pmemu_drain_exit(void)
 {

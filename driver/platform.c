@@ -1,15 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * pmemu platform devices: the sources of regions.
- *
- * Each physical range pmemu is given (ranges=, an NVDIMM found in the NFIT,
- * add_region) becomes a "pmemu" platform device with one MEM resource,
- * numbered pmemu.N; the legacy "e820_pmem" device (memmap=SIZE!START) has
- * none, and its ranges are the iomem entries described as legacy
- * persistent memory, exactly as nd_e820 finds them.  The platform driver
- * makes a region of each range at probe and, with autocreate, one fsdax
- * device over it; unbinding takes the regions away.
- */
+/* pmemu platform devices: pmemu.N range devices, and e820_pmem. */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/ioport.h>
@@ -21,10 +11,8 @@
 
 #include "pmemu.h"
 
-/* make one fsdax device over each region at probe (module parameter) */
 static bool pmemu_autocreate;
 
-/* probe: one fsdax device over the whole region, unless autocreate=N */
 static int pmemu_region_autocreate(struct pmemu_region *region)
 {
 	struct pmemu_dev_config cfg = {
@@ -63,12 +51,7 @@ static int pmemu_add_e820_range(struct resource *res, void *arg)
 	return w->err;
 }
 
-/*
- * Platform data is a struct pmemu_pdata only on pmemu's own range devices:
- * a device of another name bound through driver_override carries its own
- * driver's, which must not be read as ours (a source that skips the
- * "must be reserved" check).
- */
+/* Other names (driver_override) carry their own driver's platform data. */
 static struct pmemu_pdata *pmemu_pdata_of(struct platform_device *pdev)
 {
 	return strcmp(pdev->name, PMEMU_NAME) ? NULL :
@@ -148,11 +131,6 @@ static struct platform_driver pmemu_driver = {
 	},
 };
 
-/*
- * The "pmemu" platform devices, one per range (ranges=, NVDIMMs found in
- * the NFIT, add_region), numbered pmemu.N from an IDA.  @closed: module
- * unload has removed them; no new one may be added.
- */
 struct pmemu_pdev {
 	struct list_head node;
 	struct platform_device *pdev;
@@ -161,14 +139,11 @@ struct pmemu_pdev {
 static LIST_HEAD(pmemu_pdevs);
 static DEFINE_MUTEX(pmemu_pdevs_lock);	/* the list, @closed, the IDA's use */
 static DEFINE_IDA(pmemu_pdev_ida);
-static bool pmemu_pdevs_closed;
+static bool pmemu_pdevs_closed;		/* unload: no new range device */
 
 /*
- * A platform device's MEM resource is inserted into iomem around the
- * "Reserved" entry memmap=$ created when both cover the same range, and
- * platform_device_del() releases it together with its children.  Taking it
- * out with remove_resource() first hands the children back to the parent, so
- * the range stays reserved and can be claimed again after a reload.
+ * Our resource wraps memmap=$'s "Reserved" entry, which platform_device_del()
+ * would release with it; remove_resource() hands it back to iomem first.
  */
 static void pmemu_pdev_unregister(struct pmemu_pdev *p)
 {
@@ -183,11 +158,7 @@ static void pmemu_pdev_unregister(struct pmemu_pdev *p)
 	kfree(p);
 }
 
-/*
- * The probe's verdict on a range device just registered: the probe runs
- * synchronously and says why it failed.  With drivers_autoprobe=0 nothing
- * probed it; adding a range asks for its region, so probe it now.
- */
+/* With drivers_autoprobe=0 nothing probed it: adding a range asks for it. */
 static int pmemu_pdev_bound(struct platform_device *pdev)
 {
 	const struct pmemu_pdata *pdata = dev_get_platdata(&pdev->dev);
@@ -204,9 +175,6 @@ static int pmemu_pdev_bound(struct platform_device *pdev)
  * @start: physical start
  * @size: bytes
  * @source: where the range comes from (decides what iomem must say)
- *
- * Validates the range, then registers a "pmemu" platform device with it;
- * its probe (region.c) claims the range and makes the region.
  *
  * Return: 0, -EINVAL for a range that is not usable (one message says
  * why), -EBUSY if something holds it, -ENODEV during unload, -ENOMEM, or
@@ -260,12 +228,8 @@ err:
 }
 
 /**
- * pmemu_range_remove() - remove the platform device behind a region
- * @parent: the region's parent device
- *
- * Its regions are destroyed (their devices torn down) and the range goes
- * back to what held it before (memmap=$ "Reserved", libnvdimm's
- * "Persistent Memory").
+ * pmemu_range_remove() - remove a range device and its regions
+ * @parent: the regions' parent device
  *
  * Return: 0, or -EINVAL if @parent is not a pmemu range device (the
  * e820_pmem device is unbound, not removed).
@@ -316,8 +280,7 @@ int pmemu_platform_register(bool autocreate)
 /**
  * pmemu_platform_unregister() - remove every range device, unbind, unregister
  *
- * Regions torn down here are released when their devices have drained
- * (pmemu_drain_exit() waits for that).
+ * Ranges are released once their devices have drained (pmemu_drain_exit()).
  */
 void pmemu_platform_unregister(void)
 {

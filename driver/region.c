@@ -1,10 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * pmemu regions: the physical ranges pmemu owns, each requested from iomem
- * and shown as /sys/class/pmemu/regionN, and the extents devices are
- * carved from.  A range is validated against what iomem says about its
- * source before it is claimed.
- */
+/* pmemu regions: ranges claimed in iomem, and the extents carved from them */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
@@ -32,11 +27,7 @@ static int pmemu_count_covered(struct resource *res, void *arg)
 	return 0;
 }
 
-/*
- * Bytes of [start, start + size) that iomem describes with @desc.  The walk
- * clips each match to the range and resumes after it, so nested entries
- * count once (guest/params checks it with nested Reserved entries).
- */
+/* The walk clips matches to the range and skips nested ones: no overcount. */
 static u64 pmemu_bytes_with_desc(u64 start, u64 size, unsigned long desc)
 {
 	u64 covered = 0;
@@ -101,12 +92,7 @@ static const char *pmemu_range_problem(u64 start, u64 size,
  * @size: length in bytes
  * @source: where the range comes from
  *
- * A usable range is non-empty, 2 MiB aligned in start and size, inside what
- * memory hotplug can map, disjoint from System RAM, and described by iomem
- * as its source requires: reserved (memmap=$) or legacy persistent memory
- * (memmap=!) for ranges, nothing for an NVDIMM no nfit driver registered,
- * the nfit driver's "Persistent Memory" for one libnvdimm handed over.
- * Prints one line naming the range and the reason when it is not.
+ * Prints one line naming the range and the reason when it is not usable.
  *
  * Return: 0 if the range is usable, -EINVAL otherwise.
  */
@@ -153,9 +139,8 @@ static struct pmemu_region *pmemu_region_overlapping(u64 start, u64 size)
 }
 
 /*
- * Call @fn for each free extent [start, end) of @region in address order,
- * with the device that follows it (NULL at the end of the region), until
- * @fn returns true.  Caller holds pmemu_lock.
+ * Call @fn on each free extent [start, end) of @region, in order, with the
+ * device after it (NULL at the end) until @fn returns true.  Under pmemu_lock.
  */
 static void pmemu_region_holes(struct pmemu_region *region,
 			       bool (*fn)(void *arg, u64 start, u64 end,
@@ -324,11 +309,7 @@ struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 	region->start = start;
 	region->size = size;
 	region->source = source;
-	/*
-	 * As nd_e820: the node the firmware (SRAT) puts the range in, for a
-	 * memmap= range and an NVDIMM alike; the nearest online node if that
-	 * one has no CPUs or memory online.  The platform device has none.
-	 */
+	/* as nd_e820: the firmware's node, or the nearest online one */
 	region->nid = numa_map_to_online_node(phys_to_target_node(start));
 	region->persistent = source == PMEMU_SRC_NFIT ||
 			     source == PMEMU_SRC_NDCTL;
@@ -443,8 +424,6 @@ static bool pmemu_try_hole(void *arg, u64 start, u64 end,
  * @cfg: offset (or PMEMU_OFFSET_AUTO) and size (or 0: the largest free
  *	extent) to resolve and check; updated in place
  * @align: extent alignment in physical address space (at least 2 MiB)
- *
- * Invalid or unplaceable requests are refused with one message.
  *
  * Return: the device to insert the new one before (NULL: at the end) or
  * an ERR_PTR(): -EINVAL, or -ENOSPC when no free extent fits.

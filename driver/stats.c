@@ -1,9 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * pmemu devdax counters in debugfs: /sys/kernel/debug/pmemu/pmemuN.dax/,
- * one file per counter, from the device's creation until it has drained.
- * Debugging aids for tests, not ABI.
- */
+/* pmemu devdax counters in debugfs (not ABI) */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
@@ -32,13 +28,7 @@ PMEMU_COUNTER(folio_frees, folio_frees);
 PMEMU_COUNTER(memory_failures, memory_failures);
 PMEMU_STAT(folios, "%lu", pd->dax.nr_folios);
 PMEMU_STAT(folios_in_use, "%lu", pmemu_folios_in_use(pd));
-/*
- * By the driver's own count: each live tracked folio holds 1 << order
- * (zone_device_folio_init() takes them, the core's free drops them);
- * sweep folios hold none beyond memremap_pages()' own.  That the kernel's
- * count agrees shows at teardown: memunmap_pages() waits for it to reach
- * zero, and percpu_ref warns if it underflows.
- */
+/* By the driver's count: 1 << order per live tracked folio, 0 for sweep */
 PMEMU_STAT(pgmap_refs_held, "%ld",
 	   atomic_long_read(&pd->dax.nr_live) << pd->dax.order);
 PMEMU_STAT(vmemmap_shift, "%lu", pd->pgmap.vmemmap_shift);
@@ -64,9 +54,6 @@ static const struct {
 /**
  * pmemu_stats_add() - show a devdax device's counters in debugfs
  * @pd: the device, named and with its folio bookkeeping set up
- *
- * Failures are not reported: debugfs may be disabled, and nothing but
- * tests reads it.
  */
 void pmemu_stats_add(struct pmemu_dev *pd)
 {

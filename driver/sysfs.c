@@ -1,12 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * pmemu in sysfs: the class, /sys/class/pmemu, and the device attributes.
- *
- * Both personalities show the same description of their extent: fsdax in
- * /sys/block/pmemuN/pmemu/, devdax in /sys/class/pmemu/pmemuN.dax/.
- * Attributes that only mean something for devdax are hidden on fsdax
- * devices.  Counters are in debugfs (stats.c).
- */
+/* pmemu in sysfs: the class /sys/class/pmemu and the device attributes */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/badblocks.h>
@@ -58,10 +51,7 @@ static ssize_t phys_start_show(struct device *dev,
 }
 static DEVICE_ATTR_ADMIN_RO(phys_start);
 
-/*
- * Media errors.  fsdax shows them in the gendisk's own
- * /sys/block/pmemuN/badblocks; devdax here, in the same format.
- */
+/* devdax only: fsdax has the gendisk's /sys/block/pmemuN/badblocks */
 static ssize_t pmemu_badblocks_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
 {
@@ -117,11 +107,7 @@ static ssize_t clear_error_store(struct device *dev,
 }
 static DEVICE_ATTR_WO(clear_error);
 
-/*
- * What software poison (MADV_HWPOISON, hwpoison-inject) does to the media:
- * "transient", as on pmem (the mappers are dealt with, the media reads), or
- * "media": it is recorded as a media error like a machine check (media.c).
- */
+/* software poison: as on pmem, or recorded as a media error (media.c) */
 static const char * const pmemu_sw_poison_names[] = { "transient", "media" };
 
 static ssize_t sw_poison_show(struct device *dev,
@@ -179,12 +165,7 @@ static umode_t pmemu_dev_attr_visible(struct kobject *kobj,
 	return a->mode;
 }
 
-/*
- * /sys/block/pmemuN/dax/write_cache, as pmem has it: whether dax_flush()
- * writes back CPU cache lines for DAX file ranges.  On by default on NVDIMM
- * regions, off on reserved RAM; root may change it (a platform whose
- * persistence domain includes the CPU caches needs no write-back).
- */
+/* as pmem's; eADR platforms, whose CPU caches persist, may turn it off */
 static ssize_t write_cache_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
 {
