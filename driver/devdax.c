@@ -486,12 +486,17 @@ static struct device *pmemu_devdax_device(struct pmemu_dev *pd)
 	return &pd->dax.dev;
 }
 
+/* Counter readers walk the struct pages: gone before the page map. */
+static void pmemu_devdax_idle(struct pmemu_dev *pd)
+{
+	pmemu_stats_remove(pd);
+}
+
 /* The dax inode was kept: idle sweep folios point at its address_space. */
 static void pmemu_devdax_drained(struct pmemu_dev *pd)
 {
 	put_dax(pd->dax_dev);
 	pd->dax_dev = NULL;
-	pmemu_stats_remove(pd);
 	pmemu_folios_exit(pd);
 }
 
@@ -501,5 +506,6 @@ const struct pmemu_personality pmemu_devdax_ops = {
 	.unlock_opens = pmemu_devdax_unlock_opens,
 	.teardown = pmemu_devdax_teardown,
 	.device = pmemu_devdax_device,
+	.idle = pmemu_devdax_idle,
 	.drained = pmemu_devdax_drained,
 };

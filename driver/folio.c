@@ -41,7 +41,7 @@ void pmemu_tracked_folio_free(struct folio *folio)
 	atomic_long_inc(&pd->dax.stats.folio_frees);
 	if (atomic_long_dec_and_test(&pd->dax.nr_live)) {
 		/* the barrier of the decrement pairs with pmemu_pages_drain() */
-		if (READ_ONCE(pd->drain_on_free))
+		if (smp_load_acquire(&pd->drain_on_free))
 			pmemu_pages_idle(pd);
 		/*
 		 * Exit, which this reference kept from starting, waits in

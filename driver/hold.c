@@ -128,6 +128,7 @@ void pmemu_debugfs_exit(void)
 	int i;
 
 	debugfs_remove(pmemu_debugfs);
+	pmemu_debugfs = NULL;
 	for (i = 0; i < PMEMU_HOLD_NR; i++)
 		pmemu_hold_set(&pmemu_holds[i], false);
 }

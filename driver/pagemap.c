@@ -118,7 +118,10 @@ static void pmemu_busy_tracked(struct pmemu_dev *pd, struct pmemu_busy *b)
 	b->mapped = min(b->mapped, b->folios);
 }
 
-/* A fenced device's idle pages stay idle: rescan only the busy ones. */
+/*
+ * Once nothing can map a page (the drain), idle pages stay idle: after a
+ * full scan, rescan only the busy ones.
+ */
 static void pmemu_busy_pages(struct pmemu_dev *pd, struct pmemu_busy *b)
 {
 	unsigned long n = pmemu_units(pd), i, done = 0;
@@ -152,6 +155,14 @@ static void pmemu_busy_pages(struct pmemu_dev *pd, struct pmemu_busy *b)
 		if (!(++done & 4095))
 			cond_resched();
 	}
+}
+
+/* The next scan is a full one again. */
+static void pmemu_busy_forget(struct pmemu_dev *pd)
+{
+	if (pd->drain_busy)
+		bitmap_zero(pd->drain_busy, pmemu_units(pd));
+	pd->drain_scanned = false;
 }
 
 static int pmemu_drain_woken(struct wait_queue_entry *wq_entry,
@@ -219,6 +230,8 @@ static void pmemu_drain_finish(struct pmemu_dev *pd)
 	bool waited = pd->drain_waited;
 
 	strscpy(name, pd->devname);
+	if (pd->ops->idle)
+		pd->ops->idle(pd);
 	memunmap_pages(&pd->pgmap);
 	/* requeued by a wake that raced the last scan: nothing can now */
 	cancel_delayed_work(&pd->drain_work);
@@ -303,6 +316,14 @@ static void pmemu_unpublish_work(struct work_struct *work)
 	unsigned long pinned;
 
 	pmemu_busy_pages(pd, &busy);
+	if (!busy.pinned && pd->drain_scanned) {
+		/*
+		 * A fault that passed dax_direct_access() before kill_dax()
+		 * may map a page after the first scan: confirm with a full one.
+		 */
+		pmemu_busy_forget(pd);
+		pmemu_busy_pages(pd, &busy);
+	}
 	pinned = busy.pinned;
 	if (!pinned) {
 		if (pd->drain_waited)
@@ -371,10 +392,15 @@ void pmemu_pages_drain(struct pmemu_dev *pd)
 	pd->drain_delay = PMEMU_DRAIN_MIN_DELAY;
 	pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
 	pd->drain_waited = false;
+	/* nothing maps a page any more: one full scan, then the busy set */
+	pmemu_busy_forget(pd);
 	INIT_DELAYED_WORK(&pd->drain_work, pmemu_drain_work);
 	WRITE_ONCE(pd->state, PMEMU_DRAINING);
-	/* queueing is a full barrier: pairs with pmemu_tracked_folio_free() */
-	WRITE_ONCE(pd->drain_on_free, true);
+	/*
+	 * Release: pmemu_tracked_folio_free() sees the work initialised.  The
+	 * queueing's full barrier pairs with its decrement of nr_live.
+	 */
+	smp_store_release(&pd->drain_on_free, true);
 	queue_delayed_work(pmemu_drain_wq, &pd->drain_work, 0);
 }
 

@@ -314,6 +314,8 @@ struct pmemu_dev {
  * @teardown: fence, tell users, drop the driver's reference
  * @device: the object whose last reference starts the drain
  * @unpublish: remove the fenced node once that cannot block on pins, or NULL
+ * @idle: every page is idle, the page map still exists: drop what reads
+ *	the struct pages (devdax: the debugfs counters); may be NULL
  * @drained: free personality state once the page map is gone
  */
 struct pmemu_personality {
@@ -323,6 +325,7 @@ struct pmemu_personality {
 	void (*teardown)(struct pmemu_dev *pd);
 	struct device *(*device)(struct pmemu_dev *pd);
 	void (*unpublish)(struct pmemu_dev *pd);
+	void (*idle)(struct pmemu_dev *pd);
 	void (*drained)(struct pmemu_dev *pd);
 };
 
