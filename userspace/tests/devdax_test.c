@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "files.h"
 
 #define SZ_4K (4096UL)
 #define SZ_2M (2UL << 20)
@@ -103,18 +104,11 @@ static long long sysfs_num(const char *attr)
 static long long stat_num(const char *counter)
 {
 	const char *name = strrchr(dax_dev(), '/');
-	char path[512], buf[64];
-	FILE *f;
+	char path[512];
 
 	snprintf(path, sizeof(path), "/sys/kernel/debug/pmemu/%s/%s",
 		 name ? name + 1 : dax_dev(), counter);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return buf[0] ? strtoll(buf, NULL, 0) : -1;
+	return file_num(path);
 }
 
 static long minflt(void)
