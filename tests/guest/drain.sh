@@ -41,27 +41,12 @@ eio_in() {
 	grep -qE 'Input/output error|err= *5[^0-9]' "$1"
 }
 
-# ended PID SECONDS WHAT: PID (WHAT) exits within SECONDS (scaled) after
-# the device went; its exit status in ENDED.
-ended() {
-	timeout $(($2 * T_SLOW)) tail --pid="$1" -f /dev/null ||
-		fail "$3 still running $2 s after the device went"
-	ENDED=0
-	wait "$1" || ENDED=$?
-}
-
 # fio_failed_with CHECK: fio (status ENDED, output /tmp/fio.out) failed,
 # with an error CHECK (eio_in, dead_dax_err_in) accepts.
 fio_failed_with() {
 	grep -m1 -iE 'error|EIO' /tmp/fio.out
 	[ "$ENDED" -ne 0 ] || fail "fio did not report the failed I/O"
 	"$1" /tmp/fio.out || { tail /tmp/fio.out; fail "fio failed, but not as $1 expects"; }
-}
-
-# sigbus_in OUT: a mmap_writer (status ENDED, output OUT) died of SIGBUS.
-sigbus_in() {
-	[ "$ENDED" -eq 7 ] || { cat "$1"; fail "writer exit $ENDED, expected 7 (SIGBUS)"; }
-	grep -q SIGBUS "$1" || { cat "$1"; fail "writer did not report SIGBUS"; }
 }
 
 # dead_dax_err_in FILE: fio's output in FILE reports ENXIO (a DAX access
@@ -88,7 +73,7 @@ pin_case() {
 	echo 0 > $d/enable || fail "disable with a pinned folio"
 	[ ! -e "/dev/$dev" ] || fail "/dev/$dev still there after disable"
 	[ "$(cat $d/state)" = draining ] || fail "state $(cat $d/state), expected draining"
-	[ "$(pmemuctl list -D | jq -r '.[] | select(.name == "pin") | .state')" = draining ] ||
+	[ "$(pmemuctl list -D -i | jq -r '.[] | select(.name == "pin") | .state')" = draining ] ||
 		fail "pmemuctl does not show the device draining"
 	region_free 0 && fail "extent released while a folio is pinned"
 	expect_fail rmmod pmemu

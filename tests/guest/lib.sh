@@ -114,6 +114,21 @@ wait_for() {
 	done
 }
 
+# ended PID SECONDS WHAT: PID (WHAT) exits within SECONDS (scaled) after
+# the device went; its exit status in ENDED.
+ended() {
+	timeout $(($2 * T_SLOW)) tail --pid="$1" -f /dev/null ||
+		fail "$3 still running $2 s after the device went"
+	ENDED=0
+	wait "$1" || ENDED=$?
+}
+
+# sigbus_in OUT: a mmap_writer (status ENDED, output OUT) died of SIGBUS.
+sigbus_in() {
+	[ "$ENDED" -eq 7 ] || { cat "$1"; fail "writer exit $ENDED, expected 7 (SIGBUS)"; }
+	grep -q SIGBUS "$1" || { cat "$1"; fail "writer did not report SIGBUS"; }
+}
+
 # memfree_kb: MemFree after giving back what caches hold: page cache,
 # dentries and inodes, empty slabs, and (KASAN kernels) the quarantine of
 # freed objects, which holds up to 1/32 of RAM and is only emptied per cache
