@@ -176,16 +176,20 @@ static int pmemu_region_at(unsigned long long start)
 	return id;
 }
 
-static int class_write(const char *verb, const char *attr, const char *val)
+/* Write @val to pmemu's class attribute @attr; a negative errno on failure. */
+static int class_write(const char *attr, const char *val)
 {
 	char dir[PATH_MAX];
 	int err = sys_path(dir, sizeof(dir), PMEMU_CLASS_DIR);
 
-	if (!err)
-		err = attr_write(dir, attr, val);
-	if (err)
-		fail(verb, -err, "write '%s' to %s/%s (see dmesg)", val, dir, attr);
-	return err ? RC_FAIL : RC_OK;
+	return err ? err : attr_write(dir, attr, val);
+}
+
+static void fail_class_write(const char *verb, int err, const char *attr,
+			     const char *val, const char *extra)
+{
+	fail(verb, -err, "write '%s' to %s%s/%s (see dmesg)%s", val, sys_root(),
+	     PMEMU_CLASS_DIR, attr, extra);
 }
 
 static int print_region(const char *verb, int id)
@@ -239,10 +243,13 @@ static int claim(const char *verb, struct ndctl_region *region)
 		return RC_FAIL;
 	}
 	snprintf(val, sizeof(val), "%llu@%llu", size, start);
-	if (class_write(verb, "add_region", val) != RC_OK) {
-		if (was_enabled && pmemu_region_at(start) < 0 &&
-		    ndctl_region_enable(region))
-			note(verb, "could not enable %s again", ndctl_region_get_devname(region));
+	err = class_write("add_region", val);
+	if (err) {
+		bool restore = was_enabled && pmemu_region_at(start) < 0;
+
+		fail_class_write(verb, err, "add_region", val,
+				 restore && ndctl_region_enable(region) ?
+				 "; libnvdimm could not enable it again" : "");
 		return RC_FAIL;
 	}
 	id = pmemu_region_at(start);
@@ -303,7 +310,7 @@ int cmd_release_region(int argc, char **argv)
 	struct ndctl_region *region;
 	struct ndctl_ctx *ctx = NULL;
 	char val[16];
-	int rc, id = -1;
+	int rc, err, id = -1;
 
 	rc = start_region_verb(verb, release_help, argc, argv, &ctx, &region);
 	if (rc == RC_OK) {
@@ -316,7 +323,11 @@ int cmd_release_region(int argc, char **argv)
 	}
 	if (rc == RC_OK) {
 		snprintf(val, sizeof(val), "%d", id);
-		rc = class_write(verb, "remove_region", val);
+		err = class_write("remove_region", val);
+		if (err) {
+			fail_class_write(verb, err, "remove_region", val, "");
+			rc = RC_FAIL;
+		}
 	}
 	if (rc == RC_OK && ndctl_region_enable(region)) {
 		fail(verb, EIO, "pmemu let go of %s, but libnvdimm could not enable it ('ndctl enable-region %s')",

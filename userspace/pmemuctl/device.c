@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@ static const char create_help[] =
 "again. Needs root.\n"
 "\n"
 "Options:\n"
-"  -r, --region R    region id (see 'pmemuctl list -R'); required\n"
+"  -r, --region R    region: regionN or N (see 'pmemuctl list -R'); required\n"
 "  -m, --mode MODE   device mode: fsdax or devdax; required\n"
 "  -s, --size S      bytes to carve; 0 or absent: the largest free extent\n"
 "                    at or after the offset\n"
@@ -38,7 +39,8 @@ static const char create_help[] =
 "  -M, --map WHERE   where the struct pages live: \"mem\" (default, system\n"
 "                    RAM) or \"dev\" (the start of the extent, which reduces\n"
 "                    the capacity)\n"
-"  -n, --name NAME   configfs name; default: the first free devN\n"
+"  -n, --name NAME   configfs name, at most 31 characters; default: the\n"
+"                    first free devN\n"
 "  -a, --align A     devdax only: the page size every mapping uses and the\n"
 "                    alignment of the extent: 4K, 2M (default) or 1G\n"
 "  -l, --lifetime L  devdax only: how page references are managed:\n"
@@ -58,14 +60,19 @@ static const char create_help[] =
 "  pmemuctl create-device --region 1 --size 2G --mode devdax --align 1G\n";
 
 static const char destroy_help[] =
-"Usage: pmemuctl destroy-device NAME\n"
+"Usage: pmemuctl destroy-device [-f|--force] NAME\n"
 "\n"
 "Disable device NAME if it is enabled, then remove its configfs directory.\n"
-"Fails with EBUSY while its block device is mounted or open, or its\n"
-"character device is open. NAME is the configfs name or the /dev name\n"
-"(pmemuN, pmemuN.dax). Needs root.\n"
+"Without --force it fails with EBUSY while its block device is mounted or\n"
+"open, or its character device is open. NAME is the configfs name or the\n"
+"/dev name (pmemuN, pmemuN.dax, /dev/pmemuN). Needs root.\n"
 "\n"
 "Options:\n"
+"  -f, --force  take an open device away, as 'ndctl destroy-namespace -f'\n"
+"               does: the configfs directory is removed, which the kernel\n"
+"               cannot refuse; processes that map it get SIGBUS at their\n"
+"               next access, its I/O fails with EIO, and the extent is free\n"
+"               once no page of it is pinned any more (docs/lifetime.md)\n"
 "  -h, --help   show this help\n"
 "\n"
 "Example:\n"
@@ -86,15 +93,19 @@ static const char enable_help[] =
 "  pmemuctl enable-device dev0\n";
 
 static const char disable_help[] =
-"Usage: pmemuctl disable-device NAME\n"
+"Usage: pmemuctl disable-device [-f|--force] NAME\n"
 "\n"
 "Disable device NAME (write 0 to its enable attribute): its /dev node goes\n"
-"away, its settings stay. Fails with EBUSY while the block device is\n"
-"mounted or open, or the character device is open. Disabling a disabled\n"
-"device does nothing. NAME is the configfs name or the /dev name. Needs\n"
-"root.\n"
+"away, its settings stay. Without --force it fails with EBUSY while the\n"
+"block device is mounted or open, or the character device is open.\n"
+"Disabling a disabled device does nothing. NAME is the configfs name or the\n"
+"/dev name. Needs root.\n"
 "\n"
 "Options:\n"
+"  -f, --force  disable an open device: pmemuctl removes its configfs\n"
+"               directory (which the kernel cannot refuse: mappers get\n"
+"               SIGBUS, I/O fails with EIO) and makes it again with the\n"
+"               same settings, disabled\n"
 "  -h, --help   show this help\n"
 "\n"
 "Example:\n"
@@ -113,14 +124,12 @@ struct create_opts {
 
 static int parse_region(const char *arg, char *buf, size_t len)
 {
-	char *end;
-	long id;
+	int id = region_parse(arg);
 
-	errno = 0;
-	id = strtol(arg, &end, 10);
-	if (arg[0] < '0' || arg[0] > '9' || *end || errno || id > INT_MAX)
-		return usage_error("create-device", "invalid --region '%s'", arg);
-	snprintf(buf, len, "%d", (int)id);
+	if (id < 0)
+		return usage_error("create-device", "invalid --region '%s' (regionN or N)",
+				   arg);
+	snprintf(buf, len, "%d", id);
 	return RC_OK;
 }
 
@@ -215,6 +224,55 @@ static int create_dir(const char *want, char *name, size_t len)
 	return -EEXIST;
 }
 
+/* Append to @buf at *@off, never past @len. */
+PRINTF(4, 5) static void append(char *buf, size_t len, size_t *off,
+				const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	*off = n < 0 ? len : *off + (size_t)n;
+}
+
+/*
+ * Why region @id has no room, for an ENOSPC message: the devices holding
+ * extents in it, and the way out.  "" if none is found.
+ */
+static void occupants(int id, char *buf, size_t len)
+{
+	struct dev_vec devs;
+	bool by_module = false;
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	if (dev_list(&devs, true))
+		return;
+	for (i = 0; i < devs.n; i++) {
+		const struct pmemu_dev *d = &devs.v[i];
+
+		if (d->region != id || (!d->enabled && strcmp(d->state, "draining")))
+			continue;
+		if (off)
+			append(buf, len, &off, ", ");
+		else
+			append(buf, len, &off, "; region%d is used by ", id);
+		append(buf, len, &off, "%s%s", dev_key(d),
+		       strcmp(d->state, "draining") ? "" : " (draining)");
+		by_module |= !d->name[0];
+	}
+	dev_vec_free(&devs);
+	if (!off)
+		return;
+	append(buf, len, &off, by_module ?
+	       " (made by the module at load: load pmemu with autocreate=0 to keep the region free)" :
+	       " ('pmemuctl destroy-device NAME' frees an extent)");
+}
+
 /* Write the settings and enable; on failure report which write failed. */
 static int create_configure(const struct create_opts *o, const char *name)
 {
@@ -222,6 +280,7 @@ static int create_configure(const struct create_opts *o, const char *name)
 				      "align", "lifetime", "enable" };
 	const char *const vals[] = { o->region, o->offset, o->size, o->mode, o->map,
 				     o->align, o->lifetime, "1" };
+	char why[512] = "";
 	size_t i;
 	int err;
 
@@ -230,7 +289,9 @@ static int create_configure(const struct create_opts *o, const char *name)
 			continue;
 		err = dev_set(name, attrs[i], vals[i]);
 		if (err) {
-			fail_set("create-device", -err, name, attrs[i], vals[i], "");
+			if (err == -ENOSPC)
+				occupants(atoi(o->region), why, sizeof(why));
+			fail_set("create-device", -err, name, attrs[i], vals[i], why);
 			return err;
 		}
 	}
@@ -277,12 +338,12 @@ int cmd_create(int argc, char **argv)
 
 /* The common start of destroy/enable/disable: parse, root, module, find. */
 static int start_verb(const char *verb, const char *help, int argc, char **argv,
-		      struct pmemu_dev *d)
+		      struct pmemu_dev *d, bool *force)
 {
 	const char *arg;
 	int rc;
 
-	rc = parse_name_only(verb, help, argc, argv, &arg);
+	rc = parse_name_only(verb, help, argc, argv, &arg, force);
 	if (rc != RC_OK)
 		return rc;
 	if (!require_root(verb) || env_prepare(verb))
@@ -290,19 +351,25 @@ static int start_verb(const char *verb, const char *help, int argc, char **argv,
 	return find_cfg_dev(verb, arg, d);
 }
 
-static int set_enable(const char *verb, const struct pmemu_dev *d, bool on)
+/* Write enable; -errno, reported unless it is EBUSY and @force is set. */
+static int set_enable(const char *verb, const struct pmemu_dev *d, bool on,
+		      bool force)
 {
 	const char *val = on ? "1" : "0";
 	int err;
 
 	if (d->enabled == on)
-		return RC_OK;
+		return 0;
 	err = dev_set(d->name, "enable", val);
-	if (err) {
+	if (err && !(err == -EBUSY && force))
 		fail_set(verb, -err, d->name, "enable", val, "");
-		return RC_FAIL;
-	}
-	return RC_OK;
+	return err;
+}
+
+static void forcing(const char *verb, const struct pmemu_dev *d)
+{
+	note(verb, "%s is in use: taking it away (mappers get SIGBUS, I/O fails with EIO)",
+	     d->name);
 }
 
 int cmd_enable(int argc, char **argv)
@@ -311,37 +378,81 @@ int cmd_enable(int argc, char **argv)
 	struct pmemu_dev d;
 	int rc;
 
-	rc = start_verb(verb, enable_help, argc, argv, &d);
-	if (rc == RC_OK)
-		rc = set_enable(verb, &d, true);
+	rc = start_verb(verb, enable_help, argc, argv, &d, NULL);
+	if (rc == RC_OK && set_enable(verb, &d, true, false))
+		rc = RC_FAIL;
 	if (rc == RC_OK)
 		rc = print_dev(verb, d.name);
 	return rc == RC_DONE ? RC_OK : rc;
 }
 
+/*
+ * Disable an open device: rmdir (configfs cannot refuse it, the kernel
+ * tears the device down) and mkdir again with the same settings.
+ */
+static int disable_forced(const char *verb, const struct pmemu_dev *d)
+{
+	struct settings s = { 0 };
+	struct failure f;
+	char name[NAME_MAX + 1];
+	int err;
+
+	err = settings_read(d->name, &s);
+	if (err) {
+		fail(verb, -err, "read %s settings", d->name);
+		return RC_FAIL;
+	}
+	forcing(verb, d);
+	err = dev_remove(d->name);
+	if (err) {
+		fail(verb, -err, "remove %s", d->name);
+		return RC_FAIL;
+	}
+	err = create_dir(d->name, name, sizeof(name));
+	if (err) {
+		fail(verb, -err, "make %s again (its settings were region=%s mode=%s size=%s)",
+		     d->name, s.v[S_REGION], s.v[S_MODE], s.v[S_SIZE]);
+		return RC_FAIL;
+	}
+	if (settings_write(d->name, &s, false, &f)) {
+		fail_set(verb, -f.err, d->name, f.attr, f.val,
+			 " (made again after a forced disable)");
+		return RC_FAIL;
+	}
+	return RC_OK;
+}
+
 int cmd_disable(int argc, char **argv)
 {
 	const char *verb = "disable-device";
+	bool force = false;
 	struct pmemu_dev d;
-	int rc;
+	int rc, err;
 
-	rc = start_verb(verb, disable_help, argc, argv, &d);
-	if (rc == RC_OK)
-		rc = set_enable(verb, &d, false);
-	return rc == RC_DONE ? RC_OK : rc;
+	rc = start_verb(verb, disable_help, argc, argv, &d, &force);
+	if (rc != RC_OK)
+		return rc == RC_DONE ? RC_OK : rc;
+	err = set_enable(verb, &d, false, force);
+	if (err == -EBUSY && force)
+		return disable_forced(verb, &d);
+	return err ? RC_FAIL : RC_OK;
 }
 
 int cmd_destroy(int argc, char **argv)
 {
 	const char *verb = "destroy-device";
+	bool force = false;
 	struct pmemu_dev d;
 	int rc, err;
 
-	rc = start_verb(verb, destroy_help, argc, argv, &d);
-	if (rc == RC_OK)
-		rc = set_enable(verb, &d, false);
+	rc = start_verb(verb, destroy_help, argc, argv, &d, &force);
 	if (rc != RC_OK)
 		return rc == RC_DONE ? RC_OK : rc;
+	err = set_enable(verb, &d, false, force);
+	if (err == -EBUSY && force)
+		forcing(verb, &d);
+	else if (err)
+		return RC_FAIL;
 	err = dev_remove(d.name);
 	if (err) {
 		fail(verb, -err, "remove %s", d.name);

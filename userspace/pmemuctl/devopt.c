@@ -14,15 +14,25 @@
 
 #include "pmemuctl.h"
 
-/* Report a failed attribute write: "enable dev1", "set dev1 size=4096". */
+/* What an attribute write does, for messages: "enable dev1", "set dev1 size=4096". */
+void set_desc(char *buf, size_t len, const char *name, const char *attr,
+	      const char *val)
+{
+	if (!strcmp(attr, "enable"))
+		snprintf(buf, len, "%s %s", strcmp(val, "0") ? "enable" : "disable",
+			 name);
+	else
+		snprintf(buf, len, "set %s %s=%s", name, attr, val);
+}
+
+/* Report a failed attribute write, with @extra after the description. */
 void fail_set(const char *verb, int err, const char *name, const char *attr,
 	      const char *val, const char *extra)
 {
-	if (!strcmp(attr, "enable"))
-		fail(verb, err, "%s %s%s", strcmp(val, "0") ? "enable" : "disable",
-		     name, extra);
-	else
-		fail(verb, err, "set %s %s=%s%s", name, attr, val, extra);
+	char what[NAME_MAX + 2 * SIZE_STR_MAX + 16];
+
+	set_desc(what, sizeof(what), name, attr, val);
+	fail(verb, err, "%s%s", what, extra);
 }
 
 int check_map(const char *verb, const char *map)
@@ -100,17 +110,26 @@ int print_dev(const char *verb, const char *name)
 	return RC_OK;
 }
 
-/* Parse "VERB [-h] NAME"; RC_OK with *name set, RC_DONE after --help. */
+/*
+ * Parse "VERB [-h] [-f] NAME" (-f/--force only if @force is not NULL);
+ * RC_OK with *name set, RC_DONE after --help.
+ */
 int parse_name_only(const char *verb, const char *help, int argc, char **argv,
-		    const char **name)
+		    const char **name, bool *force)
 {
 	static const struct option longopts[] = {
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, force ? ":fh" : ":h",
+				force ? longopts : longopts + 1, NULL)) != -1) {
+		if (c == 'f') {
+			*force = true;
+			continue;
+		}
 		if (c != 'h')
 			return option_error(verb, c, argv);
 		fputs(help, stdout);
@@ -120,7 +139,7 @@ int parse_name_only(const char *verb, const char *help, int argc, char **argv,
 		return usage_error(verb, "missing device NAME");
 	if (optind + 1 < argc)
 		return usage_error(verb, "unexpected argument '%s'", argv[optind + 1]);
-	*name = argv[optind];
+	*name = strip_dev(argv[optind]);
 	return check_name(verb, *name);
 }
 
@@ -142,4 +161,53 @@ int find_cfg_dev(const char *verb, const char *arg, struct pmemu_dev *d)
 		return RC_FAIL;
 	}
 	return RC_OK;
+}
+
+const char *const set_attr[S_COUNT] = { "region", "mode", "map", "offset",
+					"size", "align", "lifetime" };
+
+/* Read configfs device NAME's settings (all but enable). */
+int settings_read(const char *name, struct settings *s)
+{
+	char dir[PATH_MAX];
+	int i, err;
+
+	err = cfg_path(dir, sizeof(dir), name);
+	for (i = 0; !err && i < S_COUNT; i++)
+		err = attr_read(dir, set_attr[i], s->v[i], SIZE_STR_MAX);
+	return err;
+}
+
+/*
+ * Write all settings of disabled device NAME, then enable if asked; @f says
+ * where it stopped.  The size is first set to 0 ("the rest", valid at any
+ * offset) so that the kernel never sees a new offset with an old size that
+ * does not fit.
+ */
+int settings_write(const char *name, const struct settings *s, bool enable,
+		   struct failure *f)
+{
+	int i;
+
+	f->attr = "size";
+	f->val = "0";
+	f->err = dev_set(name, f->attr, f->val);
+	if (f->err)
+		return f->err;
+	for (i = 0; i < S_COUNT; i++) {
+		/* a region never set reads -1, which no write sets */
+		if (i == S_REGION && s->v[i][0] == '-')
+			continue;
+		f->attr = set_attr[i];
+		f->val = s->v[i];
+		f->err = dev_set(name, f->attr, f->val);
+		if (f->err)
+			return f->err;
+	}
+	if (!enable)
+		return 0;
+	f->attr = "enable";
+	f->val = "1";
+	f->err = dev_set(name, f->attr, f->val);
+	return f->err;
 }

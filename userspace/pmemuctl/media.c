@@ -111,7 +111,7 @@ static int parse_inject(int argc, char **argv, struct inject_opts *o)
 	if (optind + 1 < argc)
 		return usage_error("inject-error", "unexpected argument '%s'",
 				   argv[optind + 1]);
-	o->dev = argv[optind];
+	o->dev = strip_dev(argv[optind]);
 	if (!o->have_offset || !o->have_length)
 		return usage_error("inject-error", "--offset and --length are required");
 	if (!o->length)

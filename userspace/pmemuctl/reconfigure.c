@@ -49,24 +49,6 @@ static const char reconfigure_help[] =
 "Example:\n"
 "  pmemuctl reconfigure-device dev0 --size 8G\n";
 
-enum { S_MODE, S_MAP, S_OFFSET, S_SIZE, S_ALIGN, S_LIFETIME, S_COUNT };
-
-static const char *const set_attr[S_COUNT] = { "mode", "map", "offset", "size",
-					       "align", "lifetime" };
-
-struct settings {
-	char v[S_COUNT][SIZE_STR_MAX];
-	bool given[S_COUNT];
-	bool force;
-};
-
-/* Where a sequence of writes stopped. */
-struct failure {
-	int err;
-	const char *attr;
-	const char *val;
-};
-
 static int reconf_opt(struct settings *s, int c, char **argv)
 {
 	const char *verb = "reconfigure-device";
@@ -131,53 +113,12 @@ static int parse_reconf(int argc, char **argv, struct settings *s,
 		return usage_error(verb, "missing device NAME");
 	if (optind + 1 < argc)
 		return usage_error(verb, "unexpected argument '%s'", argv[optind + 1]);
-	*name = argv[optind];
+	*name = strip_dev(argv[optind]);
 	for (i = 0; i < S_COUNT && !s->given[i]; i++)
 		;
 	if (i == S_COUNT)
 		return usage_error(verb, "nothing to change: give --mode, --map, --size, --offset, --align or --lifetime");
 	return check_name(verb, *name);
-}
-
-static int read_settings(const char *name, struct settings *s)
-{
-	char dir[PATH_MAX];
-	int i, err;
-
-	err = cfg_path(dir, sizeof(dir), name);
-	for (i = 0; !err && i < S_COUNT; i++)
-		err = attr_read(dir, set_attr[i], s->v[i], SIZE_STR_MAX);
-	return err;
-}
-
-/*
- * Write all settings (the device is disabled), then enable if asked.  The
- * size is first set to 0 ("the rest", valid at any offset) so that the
- * kernel never sees a new offset with an old size that does not fit.
- */
-static int apply(const char *name, const struct settings *s, bool enable,
-		 struct failure *f)
-{
-	int i;
-
-	f->attr = "size";
-	f->val = "0";
-	f->err = dev_set(name, f->attr, f->val);
-	if (f->err)
-		return f->err;
-	for (i = 0; i < S_COUNT; i++) {
-		f->attr = set_attr[i];
-		f->val = s->v[i];
-		f->err = dev_set(name, f->attr, f->val);
-		if (f->err)
-			return f->err;
-	}
-	if (!enable)
-		return 0;
-	f->attr = "enable";
-	f->val = "1";
-	f->err = dev_set(name, f->attr, f->val);
-	return f->err;
 }
 
 static int reconfigure(const struct pmemu_dev *d, const struct settings *want,
@@ -194,11 +135,16 @@ static int reconfigure(const struct pmemu_dev *d, const struct settings *want,
 			return RC_FAIL;
 		}
 	}
-	if (!apply(d->name, want, true, &f))
+	if (!settings_write(d->name, want, true, &f))
 		return print_dev(verb, d->name);
-	if (apply(d->name, old, d->enabled, &r)) {
-		fail_set(verb, -f.err, d->name, f.attr, f.val, "");
-		fail_set(verb, -r.err, d->name, r.attr, r.val, " while restoring");
+	if (settings_write(d->name, old, d->enabled, &r)) {
+		char what[NAME_MAX + 2 * SIZE_STR_MAX + 16], extra[sizeof(what) + 96];
+
+		set_desc(what, sizeof(what), d->name, r.attr, r.val);
+		snprintf(extra, sizeof(extra),
+			 " (restoring the old settings failed too: %s: %s)", what,
+			 strerror(-r.err));
+		fail_set(verb, -f.err, d->name, f.attr, f.val, extra);
 	} else {
 		fail_set(verb, -f.err, d->name, f.attr, f.val,
 			 " (old settings restored)");
@@ -240,7 +186,7 @@ int cmd_reconfigure(int argc, char **argv)
 		return rc == RC_DONE ? RC_OK : rc;
 	if (!require_root(verb) || env_prepare(verb) || find_cfg_dev(verb, arg, &d))
 		return RC_FAIL;
-	err = read_settings(d.name, &old);
+	err = settings_read(d.name, &old);
 	if (err) {
 		fail(verb, -err, "read %s settings", d.name);
 		return RC_FAIL;
