@@ -84,7 +84,7 @@ static const char enable_help[] =
 "Enable device NAME (write 1 to its enable attribute): the kernel carves its\n"
 "extent and instantiates /dev/pmemuN (fsdax) or /dev/pmemuN.dax (devdax).\n"
 "Print the device as JSON. Enabling an enabled device does nothing. NAME is\n"
-"the configfs name. Needs root.\n"
+"the configfs name (a disabled device has no /dev name). Needs root.\n"
 "\n"
 "Options:\n"
 "  -h, --help   show this help\n"

@@ -2,8 +2,8 @@
 # A fake sysfs and configfs for pmemuctl (PMEMUCTL_SYSFS_ROOT), laid out as
 # pmemu lays out the real ones (docs/ABI): two regions and four devices.
 #
-#   region0  memmap, 2 GiB at 0x100000000, 1 GiB free
-#   region1  nvdimm, 4 GiB at 0x240000000, 1.5 GiB free (1 GiB in one piece)
+#   region0  ranges, 2 GiB at 0x100000000, 1 GiB free
+#   region1  nfit, 4 GiB at 0x240000000, 1.5 GiB free (1 GiB in one piece)
 #   dev0     fsdax on region0, enabled: /dev/pmemu0, 1 GiB, one media error
 #   dev1     devdax on region1, enabled: /dev/pmemu1.dax, 2 GiB, align 2M
 #   dev2     fsdax on region1, disabled, 512 MiB configured
@@ -58,8 +58,8 @@ fx_make() {
 	local r=$1
 	rm -rf "$r"
 	mkdir -p $r/sys/module/pmemu $r/sys/kernel/config/pmemu $r/sys/block
-	fx_region $r 0 memmap 0x100000000 2147483648 1073741824 1073741824
-	fx_region $r 1 nvdimm 0x240000000 4294967296 1610612736 1073741824
+	fx_region $r 0 ranges 0x100000000 2147483648 1073741824 1073741824
+	fx_region $r 1 nfit 0x240000000 4294967296 1610612736 1073741824
 
 	fx_cfg $r dev0 0 fsdax 1073741824 1 live pmemu0
 	fx_node $r/sys/block/pmemu0/pmemu dev0 0 fsdax 0 1073741824 0x100000000
