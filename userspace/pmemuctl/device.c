@@ -288,10 +288,17 @@ static int create_configure(const struct create_opts *o, const char *name)
 		if (!vals[i][0])
 			continue;
 		err = dev_set(name, attrs[i], vals[i]);
+		if (err == -ENOSPC) {
+			/* after the errno: what fills the region, the way out */
+			char what[NAME_MAX + 2 * SIZE_STR_MAX + 16];
+
+			set_desc(what, sizeof(what), name, attrs[i], vals[i]);
+			occupants(atoi(o->region), why, sizeof(why));
+			note("create-device", "%s: %s%s", what, strerror(ENOSPC), why);
+			return err;
+		}
 		if (err) {
-			if (err == -ENOSPC)
-				occupants(atoi(o->region), why, sizeof(why));
-			fail_set("create-device", -err, name, attrs[i], vals[i], why);
+			fail_set("create-device", -err, name, attrs[i], vals[i], "");
 			return err;
 		}
 	}
