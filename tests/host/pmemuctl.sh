@@ -9,7 +9,8 @@ set -uo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
 dir=/tmp/pmemuctl-host
-copy_source userspace "$ROOTFS$dir/userspace" || { echo "Bail out! copy the sources"; exit 1; }
+{ copy_source userspace "$ROOTFS$dir/userspace" && copy_source docs/man "$ROOTFS$dir/docs/man"; } ||
+	{ echo "Bail out! copy the sources"; exit 1; }
 cp "$PMEMU_TOP"/tests/host/pmemuctl/*.sh "$PMEMU_TOP/tests/lib/tap.sh" "$ROOTFS$dir/" &&
 	cp -r "$PMEMU_TOP/tests/host/pmemuctl/expected" "$ROOTFS$dir/" ||
 	{ echo "Bail out! copy the cases"; exit 1; }

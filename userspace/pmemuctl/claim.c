@@ -21,46 +21,8 @@
 
 #include "pmemuctl.h"
 
-static const char claim_help[] =
-"Usage: pmemuctl claim-region --ndctl-region regionN\n"
-"\n"
-"Hand the range of libnvdimm region regionN (an NVDIMM the nfit driver\n"
-"found; see 'ndctl list -R') to pmemu: disable the region in libnvdimm,\n"
-"together with its namespaces, and make a pmemu region of its range.\n"
-"Refused, changing nothing, if the region is not persistent memory or is\n"
-"pmemu's already, if a namespace of it is mounted, if one is enabled in\n"
-"devdax mode (pmemu cannot tell whether /dev/daxX.Y is mapped, and the\n"
-"in-tree driver frees its pages under mappings), or if the kernel refuses\n"
-"the range.\n"
-"\n"
-"Options:\n"
-"  -r, --ndctl-region regionN   the libnvdimm region\n"
-"  -h, --help                   show this help\n"
-"\n"
-"Prints the new pmemu region as JSON, as 'pmemuctl list -R' does. Needs root.\n"
-"\n"
-"Example:\n"
-"  pmemuctl claim-region --ndctl-region region0\n";
-
-static const char release_help[] =
-"Usage: pmemuctl release-region --ndctl-region regionN\n"
-"\n"
-"Give back what claim-region took: remove the pmemu region made of\n"
-"libnvdimm region regionN's range and enable regionN in libnvdimm again\n"
-"(its namespaces come back). Refused, changing nothing, while a pmemu\n"
-"device is carved from the region (destroy-device them first).\n"
-"\n"
-"Options:\n"
-"  -r, --ndctl-region regionN   the libnvdimm region\n"
-"  -h, --help                   show this help\n"
-"\n"
-"Needs root.\n"
-"\n"
-"Example:\n"
-"  pmemuctl release-region --ndctl-region region0\n";
-
-static int parse_region_opt(const char *verb, const char *help, int argc,
-			    char **argv, const char **name)
+static int parse_region_opt(const char *verb, int argc, char **argv,
+			    const char **name)
 {
 	static const struct option longopts[] = {
 		{ "ndctl-region", required_argument, NULL, 'r' },
@@ -76,8 +38,7 @@ static int parse_region_opt(const char *verb, const char *help, int argc,
 			*name = optarg;
 			break;
 		case 'h':
-			fputs(help, stdout);
-			return RC_DONE;
+			return print_help(verb);
 		default:
 			return option_error(verb, c, argv);
 		}
@@ -256,14 +217,13 @@ static int claim(const char *verb, struct ndctl_region *region)
 	return id < 0 ? RC_OK : print_region(verb, id);
 }
 
-static int start_region_verb(const char *verb, const char *help, int argc,
-			     char **argv, struct ndctl_ctx **ctx,
-			     struct ndctl_region **region)
+static int start_region_verb(const char *verb, int argc, char **argv,
+			     struct ndctl_ctx **ctx, struct ndctl_region **region)
 {
 	const char *name;
 	int rc, err;
 
-	rc = parse_region_opt(verb, help, argc, argv, &name);
+	rc = parse_region_opt(verb, argc, argv, &name);
 	if (rc != RC_OK)
 		return rc;
 	if (!require_root(verb) || env_prepare(verb))
@@ -286,7 +246,7 @@ int cmd_claim_region(int argc, char **argv)
 	struct ndctl_ctx *ctx = NULL;
 	int rc;
 
-	rc = start_region_verb(verb, claim_help, argc, argv, &ctx, &region);
+	rc = start_region_verb(verb, argc, argv, &ctx, &region);
 	if (rc == RC_OK && strcmp(ndctl_region_get_type_name(region), "pmem")) {
 		fail(verb, EINVAL, "%s is a %s region, not persistent memory",
 		     ndctl_region_get_devname(region),
@@ -312,7 +272,7 @@ int cmd_release_region(int argc, char **argv)
 	char val[16];
 	int rc, err, id = -1;
 
-	rc = start_region_verb(verb, release_help, argc, argv, &ctx, &region);
+	rc = start_region_verb(verb, argc, argv, &ctx, &region);
 	if (rc == RC_OK) {
 		id = pmemu_region_at(ndctl_region_get_resource(region));
 		if (id < 0) {

@@ -16,101 +16,6 @@
 
 #include "pmemuctl.h"
 
-static const char create_help[] =
-"Usage: pmemuctl create-device --region R --mode fsdax|devdax [--size S]\n"
-"                              [--offset O] [--map mem|dev] [--name NAME]\n"
-"                              [--align 4K|2M|1G] [--lifetime sweep|tracked]\n"
-"\n"
-"Carve a new device out of region R and enable it: make the configfs\n"
-"directory /sys/kernel/config/pmemu/NAME, write its settings and write 1 to\n"
-"its enable attribute, which instantiates /dev/pmemuN (fsdax: a block device\n"
-"for ext4/xfs -o dax) or /dev/pmemuN.dax (devdax: a character device to\n"
-"mmap, as /dev/daxX.Y). On success print the\n"
-"device as JSON (as 'pmemuctl list -D' does); on failure remove the directory\n"
-"again. Needs root.\n"
-"\n"
-"Options:\n"
-"  -r, --region R    region: regionN or N (see 'pmemuctl list -R'); required\n"
-"  -m, --mode MODE   device mode: fsdax or devdax; required\n"
-"  -s, --size S      bytes to carve; 0 or absent: the largest free extent\n"
-"                    at or after the offset\n"
-"  -o, --offset O    byte offset in the region, or \"auto\" (the default):\n"
-"                    the kernel picks the first free extent that fits\n"
-"  -M, --map WHERE   where the struct pages live: \"mem\" (default, system\n"
-"                    RAM) or \"dev\" (the start of the extent, which reduces\n"
-"                    the capacity)\n"
-"  -n, --name NAME   configfs name, at most 31 characters; default: the\n"
-"                    first free devN\n"
-"  -a, --align A     devdax only: the page size every mapping uses and the\n"
-"                    alignment of the extent: 4K, 2M (default) or 1G\n"
-"  -l, --lifetime L  devdax only: how page references are managed:\n"
-"                    \"sweep\" (default; device-dax semantics, compound\n"
-"                    folios, swept at teardown) or \"tracked\" (folios\n"
-"                    initialised on first use and freed on last put; align\n"
-"                    4K or 2M; long-term pins such as io_uring fixed\n"
-"                    buffers fail with EBUSY)\n"
-"  -h, --help        show this help\n"
-"\n"
-"Sizes and offsets are bytes, decimal or 0x hexadecimal, with an optional\n"
-"K, M, G or T suffix (binary: 1K = 1024); the kernel requires multiples of\n"
-"the region's align. When it refuses a setting it logs why (dmesg).\n"
-"\n"
-"Examples:\n"
-"  pmemuctl create-device --region 0 --size 4G --mode fsdax\n"
-"  pmemuctl create-device --region 1 --size 2G --mode devdax --align 1G\n";
-
-static const char destroy_help[] =
-"Usage: pmemuctl destroy-device [-f|--force] NAME\n"
-"\n"
-"Disable device NAME if it is enabled, then remove its configfs directory.\n"
-"Without --force it fails with EBUSY while its block device is mounted or\n"
-"open, or its character device is open. NAME is the configfs name or the\n"
-"/dev name (pmemuN, pmemuN.dax, /dev/pmemuN). Needs root.\n"
-"\n"
-"Options:\n"
-"  -f, --force  take an open device away, as 'ndctl destroy-namespace -f'\n"
-"               does: the configfs directory is removed, which the kernel\n"
-"               cannot refuse; processes that map it get SIGBUS at their\n"
-"               next access, its I/O fails with EIO, and the extent is free\n"
-"               once no page of it is pinned any more (docs/lifetime.md)\n"
-"  -h, --help   show this help\n"
-"\n"
-"Example:\n"
-"  pmemuctl destroy-device dev0\n";
-
-static const char enable_help[] =
-"Usage: pmemuctl enable-device NAME\n"
-"\n"
-"Enable device NAME (write 1 to its enable attribute): the kernel carves its\n"
-"extent and instantiates /dev/pmemuN (fsdax) or /dev/pmemuN.dax (devdax).\n"
-"Print the device as JSON. Enabling an enabled device does nothing. NAME is\n"
-"the configfs name (a disabled device has no /dev name). Needs root.\n"
-"\n"
-"Options:\n"
-"  -h, --help   show this help\n"
-"\n"
-"Example:\n"
-"  pmemuctl enable-device dev0\n";
-
-static const char disable_help[] =
-"Usage: pmemuctl disable-device [-f|--force] NAME\n"
-"\n"
-"Disable device NAME (write 0 to its enable attribute): its /dev node goes\n"
-"away, its settings stay. Without --force it fails with EBUSY while the\n"
-"block device is mounted or open, or the character device is open.\n"
-"Disabling a disabled device does nothing. NAME is the configfs name or the\n"
-"/dev name. Needs root.\n"
-"\n"
-"Options:\n"
-"  -f, --force  disable an open device: pmemuctl removes its configfs\n"
-"               directory (which the kernel cannot refuse: mappers get\n"
-"               SIGBUS, I/O fails with EIO) and makes it again with the\n"
-"               same settings, disabled\n"
-"  -h, --help   show this help\n"
-"\n"
-"Example:\n"
-"  pmemuctl disable-device dev0\n";
-
 struct create_opts {
 	char region[16];
 	char size[SIZE_STR_MAX];	/* "" if not given */
@@ -160,8 +65,7 @@ static int create_opt(struct create_opts *o, int c, char **argv)
 		o->lifetime = optarg;
 		return check_lifetime(verb, optarg);
 	case 'h':
-		fputs(create_help, stdout);
-		return RC_DONE;
+		return print_help(verb);
 	default:
 		return option_error(verb, c, argv);
 	}
@@ -344,13 +248,13 @@ int cmd_create(int argc, char **argv)
 }
 
 /* The common start of destroy/enable/disable: parse, root, module, find. */
-static int start_verb(const char *verb, const char *help, int argc, char **argv,
+static int start_verb(const char *verb, int argc, char **argv,
 		      struct pmemu_dev *d, bool *force)
 {
 	const char *arg;
 	int rc;
 
-	rc = parse_name_only(verb, help, argc, argv, &arg, force);
+	rc = parse_name_only(verb, argc, argv, &arg, force);
 	if (rc != RC_OK)
 		return rc;
 	if (!require_root(verb) || env_prepare(verb))
@@ -385,7 +289,7 @@ int cmd_enable(int argc, char **argv)
 	struct pmemu_dev d;
 	int rc;
 
-	rc = start_verb(verb, enable_help, argc, argv, &d, NULL);
+	rc = start_verb(verb, argc, argv, &d, NULL);
 	if (rc == RC_OK && set_enable(verb, &d, true, false))
 		rc = RC_FAIL;
 	if (rc == RC_OK)
@@ -436,7 +340,7 @@ int cmd_disable(int argc, char **argv)
 	struct pmemu_dev d;
 	int rc, err;
 
-	rc = start_verb(verb, disable_help, argc, argv, &d, &force);
+	rc = start_verb(verb, argc, argv, &d, &force);
 	if (rc != RC_OK)
 		return rc == RC_DONE ? RC_OK : rc;
 	err = set_enable(verb, &d, false, force);
@@ -452,7 +356,7 @@ int cmd_destroy(int argc, char **argv)
 	struct pmemu_dev d;
 	int rc, err;
 
-	rc = start_verb(verb, destroy_help, argc, argv, &d, &force);
+	rc = start_verb(verb, argc, argv, &d, &force);
 	if (rc != RC_OK)
 		return rc == RC_DONE ? RC_OK : rc;
 	err = set_enable(verb, &d, false, force);

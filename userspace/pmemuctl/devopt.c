@@ -114,7 +114,7 @@ int print_dev(const char *verb, const char *name)
  * Parse "VERB [-h] [-f] NAME" (-f/--force only if @force is not NULL);
  * RC_OK with *name set, RC_DONE after --help.
  */
-int parse_name_only(const char *verb, const char *help, int argc, char **argv,
+int parse_name_only(const char *verb, int argc, char **argv,
 		    const char **name, bool *force)
 {
 	static const struct option longopts[] = {
@@ -132,8 +132,7 @@ int parse_name_only(const char *verb, const char *help, int argc, char **argv,
 		}
 		if (c != 'h')
 			return option_error(verb, c, argv);
-		fputs(help, stdout);
-		return RC_DONE;
+		return print_help(verb);
 	}
 	if (optind >= argc)
 		return usage_error(verb, "missing device NAME");

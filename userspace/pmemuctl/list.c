@@ -13,57 +13,6 @@
 
 #include "pmemuctl.h"
 
-static const char list_help[] =
-"Usage: pmemuctl list [-R|--regions] [-N|--namespaces] [-r|--region R]\n"
-"                     [-n|--namespace NAME] [-m|--mode MODE] [-i|--idle]\n"
-"                     [-v|--verbose] [-u|--human] [-M|--media-errors]\n"
-"\n"
-"Print pmemu regions and devices as JSON, indented by two spaces, as\n"
-"'ndctl list' prints regions and namespaces. With no option, print the\n"
-"array of enabled devices. An empty result prints [].\n"
-"\n"
-"Options:\n"
-"  -R, --regions    list regions\n"
-"  -N, --namespaces, -D, --devices\n"
-"                   list devices; with -R, each region gets a \"devices\"\n"
-"                   array of the devices carved from it\n"
-"  -r, --region R   only region R (regionN or N) and its devices; alone, it\n"
-"                   lists the region\n"
-"  -n, --namespace NAME\n"
-"                   only the device NAME (configfs name, /dev name pmemuN or\n"
-"                   pmemuN.dax, or /dev/pmemuN)\n"
-"  -m, --mode MODE  only devices of MODE: fsdax or devdax\n"
-"  -i, --idle       also list disabled devices (hidden by default, as ndctl\n"
-"                   hides disabled namespaces)\n"
-"  -v, --verbose    also print region \"start\" and device \"offset\",\n"
-"                   \"data_offset\", \"extent_size\" and \"phys_start\"\n"
-"                   (addresses are only readable by root)\n"
-"  -u, --human      print sizes as ndctl does: \"2.00 GiB (2.15 GB)\", sizes\n"
-"                   under 5000 KiB as numbers; a result of one region or\n"
-"                   one device prints as an object, not an array\n"
-"  -M, --media-errors\n"
-"                   add \"badblock_count\" (bad 512-byte sectors) and\n"
-"                   \"badblocks\" ([{\"offset\": SECTOR, \"length\": SECTORS}],\n"
-"                   relative to the device's start) to enabled devices\n"
-"  -h, --help       show this help\n"
-"\n"
-"Region keys: dev, id, size, available_size, max_available_extent, align,\n"
-"source [, start].\n"
-"Device keys: dev, name, mode, map, size (capacity in bytes; for a disabled\n"
-"device the configured size, 0 = the rest), align and lifetime (devdax),\n"
-"region, blockdev (enabled fsdax) or chardev (enabled devdax), enabled,\n"
-"state (configfs devices: live, disabled, or draining while pages of a\n"
-"disabled device are still mapped or pinned)\n"
-"[, offset, data_offset, extent_size, phys_start] [, badblock_count,\n"
-"badblocks].\n"
-"\n"
-"list does not need root. If the pmemu module is not loaded, root loads it;\n"
-"other users get a note on stderr and [].\n"
-"\n"
-"Examples:\n"
-"  pmemuctl list -R -N -u\n"
-"  pmemuctl list -N -r region1 -i\n";
-
 struct list_opts {
 	bool regions;
 	bool devices;
@@ -109,8 +58,7 @@ static int list_opt(struct list_opts *o, int c, char **argv)
 		o->flags |= JF_MEDIA;
 		return RC_OK;
 	case 'h':
-		fputs(list_help, stdout);
-		return RC_DONE;
+		return print_help("list");
 	default:
 		return option_error("list", c, argv);
 	}

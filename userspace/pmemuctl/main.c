@@ -9,42 +9,6 @@
 
 #include "pmemuctl.h"
 
-static const char main_help[] =
-"Usage: pmemuctl [-h|--help] [-v|--version] [--list-cmds] COMMAND [OPTIONS]\n"
-"                [ARGS]\n"
-"\n"
-"Control pmemu, which emulates persistent memory on reserved RAM: list its\n"
-"regions and devices, and create, destroy, enable, disable and reconfigure\n"
-"devices carved from the regions.\n"
-"\n"
-"Commands:\n"
-"  list                 print regions and devices as JSON\n"
-"  create-device        carve a device out of a region and enable it\n"
-"  destroy-device       disable a device and remove it\n"
-"  enable-device        instantiate a device's block device /dev/pmemuN\n"
-"  disable-device       tear down a device's block device, keep its settings\n"
-"  reconfigure-device   change a device's mode, map, size or offset\n"
-"  inject-error         inject or clear emulated media errors of a device\n"
-"  claim-region         take an NVDIMM region from libnvdimm (ndctl) for pmemu\n"
-"  release-region       give a claimed NVDIMM region back to libnvdimm\n"
-"  help [COMMAND]       show this help, or a command's help\n"
-"\n"
-"Options:\n"
-"  -h, --help           show this help ('pmemuctl COMMAND --help' for a command)\n"
-"  -v, -V, --version    print the version\n"
-"  --list-cmds          print the commands, one per line\n"
-"\n"
-"Every command except list needs root. If the pmemu module is not loaded,\n"
-"pmemuctl loads it (module options come from /etc/modprobe.d); if configfs\n"
-"is not mounted on /sys/kernel/config, pmemuctl mounts it.\n"
-"\n"
-"Exit status: 0 success, 1 the operation failed, 2 usage error.\n"
-"\n"
-"Example:\n"
-"  pmemuctl create-device --region 0 --size 4G --mode fsdax\n"
-"\n"
-"See pmemuctl(1) and pmemuctl-COMMAND(1), e.g. pmemuctl-list(1).\n";
-
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -86,8 +50,7 @@ static int help(int argc, char **argv)
 	char *hargv[] = { NULL, "--help", NULL };
 
 	if (argc < 2) {
-		fputs(main_help, stdout);
-		return RC_OK;
+		return print_help("pmemuctl") == RC_DONE ? RC_OK : RC_FAIL;
 	}
 	if (argc > 2)
 		return usage_error("help", "unexpected argument '%s'", argv[2]);
@@ -121,8 +84,7 @@ static int parse_main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:hvV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			fputs(main_help, stdout);
-			return RC_DONE;
+			return print_help("pmemuctl");
 		case 'v':
 		case 'V':
 			printf("pmemuctl %s\n", PMEMUCTL_VERSION);

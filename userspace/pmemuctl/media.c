@@ -19,35 +19,6 @@
 
 #define SECTOR 512ULL
 
-static const char inject_help[] =
-"Usage: pmemuctl inject-error DEVICE --offset OFFSET --length LENGTH [--clear]\n"
-"\n"
-"Inject an emulated media error into an enabled device, or clear errors.\n"
-"DEVICE is a configfs name or a node name (pmemuN, pmemuN.dax). OFFSET and\n"
-"LENGTH are bytes of the device (what its block device or devdax mapping\n"
-"shows), multiples of 512; both take K, M, G, T suffixes and 0x hex.\n"
-"\n"
-"An injected error behaves like poison found by an address range scrub:\n"
-"block reads of it fail with EIO and block writes over it clear it; on\n"
-"ext4/xfs -o dax, reads of the file range fail with EIO, new DAX faults on\n"
-"it get SIGBUS, page-aligned writes clear it; on devdax the folios it\n"
-"covers are unmapped and every access gets SIGBUS (BUS_MCEERR_AR) until the\n"
-"error is cleared. Mappings of fsdax files that exist already are not\n"
-"affected (no machine check can be emulated); use madvise(MADV_HWPOISON)\n"
-"to emulate consuming the poison.\n"
-"\n"
-"Options:\n"
-"  -o, --offset OFFSET   first byte of the range\n"
-"  -l, --length LENGTH   bytes in the range\n"
-"  -c, --clear           clear the range's errors instead of injecting\n"
-"  -h, --help            show this help\n"
-"\n"
-"On success prints the device's media errors as JSON, as\n"
-"'pmemuctl list --media-errors' does. Needs root.\n"
-"\n"
-"Example:\n"
-"  pmemuctl inject-error pmemu0 --offset 1M --length 4K\n";
-
 struct inject_opts {
 	const char *dev;
 	uint64_t offset;
@@ -83,8 +54,7 @@ static int inject_opt(struct inject_opts *o, int c, char **argv)
 		o->clear = true;
 		return RC_OK;
 	case 'h':
-		fputs(inject_help, stdout);
-		return RC_DONE;
+		return print_help("inject-error");
 	default:
 		return option_error("inject-error", c, argv);
 	}

@@ -43,6 +43,7 @@ int check_name(const char *verb, const char *name);
 const char *strip_dev(const char *arg);
 int close_stdout(const char *verb);
 void print_json(struct json_object *obj);
+int print_help(const char *command);
 
 /* sysfs.c: paths and attribute files */
 const char *sys_root(void);
@@ -130,7 +131,7 @@ int cmd_claim_region(int argc, char **argv);
 int cmd_release_region(int argc, char **argv);
 
 /* devopt.c: options and lookups shared by the device verbs */
-int parse_name_only(const char *verb, const char *help, int argc, char **argv,
+int parse_name_only(const char *verb, int argc, char **argv,
 		    const char **name, bool *force);
 int find_cfg_dev(const char *verb, const char *arg, struct pmemu_dev *d);
 int print_dev(const char *verb, const char *name);

@@ -12,43 +12,6 @@
 
 #include "pmemuctl.h"
 
-static const char reconfigure_help[] =
-"Usage: pmemuctl reconfigure-device NAME [--mode MODE] [--map mem|dev]\n"
-"                                   [--size S] [--offset O] [--align A]\n"
-"                                   [--lifetime sweep|tracked] [--force]\n"
-"\n"
-"Change the settings of device NAME: record the current ones, disable the\n"
-"device, write the new ones and enable it. On success print the device as\n"
-"JSON; it ends up enabled. If a write or the enable fails, the old settings\n"
-"are written back, the device is re-enabled if it was enabled before, and\n"
-"the failure is reported (exit status 1). Fails with EBUSY while the block\n"
-"device is mounted or open or the character device is open. NAME is the\n"
-"configfs name or the /dev name. Needs root.\n"
-"\n"
-"An enabled device keeps its current offset unless --offset is given, so a\n"
-"new mode or lifetime, or a larger size, leaves its data in place. A change\n"
-"that moves or cuts the data is refused without --force, as ndctl refuses\n"
-"to reconfigure an active namespace: another --map (map=dev keeps the struct\n"
-"pages in the first bytes of the extent, so the data starts elsewhere),\n"
-"another --offset (auto included), a smaller --size, and another --align\n"
-"of a map=dev device.\n"
-"\n"
-"Options:\n"
-"  -m, --mode MODE   device mode: fsdax or devdax\n"
-"  -M, --map WHERE   where the struct pages live: mem or dev\n"
-"  -s, --size S      bytes to carve; 0: the largest free extent at or after\n"
-"                    the offset\n"
-"  -o, --offset O    byte offset in the region, or \"auto\"\n"
-"  -a, --align A     devdax page size: 4K, 2M or 1G\n"
-"  -l, --lifetime L  devdax page lifetime: sweep or tracked\n"
-"  -f, --force       also make a change that moves or cuts the data\n"
-"  -h, --help        show this help\n"
-"\n"
-"Sizes and offsets take K, M, G, T suffixes (binary) and 0x numbers.\n"
-"\n"
-"Example:\n"
-"  pmemuctl reconfigure-device dev0 --size 8G\n";
-
 static int reconf_opt(struct settings *s, int c, char **argv)
 {
 	const char *verb = "reconfigure-device";
@@ -80,8 +43,7 @@ static int reconf_opt(struct settings *s, int c, char **argv)
 		s->force = true;
 		return RC_OK;
 	case 'h':
-		fputs(reconfigure_help, stdout);
-		return RC_DONE;
+		return print_help(verb);
 	default:
 		return option_error(verb, c, argv);
 	}

@@ -13,6 +13,7 @@
 
 #include <json-c/json.h>
 
+#include "help.h"
 #include "pmemuctl.h"
 
 /* "pmemuctl: VERB: ", or "pmemuctl: " before any command was chosen */
@@ -105,6 +106,15 @@ const char *strip_dev(const char *arg)
 	return strncmp(arg, "/dev/", 5) ? arg : arg + 5;
 }
 
+/* The errno of the first failed write to standard output, 0 if none. */
+static int stdout_errno;
+
+static void out(const char *s)
+{
+	if (fputs(s, stdout) == EOF && !stdout_errno)
+		stdout_errno = errno;
+}
+
 /*
  * Flush standard output: a listing that could not be written (a full disk,
  * a closed pipe) is a failure, not a success with nothing printed.
@@ -114,7 +124,9 @@ int close_stdout(const char *verb)
 	errno = 0;
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return RC_OK;
-	fail(verb, errno ? errno : EIO, "write standard output");
+	if (!stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	fail(verb, stdout_errno, "write standard output");
 	return RC_FAIL;
 }
 
@@ -124,7 +136,23 @@ void print_json(struct json_object *obj)
 
 	if (json_object_is_type(obj, json_type_array) &&
 	    json_object_array_length(obj) == 0)
-		puts("[]");
+		out("[]");
 	else
-		puts(json_object_to_json_string_ext(obj, flags));
+		out(json_object_to_json_string_ext(obj, flags));
+	out("\n");
+}
+
+/* Print COMMAND's help: its man page as text (help.c); RC_DONE. */
+int print_help(const char *command)
+{
+	const struct help_page *p;
+
+	for (p = help_pages; p->name; p++) {
+		if (!strcmp(p->name, command)) {
+			out(p->text);
+			return RC_DONE;
+		}
+	}
+	fail(command, ENOENT, "no help page");
+	return RC_FAIL;
 }

@@ -82,7 +82,8 @@ test_list_cmds_and_help() {
 	while read -r c; do
 		[ "$c" = help ] && continue
 		expect 0 "$c" --help
-		head -n1 "$T/out" | grep -q "^Usage: pmemuctl $c" || fail "$c --help: $(head -n1 "$T/out")"
+		grep -q "^ *pmemuctl $c" "$T/out" && grep -qx SYNOPSIS "$T/out" ||
+			fail "$c --help: no synopsis of pmemuctl $c"
 		cp "$T/out" "$T/h1"
 		expect 0 help "$c"
 		cmp -s "$T/out" "$T/h1" || fail "'help $c' differs from '$c --help'"
@@ -90,7 +91,34 @@ test_list_cmds_and_help() {
 	done < "$T/cmds"
 	[ $n -ge 9 ] || fail "only $n commands listed"
 	expect 0 help
-	grep -q '^Usage: pmemuctl' "$T/out" || fail "help: no usage"
+	grep -qx SYNOPSIS "$T/out" || fail "help: no synopsis"
+	expect 0 --help
+	cmp -s "$T/out" <(ctl help) || fail "--help differs from help"
+}
+
+# --help is the man page (one source, rendered at build time): every
+# option a command's page documents is one the command takes
+test_help_is_the_man_page() {
+	local c o rc
+	fresh
+	expect 0 --list-cmds
+	cp "$T/out" "$T/cmds"
+	while read -r c; do
+		[ "$c" = help ] && continue
+		expect 0 "$c" --help
+		grep -qE "^NAME$" "$T/out" && grep -qE "^ +pmemuctl-$c - " "$T/out" ||
+			fail "$c --help is not its man page"
+		# the options the page documents: the tags of its OPTIONS section
+		awk '/^OPTIONS$/ { on = 1; next } /^[A-Z]/ { on = 0 } on && /^       -/' "$T/out" |
+			grep -oE -- '--[a-z][a-z-]*' | sort -u > "$T/opts"
+		[ -s "$T/opts" ] || fail "$c --help documents no option"
+		while read -r o; do
+			rc=0
+			ctl "$c" "$o" > /dev/null 2> "$T/err" < /dev/null || rc=$?
+			! grep -q "unknown option '$o'" "$T/err" ||
+				fail "pmemuctl $c --help documents $o, which $c does not take"
+		done < "$T/opts"
+	done < "$T/cmds"
 }
 
 test_bad_commands() {
@@ -335,9 +363,10 @@ test_bash_completion() {
 	check "reconfigure-device" pmemuctl help reco
 }
 
-t_plan 19
+t_plan 20
 t_run "--version, -v and -V print the version" test_version
 t_run "--list-cmds lists every command; each --help and 'help CMD' print its usage" test_list_cmds_and_help
+t_run "--help is the command's man page, and every option it documents is taken" test_help_is_the_man_page
 t_run "unknown commands and options: exit 2, one line, nothing changed" test_bad_commands
 t_run "list: enabled devices as expected JSON; -N, --namespaces, -D the same" test_list_default
 t_run "list -i: disabled devices too" test_list_idle
