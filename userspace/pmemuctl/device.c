@@ -333,9 +333,12 @@ static int disable_forced(const char *verb, const struct pmemu_dev *d)
 	return RC_OK;
 }
 
-int cmd_disable(int argc, char **argv)
+/*
+ * disable-device and destroy-device: disable (with --force also an open
+ * device), then for destroy remove the configfs directory.
+ */
+static int take_down(const char *verb, int argc, char **argv, bool destroy)
 {
-	const char *verb = "disable-device";
 	bool force = false;
 	struct pmemu_dev d;
 	int rc, err;
@@ -344,30 +347,26 @@ int cmd_disable(int argc, char **argv)
 	if (rc != RC_OK)
 		return rc == RC_DONE ? RC_OK : rc;
 	err = set_enable(verb, &d, false, force);
-	if (err == -EBUSY && force)
-		return disable_forced(verb, &d);
-	return err ? RC_FAIL : RC_OK;
-}
-
-int cmd_destroy(int argc, char **argv)
-{
-	const char *verb = "destroy-device";
-	bool force = false;
-	struct pmemu_dev d;
-	int rc, err;
-
-	rc = start_verb(verb, argc, argv, &d, &force);
-	if (rc != RC_OK)
-		return rc == RC_DONE ? RC_OK : rc;
-	err = set_enable(verb, &d, false, force);
-	if (err == -EBUSY && force)
-		forcing(verb, &d);
-	else if (err)
+	if (err && !(err == -EBUSY && force))
 		return RC_FAIL;
+	if (!destroy)
+		return err ? disable_forced(verb, &d) : RC_OK;
+	if (err)
+		forcing(verb, &d);
 	err = dev_remove(d.name);
 	if (err) {
 		fail(verb, -err, "remove %s", d.name);
 		return RC_FAIL;
 	}
 	return RC_OK;
+}
+
+int cmd_disable(int argc, char **argv)
+{
+	return take_down("disable-device", argc, argv, false);
+}
+
+int cmd_destroy(int argc, char **argv)
+{
+	return take_down("destroy-device", argc, argv, true);
 }
