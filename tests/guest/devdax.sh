@@ -10,6 +10,7 @@
 # dev-dax and verify=crc32c; afterwards every folio must be idle and the extent free.
 # Bad configurations (tracked with align 1G, unknown align) are refused.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fio-jobs.sh"
 t_plan 15
 
 C=/sys/kernel/config/pmemu
@@ -78,14 +79,7 @@ check_config() {
 	# fio maps the whole size at once, which must be a multiple of align
 	fsize=256M
 	[ "$align" = 1G ] && fsize=1G
-	fio_run --name=dax-mmap --filename="/dev/$dev" --ioengine=mmap \
-		--rw=randwrite --bs=64k --size=$fsize --verify=crc32c \
-		--verify_fatal=1 --do_verify=1 --randrepeat=1 ||
-		fail "fio mmap verify"
-	fio_run --name=dax-devdax --filename="/dev/$dev" --ioengine=dev-dax \
-		--rw=randrw --bs=4k --size=$fsize --verify=crc32c \
-		--verify_fatal=1 --do_verify=1 --randrepeat=1 ||
-		fail "fio dev-dax verify"
+	fio_devdax_job "/dev/$dev" $fsize
 	[ "$(stat "$dev" folios_in_use)" = 0 ] || fail "folios in use after fio"
 	[ "$(stat "$dev" pgmap_refs_held)" = 0 ] || fail "pgmap references left after fio"
 	devdax_destroy "$name"
