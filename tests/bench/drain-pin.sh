@@ -74,10 +74,11 @@ fsdax_case() {
 	echo "$pdev" > $PDRV/unbind || die "unbind $pdev"
 	drain=$(window)
 	release
-	umount /mnt/b || die "umount"
-	echo "$pdev" > $PDRV/bind || die "bind $pdev"
-	rmdir $C/t
 	record "fsdax-unbind" "$live" "$drain"
+	umount /mnt/b || die "umount"
+	# the range is released once the unpublished device has drained
+	wait_for 60 bash -c "echo $pdev > $PDRV/bind 2> /dev/null" || die "bind $pdev"
+	rmdir $C/t
 }
 
 load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || die "modprobe pmemu"
