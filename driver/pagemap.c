@@ -133,11 +133,19 @@ static void pmemu_busy_pages(struct pmemu_dev *pd, struct pmemu_busy *b)
 		return;
 	}
 	if (!pd->drain_scanned) {
+		unsigned long first = pmemu_data_pfn(pd, 0);
+		unsigned int shift = pd->pgmap.vmemmap_shift;
+		int idle = pd->pgmap.type == MEMORY_DEVICE_GENERIC ? 1 : 0;
+
 		for (i = 0; i < n; i++) {
+			struct page *page = pfn_to_page(first + (i << shift));
+
 			if (!(i & 4095))
 				cond_resched();
-			if (!pmemu_unit_busy(pd, i, b))
+			/* the common case of an idle device, read inline */
+			if (page_ref_count(page) == idle)
 				continue;
+			pmemu_count_busy(b, page_folio(page));
 			if (!tried && !pd->drain_busy)
 				pd->drain_busy = kvcalloc(BITS_TO_LONGS(n),
 							  sizeof(unsigned long),
