@@ -1,22 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pmemu control plane: devices created at runtime through configfs, as
- * null_blk and nvmet do.
- *
- *   mkdir /sys/kernel/config/pmemu/NAME      a disabled device
- *   echo 0 > .../NAME/region                 region id (/sys/class/pmemu)
- *   echo auto|BYTES > .../NAME/offset        where in the region (auto)
- *   echo BYTES > .../NAME/size               0: the largest free extent
- *   echo fsdax|devdax > .../NAME/mode
- *   echo mem|dev > .../NAME/map              where the struct pages live
- *   echo 4K|2M|1G > .../NAME/align           devdax page size (default 2M)
- *   echo sweep|tracked > .../NAME/lifetime   devdax folio lifetime
- *   echo 1 > .../NAME/enable                 create /dev/pmemuN[.dax] (dev)
- *   echo 0 > .../NAME/enable                 tear it down (EBUSY if open)
- *   rmdir .../NAME                           tear down and forget
- *
- * Attributes other than enable are read-only while the device is enabled.
- * Every refused write logs one line saying why.
+ * pmemu control plane: /sys/kernel/config/pmemu/NAME devices, as null_blk
+ * and nvmet do (docs/ABI/configfs-pmemu).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -60,10 +45,7 @@ static bool pmemu_cfs_enabled(struct pmemu_cfs_dev *d)
 	return enabled;
 }
 
-/*
- * Common prologue of a configuration write: take the item lock and refuse
- * while enabled.  Returns 0 with the lock held, or -EBUSY without it.
- */
+/* Returns 0 with d->lock held, or -EBUSY (enabled) without it. */
 static int pmemu_cfs_begin_write(struct pmemu_cfs_dev *d, const char *attr)
 {
 	mutex_lock(&d->lock);
@@ -173,11 +155,7 @@ static ssize_t pmemu_cfs_size_store(struct config_item *item,
 	return ret ?: count;
 }
 
-/*
- * Common part of writing a word from a fixed list (mode, map, lifetime):
- * refuse while enabled, parse with @parse, log an invalid word.  Returns
- * the parsed value with d->lock held, or a negative errno without it.
- */
+/* Returns the parsed value with d->lock held, or an errno without it. */
 static int pmemu_cfs_begin_choice(struct pmemu_cfs_dev *d, const char *attr,
 				  const char *page,
 				  int (*parse)(const char *buf),
@@ -329,11 +307,6 @@ static ssize_t pmemu_cfs_dev_show(struct config_item *item, char *page)
 	return len;
 }
 
-/*
- * live: enabled; draining: disabled (or taken away by unbind) but some of
- * its pages are still mapped or pinned, so its extent is still reserved;
- * disabled: nothing left.
- */
 static ssize_t pmemu_cfs_state_show(struct config_item *item, char *page)
 {
 	struct pmemu_cfs_dev *d = to_cfs_dev(item);
@@ -414,11 +387,7 @@ static struct config_item *pmemu_cfs_make_item(struct config_group *group,
 	return &d->item;
 }
 
-/*
- * rmdir: configfs cannot refuse it, so an enabled device is torn down even
- * if open (as on platform unbind); pmemuctl disables first and so gets the
- * EBUSY.
- */
+/* configfs cannot refuse an rmdir: tear the device down even if open */
 static void pmemu_cfs_drop_item(struct config_group *group,
 				struct config_item *item)
 {

@@ -1,19 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pmemu devdax personality: a character device, /dev/pmemuN.dax, whose
- * mappings are served by huge faults on memremap_pages() folios, as
- * drivers/dax/device.c does.
- *
- * Every opener shares one address_space, that of the dax_device's inode,
- * whose host has S_DAX: that makes the core call ->huge_fault with PMD and
- * PUD orders, and lets memory-failure rmap find the mappings through
- * folio->mapping.  Faults run inside dax_read_lock() and check dax_alive(),
- * so kill_dax() at teardown fences them.  A fault maps exactly the device's
- * align: smaller faults get SIGBUS, larger ones fall back, and the VMA can
- * never be split inside a folio, so no subpage of a compound folio is ever
- * mapped by a PTE.  Pages are inserted with the refcounted paths
- * (vmf_insert_page_mkwrite, vmf_insert_folio_pmd/pud); how a folio gets and
- * loses its references depends on the device's lifetime (folio.c).
+ * pmemu devdax personality: /dev/pmemuN.dax, modelled on
+ * drivers/dax/device.c.  A fault maps exactly the device's align, so no
+ * subpage of a compound folio is ever mapped by a PTE.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,7 +19,7 @@
 
 #include "pmemu.h"
 
-static struct pmemu_dev *to_pmemu_devdax(struct device *dev)
+static struct pmemu_dev *devdax_to_pmemu_dev(struct device *dev)
 {
 	return container_of(dev, struct pmemu_dev, dax.dev);
 }
@@ -76,16 +65,15 @@ static vm_fault_t pmemu_insert(struct vm_fault *vmf, struct folio *folio,
 }
 
 /*
- * The folio holds a media error.  What a machine check on a load from a
- * poisoned line does: SIGBUS with BUS_MCEERR_AR, the folio's address and
- * size (the arch handler would say PAGE_SHIFT for any VM_FAULT_HWPOISON, and
- * its own signal is dropped while this one is pending).  Faults from the
- * kernel (GUP, uaccess) only get the error.
+ * For a page the arch handler's SIGBUS says it all.  A larger folio's size
+ * is signalled here: VM_FAULT_HWPOISON_LARGE names a hugetlb hstate, which
+ * a devdax folio has none of (the arch handler's own SIGBUS is dropped
+ * while ours is pending).
  */
 static vm_fault_t pmemu_devdax_poisoned(struct vm_fault *vmf,
 					unsigned long addr, unsigned int order)
 {
-	if (vmf->flags & FAULT_FLAG_USER)
+	if (order && (vmf->flags & FAULT_FLAG_USER))
 		send_sig_mceerr(BUS_MCEERR_AR, (void __user *)addr,
 				PAGE_SHIFT + order, current);
 	return VM_FAULT_HWPOISON;
@@ -123,9 +111,9 @@ static vm_fault_t pmemu_devdax_fault_locked(struct pmemu_dev *pd,
 
 	pmemu_hold(PMEMU_HOLD_FAULT_INSERT);
 	folio = pfn_folio(pmemu_data_pfn(pd, 0) + pgoff);
-	pmemu_folio_get(pd, folio, vma->vm_file->f_mapping, pgoff);
+	pmemu_folio_prepare_insert(pd, folio, vma->vm_file->f_mapping, pgoff);
 	ret = pmemu_insert(vmf, folio, order, vmf->flags & FAULT_FLAG_WRITE);
-	pmemu_folio_put(pd, folio);
+	pmemu_folio_finish_insert(pd, folio);
 	/* an error injected since the check found nothing to unmap yet */
 	if (ret == VM_FAULT_NOPAGE)
 		pmemu_media_recheck(pd, (u64)pgoff << PAGE_SHIFT, size);
@@ -200,11 +188,7 @@ static int pmemu_devdax_mmap_prepare(struct vm_area_desc *desc)
 	return 0;
 }
 
-/*
- * An address aligned like the file offset to the device's align (1 GiB
- * too, which the generic THP helper does not do): ask for len + align and
- * move up to the first address congruent to the offset.
- */
+/* Aligned like the file offset to align, 1 GiB too (unlike THP's helper). */
 static unsigned long pmemu_devdax_get_unmapped_area(struct file *filp,
 						    unsigned long addr,
 						    unsigned long len,
@@ -288,18 +272,13 @@ static const struct file_operations pmemu_devdax_fops = {
 
 static const struct attribute_group *pmemu_devdax_groups[] = {
 	&pmemu_devdax_attr_group,
-	&pmemu_devdax_stat_group,
 	NULL,
 };
 
-/*
- * The last reference to the character device is gone: the node was
- * removed and the last opener closed it, so no mapping is left and no
- * fault can run.  Only pins can still reach the pages: drain them.
- */
+/* Last chardev reference: no mapping or fault is left, only pins. */
 static void pmemu_devdax_dev_release(struct device *dev)
 {
-	struct pmemu_dev *pd = to_pmemu_devdax(dev);
+	struct pmemu_dev *pd = devdax_to_pmemu_dev(dev);
 
 	/* a device that never went live is unwound by pmemu_devdax_init() */
 	if (pd->state == PMEMU_NEW)
@@ -314,6 +293,84 @@ static const struct device_type pmemu_devdax_type = {
 	.release = pmemu_devdax_dev_release,
 };
 
+/* The generic handler deals with the mappers of GENERIC pages. */
+static int pmemu_sweep_memory_failure(struct dev_pagemap *pgmap,
+				      unsigned long pfn, unsigned long nr_pages,
+				      int mf_flags)
+{
+	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages,
+				     pmemu_mf_records(pd, mf_flags));
+
+	if (off < 0)
+		return off;
+	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
+	return -EOPNOTSUPP;
+}
+
+static const struct dev_pagemap_ops pmemu_sweep_pgmap_ops = {
+	.memory_failure = pmemu_sweep_memory_failure,
+};
+
+/* Address of @off in the current task's first mapping of @pd, or 0. */
+static unsigned long pmemu_current_addr(struct pmemu_dev *pd, u64 off)
+{
+	struct address_space *mapping = dax_inode(pd->dax_dev)->i_mapping;
+	struct mm_struct *mm = current->mm;
+	pgoff_t pgoff = off >> PAGE_SHIFT;
+	struct vm_area_struct *vma;
+	struct vma_iterator vmi;
+	unsigned long addr = 0;
+
+	if (!mm)
+		return 0;
+	mmap_read_lock(mm);
+	vma_iter_init(&vmi, mm, 0);
+	for_each_vma(vmi, vma) {
+		if (!vma->vm_file || vma->vm_file->f_mapping != mapping ||
+		    pgoff < vma->vm_pgoff || pgoff - vma->vm_pgoff >= vma_pages(vma))
+			continue;
+		addr = vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
+		break;
+	}
+	mmap_read_unlock(mm);
+	return addr;
+}
+
+/*
+ * The generic handler refuses device-coherent pages, so unmap here.  A
+ * module cannot walk the rmap: a recorded error signals each mapper at its
+ * next fault; unrecorded software poison signals only the current task.
+ * force_sig_mceerr() is not exported: a task blocking SIGBUS gets it when
+ * it unblocks.
+ */
+static int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap,
+					unsigned long pfn, unsigned long nr_pages,
+					int mf_flags)
+{
+	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
+	bool record = pmemu_mf_records(pd, mf_flags);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages, record);
+	unsigned long addr = 0;
+
+	if (off < 0)
+		return off;
+	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
+	if (!record)
+		addr = pmemu_current_addr(pd, off);
+	smp_mb();	/* see pmemu_media_recheck() */
+	pmemu_media_unmap(pd, off, PFN_PHYS(nr_pages));
+	if (addr)
+		send_sig_mceerr(BUS_MCEERR_AR, (void __user *)addr,
+				ilog2(pd->cfg.align), current);
+	return 0;
+}
+
+static const struct dev_pagemap_ops pmemu_tracked_pgmap_ops = {
+	.folio_free = pmemu_tracked_folio_free,
+	.memory_failure = pmemu_tracked_memory_failure,
+};
+
 static void *pmemu_devdax_map_pages(struct pmemu_dev *pd)
 {
 	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)
@@ -323,16 +380,7 @@ static void *pmemu_devdax_map_pages(struct pmemu_dev *pd)
 			       pd->dax.order);
 }
 
-/*
- * pmemu_devdax_init() - make an extent into /dev/pmemuN.dax
- * @pd: device with its extent reserved and cfg.align resolved
- *
- * Maps the struct pages (GENERIC compound folios for sweep, COHERENT for
- * tracked), allocates the dax_device that fences faults and hosts the
- * shared address_space, and adds the character device last.
- *
- * Return: 0 or a negative errno; on error nothing is left allocated.
- */
+/* The chardev is added last; on error nothing is left allocated. */
 static int pmemu_devdax_init(struct pmemu_dev *pd)
 {
 	struct device *dev = &pd->dax.dev;
@@ -377,13 +425,13 @@ static int pmemu_devdax_init(struct pmemu_dev *pd)
 	ret = cdev_device_add(pd->dax.cdev, dev);
 	if (ret)
 		goto err_dev;
+	pmemu_stats_add(pd);
 	return 0;
 
 err_dev:
 	/*
-	 * Still PMEMU_NEW: the release does not start a drain.  It may run
-	 * later than this put (a reference taken meanwhile, or
-	 * DEBUG_KOBJECT_RELEASE); @dev lives in @pd, which our caller frees.
+	 * Still PMEMU_NEW: the release only completes @unwound.  It may run
+	 * after this put, and @dev lives in @pd, which our caller frees.
 	 */
 	put_device(dev);
 	wait_for_completion(&pd->dax.unwound);
@@ -398,39 +446,30 @@ err_folios:
 	return ret;
 }
 
-/*
- * pmemu_devdax_kill_unused() - claim a device for teardown unless it is open
- *
- * Under the open lock, refuses if a file is open (mapped or not) and
- * otherwise moves the device out of PMEMU_LIVE, which makes every later
- * open fail.
- */
-static int pmemu_devdax_kill_unused(struct pmemu_dev *pd)
+/* If unused, returns holding open_lock: no open starts until unlocked. */
+static int pmemu_devdax_lock_unused(struct pmemu_dev *pd)
 {
-	int ret = 0;
+	unsigned int openers;
 
 	mutex_lock(&pd->dax.open_lock);
-	if (pd->dax.openers) {
-		pr_err("%s: in use (%u open files); close or unmap it first\n",
-		       pd->devname, pd->dax.openers);
-		ret = -EBUSY;
-	} else if (!pmemu_dev_claim_teardown(pd)) {
-		ret = -ENODEV;
-	}
+	openers = pd->dax.openers;
+	if (!openers)
+		return 0;
 	mutex_unlock(&pd->dax.open_lock);
-	return ret;
+	pr_err("%s: in use (%u open files); close or unmap it first\n",
+	       pd->devname, openers);
+	return -EBUSY;
+}
+
+static void pmemu_devdax_unlock_opens(struct pmemu_dev *pd)
+{
+	mutex_unlock(&pd->dax.open_lock);
 }
 
 /*
- * pmemu_devdax_teardown() - take /dev/pmemuN.dax away
- * @pd: device claimed for teardown (state PMEMU_DEAD)
- *
- * The one teardown path: remove the node (open files keep working), kill
- * the dax_device, which waits for faults already inside dax_read_lock() and
- * makes every later fault and mmap fail, unmap every user mapping, and drop
- * the driver's reference.  The pages are drained once the last file is
- * closed (pmemu_devdax_dev_release()); a module reference is held until
- * then.
+ * Open files survive the node; kill_dax() waits for faults inside
+ * dax_read_lock() and fails later ones.  The pages drain once the last
+ * file is closed (pmemu_devdax_dev_release()).
  */
 static void pmemu_devdax_teardown(struct pmemu_dev *pd)
 {
@@ -447,10 +486,13 @@ static struct device *pmemu_devdax_device(struct pmemu_dev *pd)
 	return &pd->dax.dev;
 }
 
-/*
- * Every page is idle and the page map gone.  The dax inode was kept until
- * now because idle sweep folios still point at its address_space.
- */
+/* Counter readers walk the struct pages: gone before the page map. */
+static void pmemu_devdax_idle(struct pmemu_dev *pd)
+{
+	pmemu_stats_remove(pd);
+}
+
+/* The dax inode was kept: idle sweep folios point at its address_space. */
 static void pmemu_devdax_drained(struct pmemu_dev *pd)
 {
 	put_dax(pd->dax_dev);
@@ -460,8 +502,10 @@ static void pmemu_devdax_drained(struct pmemu_dev *pd)
 
 const struct pmemu_personality pmemu_devdax_ops = {
 	.init = pmemu_devdax_init,
-	.kill_unused = pmemu_devdax_kill_unused,
+	.lock_unused = pmemu_devdax_lock_unused,
+	.unlock_opens = pmemu_devdax_unlock_opens,
 	.teardown = pmemu_devdax_teardown,
 	.device = pmemu_devdax_device,
+	.idle = pmemu_devdax_idle,
 	.drained = pmemu_devdax_drained,
 };

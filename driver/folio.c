@@ -1,39 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pmemu devdax folio lifetimes: how a folio is handed to the fault path and
- * how it becomes idle again.
- *
- * sweep (MEMORY_DEVICE_GENERIC, device-dax semantics): memremap_pages()
- *   builds compound folios of the device's align (pgmap->vmemmap_shift) and
- *   leaves each at refcount 1, holding one bulk pgmap reference per folio.
- *   Every mapping and pin adds a reference; when the last one goes the core
- *   resets the count to 1 and tells nobody.  The fault path needs no
- *   reference of its own; teardown has to sweep all folios and wait for
- *   refcount 1 (pagemap.c).
- *
- * tracked (MEMORY_DEVICE_COHERENT): folios are free, refcount 0, until first
- *   touched.  The fault path initialises the folio with
- *   zone_device_folio_init(), which takes 1 << order pgmap references (the
- *   "get on 0 -> 1"), maps it and drops its init reference; the refcount is
- *   then the number of mappings and pins.  When the last goes, the core
- *   calls folio_free() and drops the pgmap references (the "put on page
- *   free").  The driver keeps an exact count of live folios, inits - frees,
- *   and teardown waits on it before memunmap_pages().  vmemmap_shift stays 0
- *   (folios get their order at init), so struct pages are not deduplicated.
- *
- * Tracked first touch: a folio is in one of three states, free (bit clear
- * in @live, refcount 0), live (bit set, refcount > 0) or dying (bit set,
- * refcount 0: the last put happened and folio_free() is on its way, maybe
- * in IRQ context).  Faults touching the same folio serialise on a hashed
- * mutex, so only one of them can initialise it; the others take their
- * reference with folio_try_get(), which fails on a dying folio, and wait
- * for folio_free() to clear the bit.  @live_lock (IRQ-safe) orders the bit
- * test and folio_try_get() against folio_free().
- *
- * Every live tracked folio holds a module reference (taken on the device's
- * 0 -> 1 transition of live folios, dropped on 1 -> 0), because the core
- * calls folio_free() in this module for as long as one exists; rmmod is
- * refused until then.
+ * devdax folio lifetimes (docs/lifetime.md).  sweep: idle folios sit at
+ * refcount 1 and nobody is told when one goes idle.  tracked: a folio is
+ * initialised on first touch and the core calls folio_free() at its last
+ * put; a folio set in dax.live at refcount 0 is dying, not yet freed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,7 +14,6 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
-#include <linux/percpu-refcount.h>
 #include <linux/slab.h>
 
 #include "pmemu.h"
@@ -56,8 +25,11 @@ static unsigned long pmemu_folio_index(struct pmemu_dev *pd,
 	       pd->dax.order;
 }
 
-/* The core's last put of a tracked folio: it is free again. */
-static void pmemu_tracked_folio_free(struct folio *folio)
+/**
+ * pmemu_tracked_folio_free() - the core's last put of a tracked folio
+ * @folio: the folio, free again (called in any context)
+ */
+void pmemu_tracked_folio_free(struct folio *folio)
 {
 	struct pmemu_dev *pd = pmemu_pgmap_dev(folio->pgmap);
 	unsigned long idx = pmemu_folio_index(pd, folio);
@@ -68,22 +40,18 @@ static void pmemu_tracked_folio_free(struct folio *folio)
 	spin_unlock_irqrestore(&pd->dax.live_lock, flags);
 	atomic_long_inc(&pd->dax.stats.folio_frees);
 	if (atomic_long_dec_and_test(&pd->dax.nr_live)) {
+		/* the barrier of the decrement pairs with pmemu_pages_drain() */
+		if (smp_load_acquire(&pd->drain_on_free))
+			pmemu_pages_idle(pd);
 		/*
-		 * Module exit cannot have started while this reference was
-		 * held, and once it runs it waits in memunmap_pages() for
-		 * the pgmap references the core drops after this returns.
+		 * Exit, which this reference kept from starting, waits in
+		 * memunmap_pages() for the references the core drops next.
 		 */
 		module_put(THIS_MODULE);
 	}
 }
 
-/* page map callbacks of a tracked devdax device */
-const struct dev_pagemap_ops pmemu_tracked_pgmap_ops = {
-	.folio_free = pmemu_tracked_folio_free,
-	.memory_failure = pmemu_tracked_memory_failure,
-};
-
-/* First touch of a tracked folio, or an extra reference on a live one. */
+/* live_lock orders the bit test and folio_try_get() against folio_free() */
 static void pmemu_tracked_get(struct pmemu_dev *pd, struct folio *folio,
 			      struct address_space *mapping, pgoff_t pgoff)
 {
@@ -122,19 +90,18 @@ static void pmemu_tracked_get(struct pmemu_dev *pd, struct folio *folio,
 }
 
 /**
- * pmemu_folio_get() - prepare a devdax folio for insertion by a fault
+ * pmemu_folio_prepare_insert() - ready a devdax folio for a fault to insert
  * @pd: live device (the caller is inside dax_read_lock() and dax_alive())
  * @folio: folio of the device's align at the faulting offset
  * @mapping: the address_space every opener shares
  * @pgoff: file offset, in pages, of the folio's first page
  *
- * Sets folio->mapping and ->index on the (head) folio, which memory-failure
- * rmap needs.  Tracked folios are initialised on first touch; the caller
- * then owns one reference and drops it with pmemu_folio_put() after the
- * insert took its own.
+ * Sets folio->mapping and ->index, which memory-failure rmap needs.  The
+ * caller drops what this took with pmemu_folio_finish_insert() after the
+ * insert.
  */
-void pmemu_folio_get(struct pmemu_dev *pd, struct folio *folio,
-		     struct address_space *mapping, pgoff_t pgoff)
+void pmemu_folio_prepare_insert(struct pmemu_dev *pd, struct folio *folio,
+				struct address_space *mapping, pgoff_t pgoff)
 {
 	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED) {
 		pmemu_tracked_get(pd, folio, mapping, pgoff);
@@ -148,14 +115,11 @@ void pmemu_folio_get(struct pmemu_dev *pd, struct folio *folio,
 }
 
 /**
- * pmemu_folio_put() - drop what pmemu_folio_get() took
+ * pmemu_folio_finish_insert() - drop what pmemu_folio_prepare_insert() took
  * @pd: the device
- * @folio: the folio passed to pmemu_folio_get()
- *
- * For a tracked folio whose insert failed this is the last reference, and
- * the core frees the folio again.
+ * @folio: the folio passed to pmemu_folio_prepare_insert()
  */
-void pmemu_folio_put(struct pmemu_dev *pd, struct folio *folio)
+void pmemu_folio_finish_insert(struct pmemu_dev *pd, struct folio *folio)
 {
 	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)
 		folio_put(folio);
@@ -165,10 +129,7 @@ void pmemu_folio_put(struct pmemu_dev *pd, struct folio *folio)
  * pmemu_folios_in_use() - folios of a devdax device that are mapped or pinned
  * @pd: the device
  *
- * Tracked: the exact count of live folios.  Sweep: a scan for folios above
- * the idle refcount of 1 (a snapshot; it races with faults).
- *
- * Return: the number of folios.
+ * Return: the number of folios; for sweep a snapshot that races with faults.
  */
 unsigned long pmemu_folios_in_use(struct pmemu_dev *pd)
 {
@@ -185,37 +146,6 @@ unsigned long pmemu_folios_in_use(struct pmemu_dev *pd)
 			cond_resched();
 	}
 	return busy;
-}
-
-/* From lib/percpu-refcount.c: the atomic count's bias in percpu mode. */
-#define PMEMU_PERCPU_COUNT_BIAS	(1LU << (BITS_PER_LONG - 1))
-
-/**
- * pmemu_pgmap_refs() - read the page map's reference count
- * @pd: the device
- *
- * Sums the percpu_ref as percpu_ref_switch_to_atomic() would, without
- * switching it: exact when nothing changes it meanwhile, a snapshot
- * otherwise.  A debugging aid for tests, read from debugfs.
- *
- * Return: the count (memremap_pages() holds 1, plus one per folio for
- * sweep, plus 1 << order per live folio for tracked).
- */
-long pmemu_pgmap_refs(struct pmemu_dev *pd)
-{
-	struct percpu_ref *ref = &pd->pgmap.ref;
-	unsigned long ptr = READ_ONCE(ref->percpu_count_ptr);
-	unsigned long __percpu *counts;
-	unsigned long sum = 0;
-	int cpu;
-
-	if (ptr & __PERCPU_REF_ATOMIC_DEAD)
-		return atomic_long_read(&ref->data->count);
-	counts = (unsigned long __percpu *)(ptr & ~__PERCPU_REF_FLAG_BITS);
-	for_each_possible_cpu(cpu)
-		sum += *per_cpu_ptr(counts, cpu);
-	return sum + atomic_long_read(&ref->data->count) -
-	       PMEMU_PERCPU_COUNT_BIAS;
 }
 
 /**

@@ -1,15 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pmemu fsdax personality: a bio-based block device whose memory is also
- * reachable through a dax_device, so ext4 and xfs mount it with -o dax.
- *
- * Modelled on drivers/nvdimm/pmem.c.  On reserved RAM nothing survives a
- * power cycle, so there is no cache worth flushing: the queue advertises
- * neither a write cache nor FUA.  On an NVDIMM region (nfit.c) the CPU
- * caches are the volatile part, as for pmem: write cache, FUA and
- * dax_write_cache() are on.  MAP_SYNC is allowed on both
- * (set_dax_synchronous).  Writes use non-temporal stores and reads the
- * machine-check safe copy, as on real pmem.
+ * pmemu fsdax personality: a bio-based block device with a dax_device,
+ * modelled on drivers/nvdimm/pmem.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,17 +19,9 @@
 
 #include "pmemu.h"
 
-/*
- * Work one WRITE_ZEROES bio may ask of its submitter (some 10 ms of
- * non-temporal stores); the block layer splits larger requests.
- */
+/* bounds the time one WRITE_ZEROES bio holds its submitter's CPU */
 #define PMEMU_WRITE_ZEROES_MAX	SZ_64M
 
-/*
- * Write zeroes to [off, off + len) of the device, non-temporally; like any
- * write of whole sectors, this clears their media errors.  Yields every
- * 2 MiB where the kernel is not preemptible.
- */
 static void pmemu_zero(struct pmemu_dev *pd, u64 off, u64 len)
 {
 	void *zero = page_address(ZERO_PAGE(0));
@@ -89,7 +73,6 @@ static void pmemu_submit_bio(struct bio *bio)
 	struct bio_vec bv;
 	bool acct;
 
-	/* fenced: the device is being taken away */
 	if (unlikely(READ_ONCE(pd->io_fenced))) {
 		bio_io_error(bio);
 		return;
@@ -98,10 +81,8 @@ static void pmemu_submit_bio(struct bio *bio)
 	if (acct)
 		start = bio_start_io_acct(bio);
 	/*
-	 * Only persistent regions advertise a write cache (see init): the
-	 * data is written with non-temporal stores, so draining the write
-	 * buffers makes it durable, as nvdimm_flush() does for pmem without
-	 * flush hints.
+	 * Data is written with non-temporal stores: draining the write
+	 * buffers makes it durable, as nvdimm_flush() without flush hints.
 	 */
 	if (bio->bi_opf & REQ_PREFLUSH)
 		pmem_wmb();
@@ -132,11 +113,7 @@ static void pmemu_submit_bio(struct bio *bio)
 	bio_endio(bio);
 }
 
-/*
- * The last reference to the gendisk is gone: no filesystem is mounted on it
- * and nobody has it open, so only page references can still reach the
- * device's memory.  Drain them (pagemap.c).
- */
+/* Last gendisk reference: only page references can reach the memory now. */
 static void pmemu_free_disk(struct gendisk *disk)
 {
 	struct pmemu_dev *pd = disk->private_data;
@@ -145,9 +122,9 @@ static void pmemu_free_disk(struct gendisk *disk)
 }
 
 /*
- * Called under disk->open_mutex: a device being taken away takes no opener.
- * A new one does: device_add_disk() reads the partition table, and udev
- * probes the disk, before pmemu_dev_create() makes the device live.
+ * Called under disk->open_mutex.  A PMEMU_NEW device is opened too:
+ * device_add_disk() reads the partition table, and udev probes the disk,
+ * before pmemu_dev_create() makes the device live.
  */
 static int pmemu_bdev_open(struct gendisk *disk, blk_mode_t mode)
 {
@@ -170,10 +147,9 @@ static const struct block_device_operations pmemu_bdev_ops = {
 };
 
 /*
- * As pmem: a range holding a media error is -EHWPOISON for DAX_ACCESS; for
- * DAX_RECOVERY_WRITE it is handed out up to the first bad page (at least
- * one page), which ->recovery_write then clears and writes.  With errors
- * on the device, only the requested range is known good.
+ * As pmem: bad pages are -EHWPOISON, except that DAX_RECOVERY_WRITE gets
+ * the range up to the first bad page.  With errors anywhere on the device,
+ * only the requested range is known good.
  */
 static long pmemu_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff,
 				    long nr_pages, enum dax_access_mode mode,
@@ -209,11 +185,7 @@ static int pmemu_dax_zero_page_range(struct dax_device *dax_dev, pgoff_t pgoff,
 	return 0;
 }
 
-/*
- * fs/dax writes here when direct_access() reported -EHWPOISON: as on pmem,
- * only whole pages can be recovered; their errors are cleared and the data
- * written.  A range without errors is an ordinary write.
- */
+/* As pmem: only whole pages can be recovered. */
 static size_t pmemu_dax_recovery_write(struct dax_device *dax_dev,
 				       pgoff_t pgoff, void *addr, size_t bytes,
 				       struct iov_iter *iter)
@@ -247,15 +219,32 @@ static const struct attribute_group *pmemu_fsdax_groups[] = {
 };
 
 /*
- * pmemu_fsdax_init() - make an extent into /dev/pmemuN
- * @pd: device with its extent reserved (cfg, region, phys, id set)
- *
- * Maps struct pages for the extent (MEMORY_DEVICE_FS_DAX; with map=dev the
- * memmap takes the first data_offset bytes), then builds the gendisk and its
- * dax_device in pmem's order and adds the disk last, so the device is
- * complete the moment userspace can see it.
- *
- * Return: 0 or a negative errno; on error nothing is left allocated.
+ * Tell the holder (xfs with rmapbt); without one (ext4), or once the device
+ * is dead, -EOPNOTSUPP sends memory_failure() to the generic handler.
+ */
+static int pmemu_fsdax_memory_failure(struct dev_pagemap *pgmap,
+				      unsigned long pfn, unsigned long nr_pages,
+				      int mf_flags)
+{
+	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
+	s64 off = pmemu_media_failed(pd, pfn, nr_pages,
+				     pmemu_mf_records(pd, mf_flags));
+	int ret;
+
+	if (off < 0)
+		return off;
+	ret = dax_holder_notify_failure(pd->dax_dev, off, PFN_PHYS(nr_pages),
+					mf_flags);
+	return ret == -ENXIO ? -EOPNOTSUPP : ret;
+}
+
+static const struct dev_pagemap_ops pmemu_fsdax_pgmap_ops = {
+	.memory_failure = pmemu_fsdax_memory_failure,
+};
+
+/*
+ * Built in pmem's order, the disk added last so that the device is complete
+ * when userspace first sees it.  On error nothing is left allocated.
  */
 static int pmemu_fsdax_init(struct pmemu_dev *pd)
 {
@@ -272,16 +261,9 @@ static int pmemu_fsdax_init(struct pmemu_dev *pd)
 	void *addr;
 	int ret;
 
-	/*
-	 * Reserved RAM loses everything at power-off anyway: no cache to
-	 * flush.  An NVDIMM region behaves like pmem on a platform whose
-	 * persistence domain is the memory controller (ADR): CPU caches are
-	 * volatile, so filesystems must flush (REQ_PREFLUSH/FUA, and
-	 * dax_flush() writing back cache lines for fsync/msync of DAX files).
-	 */
+	/* NVDIMM as pmem on ADR: CPU caches are volatile, so flushes matter */
 	if (pd->region->persistent)
 		lim.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
-	/* bad input allocates nothing */
 	if (pd->cfg.align && pd->cfg.align != PAGE_SIZE) {
 		pr_err("%s: align applies to devdax; fsdax pages are 4 KiB (filesystems map 2 MiB themselves)\n",
 		       pd->cfg.name);
@@ -326,11 +308,7 @@ static int pmemu_fsdax_init(struct pmemu_dev *pd)
 		goto err_dax;
 	dax_write_cache(dax_dev, pd->region->persistent);
 
-	/*
-	 * No parent: the gendisk may outlive the platform device (it is
-	 * deleted by the drain, after a platform unbind returned), and a
-	 * device must not outlive its parent's registration.
-	 */
+	/* No parent: the drain may delete the disk after a platform unbind. */
 	ret = device_add_disk(NULL, disk, pmemu_fsdax_groups);
 	if (ret)
 		goto err_host;
@@ -351,51 +329,29 @@ err_disk:
 	return ret;
 }
 
-/*
- * pmemu_fsdax_kill_unused() - claim a device for teardown unless it is open
- * @pd: live device; the caller holds a reference to its gendisk
- *
- * Under the gendisk's open_mutex, refuses if anything has the block device
- * open (a mounted filesystem, a process) and otherwise moves the device out
- * of PMEMU_LIVE, which makes every later open fail, so the check holds until
- * teardown.
- *
- * Return: 0 if the caller now owns the teardown, -EBUSY if the device is
- * open, -ENODEV if someone else is already taking it away.
- */
-static int pmemu_fsdax_kill_unused(struct pmemu_dev *pd)
+/* If unused, returns holding open_mutex: no open starts until unlocked. */
+static int pmemu_fsdax_lock_unused(struct pmemu_dev *pd)
 {
 	struct gendisk *disk = pd->disk;
-	int ret = 0;
 
 	mutex_lock(&disk->open_mutex);
-	if (disk_openers(disk)) {
-		pr_err("%s: in use (mounted or open); unmount or close it first\n",
-		       disk->disk_name);
-		ret = -EBUSY;
-	} else if (!pmemu_dev_claim_teardown(pd)) {
-		ret = -ENODEV;
-	}
+	if (!disk_openers(disk))
+		return 0;
 	mutex_unlock(&disk->open_mutex);
-	return ret;
+	pr_err("%s: in use (mounted or open); unmount or close it first\n",
+	       disk->disk_name);
+	return -EBUSY;
+}
+
+static void pmemu_fsdax_unlock_opens(struct pmemu_dev *pd)
+{
+	mutex_unlock(&pd->disk->open_mutex);
 }
 
 /*
- * pmemu_fsdax_teardown() - take /dev/pmemuN away
- * @pd: device claimed for teardown (state PMEMU_DEAD)
- *
- * The one teardown path.  Fence, in the caller: the dax host goes,
- * kill_dax() makes DAX faults and direct_access fail and waits for those in
- * flight, then new bios fail.  Block I/O stays up until kill_dax() has
- * returned because xfs with rmapbt handles its MF_MEM_PRE_REMOVE by
- * freezing the filesystem (log writes), unmapping its users with SIGBUS and
- * shutting down; with I/O failing the freeze would retry its log writes
- * forever.  A module reference is held, and the dead dax_device kept, from
- * here until the pages are freed.  Then the drain deletes the gendisk
- * (a mounted filesystem is told the disk is dead and shuts down) once that
- * cannot block on pinned pages (pmemu_fsdax_unpublish()), and frees the
- * struct pages when the gendisk has been released and no page is mapped or
- * pinned (pagemap.c).
+ * Bios are fenced only after kill_dax(): xfs with rmapbt handles its
+ * MF_MEM_PRE_REMOVE by freezing, which writes the log, and would retry
+ * failing log writes forever.  The drain deletes the gendisk later.
  */
 static void pmemu_fsdax_teardown(struct pmemu_dev *pd)
 {
@@ -417,9 +373,8 @@ static void pmemu_fsdax_unpublish(struct pmemu_dev *pd)
 }
 
 /*
- * Every page is idle and the page map gone.  The dead dax_device was kept
- * until now because memory_failure() on a page still mapped may ask it for
- * its holder (pmemu_fsdax_memory_failure()).
+ * The dead dax_device was kept because memory_failure() on a page still
+ * mapped asks it for its holder.
  */
 static void pmemu_fsdax_drained(struct pmemu_dev *pd)
 {
@@ -434,7 +389,8 @@ static struct device *pmemu_fsdax_device(struct pmemu_dev *pd)
 
 const struct pmemu_personality pmemu_fsdax_ops = {
 	.init = pmemu_fsdax_init,
-	.kill_unused = pmemu_fsdax_kill_unused,
+	.lock_unused = pmemu_fsdax_lock_unused,
+	.unlock_opens = pmemu_fsdax_unlock_opens,
 	.teardown = pmemu_fsdax_teardown,
 	.device = pmemu_fsdax_device,
 	.unpublish = pmemu_fsdax_unpublish,

@@ -1,12 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * pmemu hold points: places in the driver where a test can stop a task, to
- * open a race window deterministically.  Each point has a debugfs file,
- * /sys/kernel/debug/pmemu/hold/<point>: writing 1 arms it, and every task
- * that reaches it then sleeps (killably) until 0 is written; reading shows
- * "armed waiting", so a test waits for its task to be held instead of
- * sleeping.  Disarmed, a point costs one load.
- */
+/* pmemu hold points: tests stop tasks here to open race windows */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
@@ -35,10 +28,21 @@ static struct pmemu_hold_point pmemu_holds[PMEMU_HOLD_NR] = {
 static struct dentry *pmemu_debugfs;
 
 /**
+ * pmemu_debugfs_root() - /sys/kernel/debug/pmemu, for others' files
+ *
+ * Return: its dentry; without debugfs an ERR_PTR or NULL, which
+ * debugfs_create_*() accept as a parent.
+ */
+struct dentry *pmemu_debugfs_root(void)
+{
+	return pmemu_debugfs;
+}
+
+/**
  * pmemu_hold() - stop here while a test holds this point
  * @point: which point
  *
- * Must be called where sleeping is allowed.  A fatal signal ends the wait.
+ * Context: may sleep; a fatal signal ends the wait.
  */
 void pmemu_hold(enum pmemu_hold_id point)
 {
@@ -99,8 +103,6 @@ static const struct file_operations pmemu_hold_fops = {
 
 /**
  * pmemu_debugfs_init() - create /sys/kernel/debug/pmemu and its hold points
- *
- * Failure is not an error: pmemu works without debugfs.
  */
 void pmemu_debugfs_init(void)
 {
@@ -119,13 +121,14 @@ void pmemu_debugfs_init(void)
 /**
  * pmemu_debugfs_exit() - remove the debugfs tree and release held tasks
  *
- * After debugfs_remove() nobody can arm a point again.
+ * The files go first, so that no point can be armed again.
  */
 void pmemu_debugfs_exit(void)
 {
 	int i;
 
 	debugfs_remove(pmemu_debugfs);
+	pmemu_debugfs = NULL;
 	for (i = 0; i < PMEMU_HOLD_NR; i++)
 		pmemu_hold_set(&pmemu_holds[i], false);
 }

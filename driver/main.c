@@ -1,14 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pmemu - persistent memory emulation on reserved RAM: module entry.
- *
- * ranges=SIZE@START[,SIZE@START...] names physical ranges the kernel was
- * told to leave alone (memmap=SIZE$START).  Each becomes a "pmemu" platform
- * device with one IORESOURCE_MEM resource; the platform driver in region.c
- * turns it into a region.  Every range is validated before anything is
- * created, so a bad parameter fails the load and leaves nothing behind.
- * NVDIMMs the ACPI NFIT describes become regions too (nfit.c), and ranges
- * can be added and removed at runtime (/sys/class/pmemu/add_region).
+ * Every range is validated before anything is created.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,25 +19,20 @@ module_param(ranges, charp, 0400);
 MODULE_PARM_DESC(ranges,
 		 "Reserved physical ranges to emulate pmem on: SIZE@START[,SIZE@START...] (K/M/G/T suffixes, 2 MiB aligned)");
 
+static bool autocreate = true;
+module_param(autocreate, bool, 0444);
+MODULE_PARM_DESC(autocreate,
+		 "Create one fsdax device over each region at probe (default Y; N leaves regions empty for configfs)");
+
+static bool nvdimm = true;
+module_param(nvdimm, bool, 0444);
+MODULE_PARM_DESC(nvdimm,
+		 "Make regions of the NVDIMM ranges the ACPI NFIT describes when no nfit driver has them (default Y)");
+
 struct pmemu_range {
 	u64 start;
 	u64 size;
 };
-
-/*
- * The "pmemu" platform devices, one per range (ranges=, NVDIMMs found in
- * the NFIT, add_region), numbered pmemu.N from an IDA.  @closed: module
- * unload has removed them; no new one may be added.
- */
-struct pmemu_pdev {
-	struct list_head node;
-	struct platform_device *pdev;
-};
-
-static LIST_HEAD(pmemu_pdevs);
-static DEFINE_MUTEX(pmemu_pdevs_lock);	/* the list, @closed, the IDA's use */
-static DEFINE_IDA(pmemu_pdev_ida);
-static bool pmemu_pdevs_closed;
 
 static int pmemu_parse_ranges(const char *s, struct pmemu_range *r)
 {
@@ -98,154 +86,14 @@ static int pmemu_check_ranges(const struct pmemu_range *r, int n)
 	return 0;
 }
 
-/*
- * A platform device's MEM resource is inserted into iomem around the
- * "Reserved" entry memmap=$ created when both cover the same range, and
- * platform_device_del() releases it together with its children.  Taking it
- * out with remove_resource() first hands the children back to the parent, so
- * the range stays reserved and can be claimed again after a reload.
- */
-static void pmemu_pdev_unregister(struct pmemu_pdev *p)
-{
-	struct resource *res = platform_get_resource(p->pdev, IORESOURCE_MEM, 0);
-	int id = p->pdev->id;
-
-	if (res && res->parent)
-		remove_resource(res);
-	platform_device_unregister(p->pdev);
-	ida_free(&pmemu_pdev_ida, id);
-	list_del(&p->node);
-	kfree(p);
-}
-
-/*
- * The probe's verdict on a range device just registered: the probe runs
- * synchronously and says why it failed.  With drivers_autoprobe=0 nothing
- * probed it; adding a range asks for its region, so probe it now.
- */
-static int pmemu_pdev_bound(struct platform_device *pdev)
-{
-	const struct pmemu_pdata *pdata = dev_get_platdata(&pdev->dev);
-
-	if (pdev->dev.driver)
-		return 0;
-	if (pdata->probed)
-		return pdata->probe_err ?: -ENODEV;
-	return pmemu_region_driver_attach(&pdev->dev);
-}
-
-/**
- * pmemu_range_add() - make a region of a physical range
- * @start: physical start
- * @size: bytes
- * @source: where the range comes from (decides what iomem must say)
- *
- * Validates the range, then registers a "pmemu" platform device with it;
- * its probe (region.c) claims the range and makes the region.
- *
- * Return: 0, -EINVAL for a range that is not usable (one message says
- * why), -EBUSY if something holds it, -ENODEV during unload, -ENOMEM, or
- * another error of the probe.
- */
-int pmemu_range_add(u64 start, u64 size, enum pmemu_source source)
-{
-	struct resource res = DEFINE_RES_MEM(start, size);
-	struct pmemu_pdata pdata = { .source = source };
-	struct platform_device_info info = {
-		.name = PMEMU_NAME,
-		.res = &res,
-		.num_res = 1,
-		.data = &pdata,
-		.size_data = sizeof(pdata),
-	};
-	struct pmemu_pdev *p;
-	int ret;
-
-	ret = pmemu_check_range(pmemu_source_name(source), start, size, source);
-	if (ret)
-		return ret;
-	p = kzalloc_obj(*p);
-	if (!p)
-		return -ENOMEM;
-	mutex_lock(&pmemu_pdevs_lock);
-	ret = pmemu_pdevs_closed ? -ENODEV :
-	      ida_alloc(&pmemu_pdev_ida, GFP_KERNEL);
-	if (ret < 0)
-		goto err;
-	info.id = ret;
-	p->pdev = platform_device_register_full(&info);
-	if (IS_ERR(p->pdev)) {
-		ret = PTR_ERR(p->pdev);
-		pr_err("%s: range [%#llx-%#llx]: cannot create platform device: %pe\n",
-		       pmemu_source_name(source), start, start + size - 1,
-		       p->pdev);
-		ida_free(&pmemu_pdev_ida, info.id);
-		goto err;
-	}
-	list_add_tail(&p->node, &pmemu_pdevs);
-	ret = pmemu_pdev_bound(p->pdev);
-	if (ret)
-		pmemu_pdev_unregister(p);
-	mutex_unlock(&pmemu_pdevs_lock);
-	return ret;
-err:
-	mutex_unlock(&pmemu_pdevs_lock);
-	kfree(p);
-	return ret;
-}
-
-/**
- * pmemu_range_remove() - remove the platform device behind a region
- * @parent: the region's parent device
- *
- * Its regions are destroyed (their devices torn down) and the range goes
- * back to what held it before (memmap=$ "Reserved", libnvdimm's
- * "Persistent Memory").
- *
- * Return: 0, or -EINVAL if @parent is not a pmemu range device (the
- * e820_pmem device is unbound, not removed).
- */
-int pmemu_range_remove(struct device *parent)
-{
-	struct pmemu_pdev *p;
-	int ret = -EINVAL;
-
-	mutex_lock(&pmemu_pdevs_lock);
-	list_for_each_entry(p, &pmemu_pdevs, node) {
-		if (&p->pdev->dev == parent) {
-			pmemu_pdev_unregister(p);
-			ret = 0;
-			break;
-		}
-	}
-	mutex_unlock(&pmemu_pdevs_lock);
-	if (ret)
-		pr_err("%s: not a range pmemu added; unbind its platform device instead\n",
-		       dev_name(parent));
-	return ret;
-}
-
-/* Module unload, or a failed load: every range device goes. */
-static void pmemu_remove_pdevs(void)
-{
-	mutex_lock(&pmemu_pdevs_lock);
-	pmemu_pdevs_closed = true;
-	while (!list_empty(&pmemu_pdevs))
-		pmemu_pdev_unregister(list_last_entry(&pmemu_pdevs,
-						      struct pmemu_pdev, node));
-	mutex_unlock(&pmemu_pdevs_lock);
-}
-
-static int pmemu_add_pdevs(const struct pmemu_range *r, int n)
+static int pmemu_add_ranges(const struct pmemu_range *r, int n)
 {
 	int i, ret;
 
 	for (i = 0; i < n; i++) {
 		ret = pmemu_range_add(r[i].start, r[i].size, PMEMU_SRC_RANGES);
-		if (ret) {
-			pmemu_remove_pdevs();
+		if (ret)
 			return ret;
-		}
 	}
 	return 0;
 }
@@ -265,32 +113,41 @@ static int __init pmemu_init(void)
 			goto out;
 	}
 	pmemu_debugfs_init();
-	ret = pmemu_lifetime_init();
+	ret = pmemu_drain_init();
 	if (ret)
 		goto out_debugfs;
-	ret = pmemu_region_class_register();
+	ret = pmemu_class_register();
 	if (ret)
-		goto out_lifetime;
-	ret = pmemu_region_driver_register();
+		goto out_drain;
+	ret = pmemu_platform_register(autocreate);
 	if (ret)
 		goto out_class;
+	ret = pmemu_ctl_init();
+	if (ret)
+		goto out_platform;
 	ret = pmemu_configfs_init();
 	if (ret)
-		goto out_driver;
-	ret = pmemu_add_pdevs(r, n);
-	if (!ret) {
+		goto out_ctl;
+	ret = pmemu_add_ranges(r, n);
+	if (ret)
+		goto out_configfs;
+	if (nvdimm)
 		pmemu_nfit_scan();
-		goto out;
-	}
+	goto out;
+
+out_configfs:
 	pmemu_configfs_exit();
-out_driver:
-	pmemu_region_driver_unregister();
+out_ctl:
+	pmemu_ctl_exit();
+out_platform:
+	pmemu_platform_unregister();
 out_class:
-	pmemu_lifetime_exit();
-	pmemu_region_class_unregister();
+	/* devices torn down above drain before the class goes */
+	pmemu_drain_exit();
+	pmemu_class_unregister();
 	goto out_debugfs;
-out_lifetime:
-	pmemu_lifetime_exit();
+out_drain:
+	pmemu_drain_exit();
 out_debugfs:
 	pmemu_debugfs_exit();
 out:
@@ -302,15 +159,15 @@ static void __exit pmemu_exit(void)
 {
 	pmemu_debugfs_exit();
 	pmemu_configfs_exit();
-	pmemu_remove_pdevs();
-	pmemu_region_driver_unregister();
-	pmemu_lifetime_exit();
-	pmemu_region_class_unregister();
+	pmemu_ctl_exit();
+	pmemu_platform_unregister();
+	pmemu_drain_exit();
+	pmemu_class_unregister();
 }
 
 module_init(pmemu_init);
 module_exit(pmemu_exit);
-MODULE_DESCRIPTION("Persistent memory emulation on reserved RAM (fsdax block device)");
+MODULE_DESCRIPTION("Persistent memory emulation: fsdax block devices and devdax character devices on reserved RAM and NVDIMMs");
 MODULE_SOFTDEP("pre: configfs");
 MODULE_AUTHOR("The pmemu authors");
 MODULE_VERSION("0.1.0");

@@ -1,34 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pmemu media errors: what real persistent memory does with poisoned
- * cache lines, emulated on RAM that never fails.
- *
- * Every device keeps its known-bad ranges in a struct badblocks (512-byte
- * sectors of its data area; for fsdax it is also the gendisk's, so it shows
- * in /sys/block/pmemuN/badblocks as pmem's does).  Errors enter it three
- * ways: injected by the user (sysfs inject_error, "pmemuctl inject-error"),
- * which is what an address range scrub finding latent errors does; reported
- * by memory_failure() for a machine check, through the page map's
- * ->memory_failure (what the NFIT driver's MCE notifier does for pmem); or
- * written by the user into the gendisk's badblocks attribute.  Software
- * poison (MADV_HWPOISON, the hwpoison injector: MF_SW_SIMULATED) is not a
- * media error, as on pmem: the mappers are signalled and unmapped and the
- * media still reads, unless the device's sw_poison is "media".  Errors
- * leave by clear_error, by a block write or zeroing covering whole bad
- * sectors, or by an fs/dax recovery write, as on pmem.
- *
- * What a known-bad range does:
- *   block I/O: a read touching it fails with -EIO, a write clears it;
- *   fsdax: direct_access() reports -EHWPOISON, so reads through the
- *     filesystem fail with -EIO, DAX faults get SIGBUS, and page-aligned
- *     writes retry through ->recovery_write, which clears it;
- *   devdax: faults on a folio overlapping it deliver SIGBUS with
- *     BUS_MCEERR_AR, the folio's address and its size as si_addr_lsb.
- * Nothing can make a load from an established mapping fail (there is no
- * machine check to emulate), so injecting an error unmaps the devdax
- * folios it covers: the next access faults and gets the SIGBUS.  fsdax
- * mappings belong to the filesystem; memory_failure() is the way to take
- * them away (ext4: the generic handler; xfs with rmapbt: its notifier).
+ * Emulated media errors: each device records its bad 512-byte sectors in a
+ * struct badblocks (for fsdax, the gendisk's).  See docs/media-errors.md.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -90,23 +63,14 @@ bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len, u64 *first_bad)
 	return true;
 }
 
-/*
- * As pmem: a page's HWPoison mark is cleared once it has no bad sector
- * left, and the direct map a machine check made uncacheable
- * (set_mce_nospec()) is restored.
- */
+/* As pmem: restore the direct map a machine check made uncacheable */
 static void pmemu_media_unmark(struct page *page)
 {
 	if (TestClearPageHWPoison(page))
 		clear_mce_nospec(page_to_pfn(page));
 }
 
-/*
- * A page with no bad sector left loses its HWPoison mark.  The generic
- * memory-failure handler marks the head of a compound folio (devdax sweep,
- * fs/dax PMD folios) for the whole folio: that mark goes only once the
- * whole folio is clean, whichever of its pages is cleared.
- */
+/* memory_failure() marks a compound folio's head for the whole folio */
 static void pmemu_media_unpoison_page(struct pmemu_dev *pd, u64 off)
 {
 	struct page *page = pfn_to_page(pmemu_data_pfn(pd, off));
@@ -127,9 +91,6 @@ static void pmemu_media_unpoison_page(struct pmemu_dev *pd, u64 off)
  * @pd: device; its pages are mapped (I/O path, or a live sysfs attribute)
  * @off: byte offset in the data area, sector-aligned
  * @len: bytes, a multiple of the sector size
- *
- * Called for block writes and zeroing, recovery writes and clear_error.
- * Cheap when the device has no error.
  */
 void pmemu_media_clear(struct pmemu_dev *pd, u64 off, u64 len)
 {
@@ -163,12 +124,9 @@ static size_t pmemu_media_printed(struct badblocks *bb)
 }
 
 /*
- * Record [off, off + len) as bad; false if the table is full.  Full means
- * before the 512 entries of struct badblocks: badblocks_show() prints the
- * table into one page and on 7.3 returns more than a page when it does not
- * fit, which sysfs WARNs about.  So a range is only recorded if the table
- * still prints within a page with it added as new entries (at most
- * BB_MAX_LEN sectors each); every recorded error stays listable.
+ * False if the table is full.  On 7.3 badblocks_show() overruns its page
+ * when the table does not fit (sysfs WARNs), so record a range only if the
+ * table still fits with it added as new entries.
  */
 static bool pmemu_media_set(struct pmemu_dev *pd, u64 off, u64 len)
 {
@@ -185,11 +143,13 @@ static bool pmemu_media_set(struct pmemu_dev *pd, u64 off, u64 len)
 	return set;
 }
 
-/*
- * devdax: take away every mapping of the folios overlapping [off, off +
- * len), so the next access faults and meets the error.
+/**
+ * pmemu_media_unmap() - make the next access to a range fault
+ * @pd: the device
+ * @off: byte offset in the data area
+ * @len: bytes
  */
-static void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len)
+void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len)
 {
 	u64 align = pd->cfg.align;
 	u64 start = round_down(off, align), end = round_up(off + len, align);
@@ -207,11 +167,9 @@ static void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len)
  * @off: byte offset of the range a fault just mapped
  * @len: its length
  *
- * A fault checks for media errors before it inserts; an injection in
- * between records the error and unmaps before the new mapping exists.  So
- * the fault looks again after inserting: either it sees the error and
- * unmaps, or the injection's unmap comes after the insert.  The next access
- * faults again and finds the error.
+ * An injection between a fault's check and its insert would unmap too
+ * early; after this, either the fault saw the error or the injection's
+ * unmap follows the insert.
  */
 void pmemu_media_recheck(struct pmemu_dev *pd, u64 off, u64 len)
 {
@@ -224,11 +182,9 @@ void pmemu_media_recheck(struct pmemu_dev *pd, u64 off, u64 len)
 /**
  * pmemu_media_inject() - inject or clear media errors from userspace
  * @pd: device (its sysfs attribute is being written, so it is not freed)
- * @off: byte offset in the data area
- * @len: bytes
+ * @off: byte offset in the data area, sector-aligned
+ * @len: bytes, a multiple of the sector size
  * @clear: clear instead of inject
- *
- * Both must be multiples of the 512-byte sector and inside the device.
  *
  * Return: 0, -EINVAL for a bad range, -ENOSPC if the error table is full,
  * -ENXIO if the device is being taken away.
@@ -270,24 +226,31 @@ int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear)
 	return 0;
 }
 
-/*
- * Whether memory_failure() with @mf_flags enters the media error record:
- * always for what the hardware reports, and for software poison only when
- * the device's sw_poison says "media" (sysfs.c).
+/**
+ * pmemu_mf_records() - whether a memory failure enters the error record
+ * @pd: device the failed pages belong to
+ * @mf_flags: memory_failure()'s MF_* flags
+ *
+ * Return: true if pmemu_media_failed() should record the pages.
  */
-static bool pmemu_mf_records(struct pmemu_dev *pd, int mf_flags)
+bool pmemu_mf_records(struct pmemu_dev *pd, int mf_flags)
 {
 	return !(mf_flags & MF_SW_SIMULATED) || READ_ONCE(pd->sw_poison_media);
 }
 
-/*
- * memory_failure() reported pages of the device: record them as media
- * errors if @record (pmemu_mf_records(), read once by the caller so that
- * it acts on the same answer).  Returns the byte offset of @pfn in the
- * data area, or -ENXIO for pages outside it (the memmap of map=dev).
+/**
+ * pmemu_media_failed() - memory_failure() reported pages of a device
+ * @pd: the device
+ * @pfn: first failed page
+ * @nr_pages: pages
+ * @record: record them as media errors: pmemu_mf_records(), read once by
+ *	the caller, which must act on the same answer
+ *
+ * Return: the byte offset of @pfn in the data area, or -ENXIO for pages
+ * outside it (the memmap of map=dev).
  */
-static s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
-			      unsigned long nr_pages, bool record)
+s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
+		       unsigned long nr_pages, bool record)
 {
 	unsigned long first = pmemu_data_pfn(pd, 0);
 	u64 off, len = PFN_PHYS(nr_pages);
@@ -307,126 +270,4 @@ static s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
 		pr_err("%s: memory failure at pfn %#lx (offset %#llx, %lu pages) recorded as a media error\n",
 		       pd->devname, pfn, off, nr_pages);
 	return off;
-}
-
-/*
- * fsdax: tell the filesystem holding the dax_device (xfs with rmapbt kills
- * the processes mapping the file range); without a holder (ext4) or once
- * the device is dead, -EOPNOTSUPP sends memory_failure() to the generic
- * handler, which kills through folio->mapping, as for pmem.
- */
-static int pmemu_fsdax_memory_failure(struct dev_pagemap *pgmap,
-				      unsigned long pfn, unsigned long nr_pages,
-				      int mf_flags)
-{
-	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
-	s64 off = pmemu_media_failed(pd, pfn, nr_pages,
-				     pmemu_mf_records(pd, mf_flags));
-	int ret;
-
-	if (off < 0)
-		return off;
-	/* the dax_device is put only once every page is idle (drained) */
-	ret = dax_holder_notify_failure(pd->dax_dev, off, PFN_PHYS(nr_pages),
-					mf_flags);
-	return ret == -ENXIO ? -EOPNOTSUPP : ret;
-}
-
-/* page map callbacks of an fsdax device */
-const struct dev_pagemap_ops pmemu_fsdax_pgmap_ops = {
-	.memory_failure = pmemu_fsdax_memory_failure,
-};
-
-/*
- * devdax sweep: after recording, the generic device-dax handler marks the
- * folio, unmaps it everywhere and signals the mappers with the size of
- * their mapping; faults then find the error (devdax.c).
- */
-static int pmemu_sweep_memory_failure(struct dev_pagemap *pgmap,
-				      unsigned long pfn, unsigned long nr_pages,
-				      int mf_flags)
-{
-	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
-	s64 off = pmemu_media_failed(pd, pfn, nr_pages,
-				     pmemu_mf_records(pd, mf_flags));
-
-	if (off < 0)
-		return off;
-	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
-	return -EOPNOTSUPP;
-}
-
-/* page map callbacks of a sweep devdax device */
-const struct dev_pagemap_ops pmemu_sweep_pgmap_ops = {
-	.memory_failure = pmemu_sweep_memory_failure,
-};
-
-/*
- * The address of byte @off of devdax device @pd in the current task's
- * first mapping of it, or 0 if it maps no such page.
- */
-static unsigned long pmemu_current_addr(struct pmemu_dev *pd, u64 off)
-{
-	struct address_space *mapping = dax_inode(pd->dax_dev)->i_mapping;
-	struct mm_struct *mm = current->mm;
-	pgoff_t pgoff = off >> PAGE_SHIFT;
-	struct vm_area_struct *vma;
-	struct vma_iterator vmi;
-	unsigned long addr = 0;
-
-	if (!mm)
-		return 0;
-	mmap_read_lock(mm);
-	vma_iter_init(&vmi, mm, 0);
-	for_each_vma(vmi, vma) {
-		if (!vma->vm_file || vma->vm_file->f_mapping != mapping ||
-		    pgoff < vma->vm_pgoff || pgoff - vma->vm_pgoff >= vma_pages(vma))
-			continue;
-		addr = vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
-		break;
-	}
-	mmap_read_unlock(mm);
-	return addr;
-}
-
-/**
- * pmemu_tracked_memory_failure() - memory_failure() on a tracked folio
- * @pgmap: the device's page map
- * @pfn: first failed page
- * @nr_pages: pages
- * @mf_flags: MF_* flags
- *
- * The generic handler refuses device-coherent pages, so do its work:
- * unmap the folio everywhere.  A recorded error (a machine check, or
- * software poison with sw_poison "media") signals every mapper, the
- * process that consumed the poison included, with BUS_MCEERR_AR and the
- * folio's size from the fault that follows, since a module cannot walk the
- * reverse map to signal them now.  Software poison that is not recorded
- * gets what the generic handler gives device-dax pages: the current task,
- * if it maps the page (its first mapping of it), is signalled now; the
- * others fault the page back in.  The signal is sent, not forced as the
- * generic handler's is (force_sig_mceerr() is not exported): a task that
- * blocks SIGBUS gets it when it unblocks.
- *
- * Return: 0, or -ENXIO for pages outside the data area.
- */
-int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap, unsigned long pfn,
-				 unsigned long nr_pages, int mf_flags)
-{
-	struct pmemu_dev *pd = pmemu_pgmap_dev(pgmap);
-	bool record = pmemu_mf_records(pd, mf_flags);
-	s64 off = pmemu_media_failed(pd, pfn, nr_pages, record);
-	unsigned long addr = 0;
-
-	if (off < 0)
-		return off;
-	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
-	if (!record)
-		addr = pmemu_current_addr(pd, off);
-	smp_mb();	/* see pmemu_media_recheck() */
-	pmemu_media_unmap(pd, off, PFN_PHYS(nr_pages));
-	if (addr)
-		send_sig_mceerr(BUS_MCEERR_AR, (void __user *)addr,
-				ilog2(pd->cfg.align), current);
-	return 0;
 }

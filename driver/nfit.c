@@ -1,18 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * pmemu NVDIMM backend: persistent-memory ranges the ACPI NFIT describes
- * (a QEMU NVDIMM, "-device nvdimm"), read straight from the table.
- *
- * The in-tree driver for them is nfit (acpi_nfit + libnvdimm + nd_pmem).
- * When it is loaded it registers every such range in iomem as "Persistent
- * Memory" and owns it through a libnvdimm region; pmemu then leaves the
- * range alone and says how to get it: "pmemuctl claim-region" disables the
- * libnvdimm region and hands its range to pmemu (add_region).  When nfit is
- * not loaded, nothing claims the range and pmemu makes a region of it at
- * load, as it does for ranges=.  Either way the region is "persistent": its
- * contents live in the NVDIMM (for QEMU, in the backing file on the host),
- * so fsdax devices on it advertise a write cache and flush it (fsdax.c).
- */
+/* pmemu NVDIMM backend: persistent-memory ranges of the ACPI NFIT */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/acpi.h>
@@ -21,11 +8,6 @@
 #include <linux/uuid.h>
 
 #include "pmemu.h"
-
-static bool nvdimm = true;
-module_param(nvdimm, bool, 0444);
-MODULE_PARM_DESC(nvdimm,
-		 "Make regions of the NVDIMM ranges the ACPI NFIT describes when no nfit driver has them (default Y)");
 
 #ifdef CONFIG_ACPI
 /* ACPI 6: the SPA range type GUID of persistent memory */
@@ -54,9 +36,8 @@ static void pmemu_nfit_spa(const struct acpi_nfit_system_address *spa)
 /**
  * pmemu_nfit_scan() - make regions of the NFIT's persistent-memory ranges
  *
- * Called once at load, after the ranges= regions.  A range the nfit driver
- * has, or one that cannot be used, is reported and skipped: the NFIT is
- * found, not asked for, so it never fails the load.
+ * Context: module load.  Ranges that cannot be used are logged and
+ * skipped; the NFIT is optional, so this never fails the load.
  */
 void pmemu_nfit_scan(void)
 {
@@ -64,7 +45,7 @@ void pmemu_nfit_scan(void)
 	struct acpi_nfit_header *hdr;
 	void *p, *end;
 
-	if (!nvdimm || ACPI_FAILURE(acpi_get_table(ACPI_SIG_NFIT, 0, &tbl)))
+	if (ACPI_FAILURE(acpi_get_table(ACPI_SIG_NFIT, 0, &tbl)))
 		return;
 	p = (void *)tbl + sizeof(struct acpi_table_nfit);
 	end = (void *)tbl + tbl->length;

@@ -1,30 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pmemu page lifetime: the struct pages of a device's range and the drain
- * that makes sure none of them is freed while something still uses it.
- *
- * memunmap_pages() only waits for explicit dev_pagemap references.  For
- * MEMORY_DEVICE_FS_DAX pages it frees the struct pages (the vmemmap) even
- * while userspace still maps a page or the kernel holds a GUP pin on it, and
- * a filesystem that is still mounted on a dead disk walks the folios of its
- * DAX entries when it evicts inodes at unmount.  So a device's pages are
- * drained in two steps:
- *
- *  1. the gendisk must be released (fops->free_disk): after that no
- *     filesystem or opener can reach the pages through the device;
- *  2. every page must be idle (FS_DAX: refcount 0), i.e. no mapping and no
- *     pin is left.  Nothing reliably signals the last put of every page, so
- *     a delayed work polls, with backoff, and reports progress.
- *
- * Only then is memunmap_pages() called.  Draining never gives up: the
- * device stays in PMEMU_DRAINING and the module stays pinned (a module
- * reference is held from teardown to the end of the drain), so rmmod is
- * refused.  Module unload itself cannot be refused once it started, and the
- * devices it tears down may have pages in use (a pin outlives every file
- * and mapping): pmemu_lifetime_exit() waits for them as long as it takes,
- * as unregister_netdevice() waits for a device's last user, because a page
- * left behind would keep pointers into the unloaded module (a devdax
- * folio's mapping->a_ops, the page map's ops).
+ * Struct pages of a device, and the drain: memunmap_pages() waits only for
+ * dev_pagemap references, not for mappings or GUP pins, so it is called only
+ * once the gendisk or chardev is released and every page is idle.  See
+ * docs/lifetime.md.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,6 +13,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
@@ -44,9 +24,8 @@
 #define PMEMU_DRAIN_REPORT	(5 * HZ)
 
 static struct workqueue_struct *pmemu_drain_wq;
-/* Its own queue: a del_gendisk() there may block, drains must not wait for it. */
+/* del_gendisk() may block there: keep it off the drain queue */
 static struct workqueue_struct *pmemu_unpublish_wq;
-/* Devices between teardown and the end of their drain. */
 static LIST_HEAD(pmemu_draining);
 static DEFINE_MUTEX(pmemu_draining_lock);
 static unsigned int pmemu_nr_draining;
@@ -70,7 +49,6 @@ void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 	pgmap->range.end = pd->phys + pd->cfg.size - 1;
 	pgmap->nr_range = 1;
 	if (pd->data_offset) {
-		/* map=dev: the memmap lives in the first data_offset bytes */
 		struct vmem_altmap altmap = {
 			.base_pfn = PHYS_PFN(pd->phys),
 			.end_pfn = PHYS_PFN(pd->phys + pd->cfg.size) - 1,
@@ -87,18 +65,13 @@ void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 	return memremap_pages(pgmap, pd->region->nid);
 }
 
-/* What still holds a draining device's folios. */
 struct pmemu_busy {
 	unsigned long folios;	/* not idle */
 	unsigned long mapped;	/* of those, mapped in some page table */
 	unsigned long pinned;	/* referenced beyond their mappings */
 };
 
-/*
- * "Pinned" is fs/dax's own test of a busy page (dax_busy_page()): more
- * references than mappings.  A folio that is mapped and pinned counts: a
- * reflinked copy of its file that is closed would wait for it at eviction.
- */
+/* "Pinned" as fs/dax's dax_busy_page() tests it, even if also mapped */
 static void pmemu_count_busy(struct pmemu_busy *b, struct folio *folio)
 {
 	int mapcount = folio_mapcount(folio);
@@ -110,40 +83,153 @@ static void pmemu_count_busy(struct pmemu_busy *b, struct folio *folio)
 		b->pinned++;
 }
 
+static unsigned long pmemu_units(struct pmemu_dev *pd)
+{
+	return PHYS_PFN(pmemu_capacity(pd)) >> pd->pgmap.vmemmap_shift;
+}
+
+static struct page *pmemu_unit_page(struct pmemu_dev *pd, unsigned long i)
+{
+	return pfn_to_page(pmemu_data_pfn(pd, 0) +
+			   (i << pd->pgmap.vmemmap_shift));
+}
+
+static bool pmemu_unit_busy(struct pmemu_dev *pd, unsigned long i,
+			    struct pmemu_busy *b)
+{
+	struct page *page = pmemu_unit_page(pd, i);
+	int idle = pd->pgmap.type == MEMORY_DEVICE_GENERIC ? 1 : 0;
+
+	if (page_ref_count(page) == idle)
+		return false;
+	pmemu_count_busy(b, page_folio(page));
+	return true;
+}
+
+static void pmemu_busy_tracked(struct pmemu_dev *pd, struct pmemu_busy *b)
+{
+	unsigned long first = pmemu_data_pfn(pd, 0), i;
+
+	for_each_set_bit(i, pd->dax.live, pd->dax.nr_folios)
+		if (folio_mapped(pfn_folio(first + (i << pd->dax.order))))
+			b->mapped++;
+	b->folios = atomic_long_read(&pd->dax.nr_live);
+	/* folios may be freed during the walk */
+	b->mapped = min(b->mapped, b->folios);
+}
+
 /*
- * Data folios of @pd that are not idle: FS_DAX pages at refcount 0,
- * GENERIC (devdax sweep) folios at 1; tracked (COHERENT) folios are idle
- * once freed, which the driver counts exactly (the scan of the live bitmap
- * only says how many of them are mapped).  With map=dev the pages holding
- * the memmap are not data and are skipped.
+ * Once nothing can map a page (the drain), idle pages stay idle: after a
+ * full scan, rescan only the busy ones.
  */
 static void pmemu_busy_pages(struct pmemu_dev *pd, struct pmemu_busy *b)
 {
-	unsigned long first = pmemu_data_pfn(pd, 0);
-	unsigned long pfn, end = PHYS_PFN(pd->phys + pd->cfg.size);
-	unsigned long step = 1UL << pd->pgmap.vmemmap_shift;
-	int idle = pd->pgmap.type == MEMORY_DEVICE_GENERIC ? 1 : 0;
-	unsigned long i;
+	unsigned long n = pmemu_units(pd), i, done = 0;
+	bool tried = false;
 
 	memset(b, 0, sizeof(*b));
 	if (pd->pgmap.type == MEMORY_DEVICE_COHERENT) {
-		for_each_set_bit(i, pd->dax.live, pd->dax.nr_folios)
-			if (folio_mapped(pfn_folio(first + (i << pd->dax.order))))
-				b->mapped++;
-		b->folios = atomic_long_read(&pd->dax.nr_live);
-		/* folios freed during the walk: no more mapped than live */
-		b->mapped = min(b->mapped, b->folios);
+		pmemu_busy_tracked(pd, b);
 		return;
 	}
-	for (pfn = first; pfn < end; pfn += step) {
-		if (page_ref_count(pfn_to_page(pfn)) != idle)
-			pmemu_count_busy(b, pfn_folio(pfn));
-		if (!(pfn & 4095))
+	if (!pd->drain_scanned) {
+		unsigned long first = pmemu_data_pfn(pd, 0);
+		unsigned int shift = pd->pgmap.vmemmap_shift;
+		int idle = pd->pgmap.type == MEMORY_DEVICE_GENERIC ? 1 : 0;
+
+		for (i = 0; i < n; i++) {
+			struct page *page = pfn_to_page(first + (i << shift));
+
+			if (!(i & 4095))
+				cond_resched();
+			/* the common case of an idle device, read inline */
+			if (page_ref_count(page) == idle)
+				continue;
+			pmemu_count_busy(b, page_folio(page));
+			if (!tried && !pd->drain_busy)
+				pd->drain_busy = kvcalloc(BITS_TO_LONGS(n),
+							  sizeof(unsigned long),
+							  GFP_KERNEL);
+			tried = true;
+			if (pd->drain_busy)
+				__set_bit(i, pd->drain_busy);
+		}
+		pd->drain_scanned = !!pd->drain_busy;
+		return;
+	}
+	for_each_set_bit(i, pd->drain_busy, n) {
+		if (!pmemu_unit_busy(pd, i, b))
+			__clear_bit(i, pd->drain_busy);
+		if (!(++done & 4095))
 			cond_resched();
 	}
 }
 
-/* Free the pages and the device; @pd is already off the draining list. */
+/* The next scan is a full one again. */
+static void pmemu_busy_forget(struct pmemu_dev *pd)
+{
+	if (pd->drain_busy)
+		bitmap_zero(pd->drain_busy, pmemu_units(pd));
+	pd->drain_scanned = false;
+}
+
+static int pmemu_drain_woken(struct wait_queue_entry *wq_entry,
+			     unsigned int mode, int sync, void *arg)
+{
+	struct wait_bit_queue_entry *wbq =
+		container_of(wq_entry, struct wait_bit_queue_entry, wq_entry);
+	struct pmemu_dev *pd = container_of(wbq, struct pmemu_dev, drain_wait);
+	struct wait_bit_key *key = arg;
+
+	/* the var wait queues are hashed and shared */
+	if (wbq->key.flags != key->flags || wbq->key.bit_nr != key->bit_nr)
+		return 0;
+	list_del_init(&wq_entry->entry);
+	mod_delayed_work(pmemu_drain_wq, &pd->drain_work, 0);
+	return 1;
+}
+
+static void pmemu_drain_disarm(struct pmemu_dev *pd)
+{
+	struct wait_queue_head *wq_head;
+	unsigned long flags;
+
+	if (!pd->drain_wait.key.flags)
+		return;
+	wq_head = __var_waitqueue(pd->drain_wait.key.flags);
+	spin_lock_irqsave(&wq_head->lock, flags);
+	list_del_init(&pd->drain_wait.wq_entry.entry);
+	spin_unlock_irqrestore(&wq_head->lock, flags);
+	pd->drain_wait.key.flags = NULL;
+}
+
+/* False if @page went idle already, maybe before the wait was queued */
+static bool pmemu_drain_arm(struct pmemu_dev *pd, struct page *page)
+{
+	init_wait_var_entry(&pd->drain_wait, page, 0);
+	pd->drain_wait.wq_entry.func = pmemu_drain_woken;
+	add_wait_queue(__var_waitqueue(page), &pd->drain_wait.wq_entry);
+	/* pairs with the barrier of the last put, before its wake_up_var() */
+	smp_mb();
+	if (page_ref_count(page))
+		return true;
+	pmemu_drain_disarm(pd);
+	return false;
+}
+
+/* False where no wake will come (sweep, no busy set): the caller polls. */
+static bool pmemu_drain_sleep(struct pmemu_dev *pd)
+{
+	unsigned long i;
+
+	if (pd->pgmap.type == MEMORY_DEVICE_COHERENT)
+		return true;
+	if (pd->pgmap.type != MEMORY_DEVICE_FS_DAX || !pd->drain_scanned)
+		return false;
+	i = find_first_bit(pd->drain_busy, pmemu_units(pd));
+	return i < pmemu_units(pd) && pmemu_drain_arm(pd, pmemu_unit_page(pd, i));
+}
+
 static void pmemu_drain_finish(struct pmemu_dev *pd)
 {
 	unsigned long took = jiffies - pd->drain_start;
@@ -152,15 +238,21 @@ static void pmemu_drain_finish(struct pmemu_dev *pd)
 	bool waited = pd->drain_waited;
 
 	strscpy(name, pd->devname);
+	if (pd->ops->idle)
+		pd->ops->idle(pd);
 	memunmap_pages(&pd->pgmap);
+	/* requeued by a wake that raced the last scan: nothing can now */
+	cancel_delayed_work(&pd->drain_work);
+	kvfree(pd->drain_busy);
+	pd->drain_busy = NULL;
 	if (pd->ops->drained)
 		pd->ops->drained(pd);
-	pmemu_dev_released(pd);
+	pd->released(pd);
 	if (waited)
 		pr_info("%s: drained after %u.%03us, extent released\n", name,
 			jiffies_to_msecs(took) / 1000,
 			jiffies_to_msecs(took) % 1000);
-	/* pmemu_lifetime_exit() destroys the workqueue, so a work returns first */
+	/* last: pmemu_drain_exit()'s destroy_workqueue() waits for this work */
 	module_put(THIS_MODULE);
 }
 
@@ -170,6 +262,8 @@ static void pmemu_drain_work(struct work_struct *work)
 					    struct pmemu_dev, drain_work);
 	struct pmemu_busy busy;
 
+	pmemu_drain_disarm(pd);
+rescan:
 	pmemu_busy_pages(pd, &busy);
 	if (!busy.folios) {
 		mutex_lock(&pmemu_draining_lock);
@@ -193,12 +287,18 @@ static void pmemu_drain_work(struct work_struct *work)
 			jiffies_to_msecs(jiffies - pd->drain_start) / 1000);
 		pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
 	}
+	if (pmemu_drain_sleep(pd)) {
+		queue_delayed_work(pmemu_drain_wq, &pd->drain_work,
+				   PMEMU_DRAIN_REPORT);
+		return;
+	}
+	if (pd->pgmap.type == MEMORY_DEVICE_FS_DAX && pd->drain_scanned)
+		goto rescan;	/* the page went idle while being armed */
 	queue_delayed_work(pmemu_drain_wq, &pd->drain_work, pd->drain_delay);
 	pd->drain_delay = min(pd->drain_delay * 2,
 			      (unsigned long)PMEMU_DRAIN_MAX_DELAY);
 }
 
-/* Count @pd among the devices module unload has to wait for (once). */
 static void pmemu_drain_listed(struct pmemu_dev *pd)
 {
 	mutex_lock(&pmemu_draining_lock);
@@ -212,16 +312,9 @@ static void pmemu_drain_listed(struct pmemu_dev *pd)
 }
 
 /*
- * Remove a fenced fsdax device's gendisk once no page of it is pinned.
- * Deleting the gendisk makes a filesystem still mounted on it evict its
- * unused inodes, and fs/dax's eviction waits, uninterruptibly and without
- * bound, while a page of such an inode has more references than mappings:
- * a pin on a page of a closed file (vmsplice into a pipe, a stalled
- * O_DIRECT), or on a mapped page that a closed reflinked file shares, would
- * hang whoever deletes the disk.  So poll until no page is pinned, then
- * unpublish.  A pin taken between the check and the eviction still blocks
- * this work, on its own queue, until the pin goes: the device's own
- * teardown waits for it (pmemu_pages_settle()), other devices' do not.
+ * Inode eviction in del_gendisk() waits without bound for pinned DAX pages,
+ * so delete the gendisk only once none is pinned.  A pin taken after the
+ * check blocks only this work and this device's pmemu_pages_settle().
  */
 static void pmemu_unpublish_work(struct work_struct *work)
 {
@@ -231,6 +324,14 @@ static void pmemu_unpublish_work(struct work_struct *work)
 	unsigned long pinned;
 
 	pmemu_busy_pages(pd, &busy);
+	if (!busy.pinned && pd->drain_scanned) {
+		/*
+		 * A fault that passed dax_direct_access() before kill_dax()
+		 * may map a page after the first scan: confirm with a full one.
+		 */
+		pmemu_busy_forget(pd);
+		pmemu_busy_pages(pd, &busy);
+	}
 	pinned = busy.pinned;
 	if (!pinned) {
 		if (pd->drain_waited)
@@ -260,10 +361,8 @@ static void pmemu_unpublish_work(struct work_struct *work)
  * pmemu_pages_unpublish() - remove a fenced device's node when safe
  * @pd: device claimed for teardown, fenced (no new faults, no new I/O)
  *
- * Queues pd->ops->unpublish() for when no page of the device has more
- * references than mappings (see pmemu_unpublish_work()); right away if
- * none has.  From here on module unload waits for the device.  The caller has
- * taken the module reference that the drain drops at its end.
+ * Queues pd->ops->unpublish() for when no page is pinned.  The caller holds
+ * the module reference that the drain drops at its end.
  */
 void pmemu_pages_unpublish(struct pmemu_dev *pd)
 {
@@ -277,14 +376,10 @@ void pmemu_pages_unpublish(struct pmemu_dev *pd)
 
 /**
  * pmemu_pages_settle() - wait for a torn-down device's first unpublish try
- * @pd: device the caller just tore down; the caller holds its gendisk or
- *	character device, which keeps @pd allocated
+ * @pd: device just torn down, kept allocated by the caller's node reference
  *
- * For fsdax, the gendisk is deleted by a work (pmemu_pages_unpublish()).
- * Waiting for its first run makes the caller's put of the node the one that
- * releases it when nothing else uses the device, so that a following
- * pmemu_pages_drain_flush() finds it drained.  Only this device's work is
- * waited for.
+ * So that, if nothing else uses the device, the caller's put of the node
+ * releases it and pmemu_pages_drain_flush() then finds it drained.
  */
 void pmemu_pages_settle(struct pmemu_dev *pd)
 {
@@ -294,12 +389,10 @@ void pmemu_pages_settle(struct pmemu_dev *pd)
 
 /**
  * pmemu_pages_drain() - free a dead device's struct pages once idle
- * @pd: device whose gendisk has been released
+ * @pd: device whose gendisk or chardev has been released
  *
- * Called once nothing can reach the pages through the device any more.
- * Queues the drain; pmemu_dev_released() runs when every page is idle and
- * the page map is gone.  The caller has taken the module reference that the
- * drain drops at its end.
+ * pd->released() runs once every page is idle and the page map is gone.
+ * The caller holds the module reference that the drain drops at its end.
  */
 void pmemu_pages_drain(struct pmemu_dev *pd)
 {
@@ -307,18 +400,35 @@ void pmemu_pages_drain(struct pmemu_dev *pd)
 	pd->drain_delay = PMEMU_DRAIN_MIN_DELAY;
 	pd->drain_report = jiffies + PMEMU_DRAIN_REPORT;
 	pd->drain_waited = false;
+	/* nothing maps a page any more: one full scan, then the busy set */
+	pmemu_busy_forget(pd);
 	INIT_DELAYED_WORK(&pd->drain_work, pmemu_drain_work);
 	WRITE_ONCE(pd->state, PMEMU_DRAINING);
+	/*
+	 * Release: pmemu_tracked_folio_free() sees the work initialised.  The
+	 * queueing's full barrier pairs with its decrement of nr_live.
+	 */
+	smp_store_release(&pd->drain_on_free, true);
 	queue_delayed_work(pmemu_drain_wq, &pd->drain_work, 0);
+}
+
+/**
+ * pmemu_pages_idle() - the last tracked folio of a draining device is free
+ * @pd: the device
+ *
+ * Context: any (folio_free()).  The core drops the page map's references
+ * after this returns, so the drain cannot free @pd before.
+ */
+void pmemu_pages_idle(struct pmemu_dev *pd)
+{
+	mod_delayed_work(pmemu_drain_wq, &pd->drain_work, 0);
 }
 
 /**
  * pmemu_pages_drain_flush() - let queued drains run once
  *
- * A device nobody uses drains on the first run of its work; flushing lets
- * the caller report it gone (and its extent free) instead of racing the
- * workqueue.  Drains still waiting for pages stay queued, and no drain
- * work blocks, so this returns promptly.
+ * An unused device is then gone.  No drain work blocks, so this returns
+ * promptly.
  */
 void pmemu_pages_drain_flush(void)
 {
@@ -326,11 +436,11 @@ void pmemu_pages_drain_flush(void)
 }
 
 /**
- * pmemu_lifetime_init() - set up the drain and unpublish workqueues
+ * pmemu_drain_init() - set up the drain and unpublish workqueues
  *
  * Return: 0 or -ENOMEM.
  */
-int pmemu_lifetime_init(void)
+int pmemu_drain_init(void)
 {
 	pmemu_drain_wq = alloc_workqueue("pmemu_drain", WQ_UNBOUND, 0);
 	if (!pmemu_drain_wq)
@@ -344,15 +454,13 @@ int pmemu_lifetime_init(void)
 }
 
 /**
- * pmemu_lifetime_exit() - wait for drains at module unload
+ * pmemu_drain_exit() - wait for drains at module unload
  *
- * Every device has been torn down; drains started by the unload itself may
- * still wait for pages that something pins.  Waits until they are released,
- * however long that takes, and says every PMEMU_DRAIN_REPORT what it waits
- * for (each drain names its device and what holds it).  The wait wakes at
- * that interval, so the hung-task detector does not take it for a hang.
+ * Waits without bound: a page left behind would point into the unloaded
+ * module.  Wakes every PMEMU_DRAIN_REPORT to log, and so that the hung-task
+ * detector does not take it for a hang.
  */
-void pmemu_lifetime_exit(void)
+void pmemu_drain_exit(void)
 {
 	unsigned long start = jiffies;
 	unsigned int n;

@@ -1,17 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
- * pmemu - persistent memory emulation on reserved RAM.
- *
- * Object model:
- *   platform device (one per ranges= entry, or the legacy e820_pmem device)
- *     -> struct pmemu_region   (one physical range, requested from iomem,
- *                               /sys/class/pmemu/regionN)
- *          -> struct pmemu_dev (an extent carved from the region: the
- *                               fsdax block device /dev/pmemuN or the devdax
- *                               character device /dev/pmemuN.dax), created
- *                               by the module at load (autocreate) or
- *                               through configfs (/sys/kernel/config/pmemu)
- */
 #ifndef _PMEMU_H
 #define _PMEMU_H
 
@@ -25,32 +12,28 @@
 #include <linux/pfn.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #define PMEMU_NAME		"pmemu"
 /* memremap_pages() works in subsections; everything is aligned to them. */
 #define PMEMU_MIN_ALIGN		SZ_2M
 #define PMEMU_MAX_RANGES	16
-/* configfs item names are at most this long (including the NUL) */
 #define PMEMU_NAME_LEN		32
-/* pmemu_dev_config.offset: let the region pick the first extent that fits */
 #define PMEMU_OFFSET_AUTO	U64_MAX
-/* devdax: first touches of tracked folios are serialised by hashed mutexes */
 #define PMEMU_TOUCH_LOCKS	64
 
+struct dentry;
 struct gendisk;
 struct dax_device;
 struct pmemu_dev;
 
 /**
  * enum pmemu_source - where a region's physical range comes from
- * @PMEMU_SRC_RANGES: reserved RAM named by ranges= or add_region
- *	(memmap=SIZE$START: iomem says "Reserved")
- * @PMEMU_SRC_E820: a legacy memmap=SIZE!START range (the e820_pmem device)
- * @PMEMU_SRC_NFIT: an NVDIMM the ACPI NFIT describes and no nfit driver
- *	has registered (nothing in iomem)
- * @PMEMU_SRC_NDCTL: an NVDIMM range libnvdimm handed over (its region
- *	disabled by "pmemuctl claim-region": iomem says "Persistent Memory")
+ * @PMEMU_SRC_RANGES: reserved RAM from ranges= or add_region
+ * @PMEMU_SRC_E820: a legacy memmap=SIZE!START range (e820_pmem)
+ * @PMEMU_SRC_NFIT: an NVDIMM in the ACPI NFIT that no nfit driver has
+ * @PMEMU_SRC_NDCTL: an NVDIMM range handed over by libnvdimm
  * @PMEMU_SRC_NR: number of sources
  */
 enum pmemu_source {
@@ -64,7 +47,7 @@ enum pmemu_source {
 /**
  * struct pmemu_pdata - platform data of a "pmemu" platform device
  * @source: where its MEM resources come from
- * @probed: the probe ran (pmemu_range_add() reads its verdict)
+ * @probed: the probe ran (pmemu_range_add() reads @probe_err)
  * @probe_err: what the last probe returned
  */
 struct pmemu_pdata {
@@ -75,24 +58,20 @@ struct pmemu_pdata {
 
 /**
  * struct pmemu_region - a physical range owned by pmemu
- * @dev: the region's device, /sys/class/pmemu/regionN; its last reference
- *	releases the iomem claim and frees the region
- * @node: entry in the global region list
+ * @dev: class device regionN; its release drops the iomem claim
+ * @node: entry in the region list
  * @devs: devices carved from the region, ordered by offset
  * @parent: platform device the region was probed from (referenced)
  * @start: physical start address
  * @size: length in bytes
  * @id: region number (regionN)
  * @source: where the range came from
- * @persistent: backed by an NVDIMM (NFIT), whose contents outlive power
- *	cycles: fsdax devices advertise a write cache and flush it on
- *	REQ_PREFLUSH/FUA and dax_flush(), as pmem does
+ * @persistent: NVDIMM-backed: fsdax devices advertise a write cache
  * @res: the iomem claim on the range
  * @name: iomem resource name, "pmemu.regionN"
- * @dying: being torn down; no new device may be carved from it
- * @closed: remove_region is taking it away; no new device may be carved
- *	from it unless that fails
- * @nid: NUMA node of the range, where its struct pages and queue go
+ * @dying: being torn down; no new devices
+ * @closed: remove_region is taking it away; no new devices unless that fails
+ * @nid: NUMA node of the range
  *
  * @node, @devs, @dying and @closed are protected by pmemu_lock.
  */
@@ -115,8 +94,8 @@ struct pmemu_region {
 
 /**
  * enum pmemu_map - where a device's struct pages live
- * @PMEMU_MAP_MEM: in RAM (vmemmap allocated from System RAM)
- * @PMEMU_MAP_DEV: at the start of the device's own extent (vmem_altmap)
+ * @PMEMU_MAP_MEM: in System RAM
+ * @PMEMU_MAP_DEV: at the start of the device's extent (vmem_altmap)
  */
 enum pmemu_map {
 	PMEMU_MAP_MEM,
@@ -126,8 +105,7 @@ enum pmemu_map {
 /**
  * enum pmemu_mode - personality of a device
  * @PMEMU_MODE_FSDAX: block device with a dax_device (/dev/pmemuN)
- * @PMEMU_MODE_DEVDAX: character device mapped with huge pages
- *	(/dev/pmemuN.dax), as drivers/dax/device.c
+ * @PMEMU_MODE_DEVDAX: character device (/dev/pmemuN.dax)
  */
 enum pmemu_mode {
 	PMEMU_MODE_FSDAX,
@@ -136,10 +114,8 @@ enum pmemu_mode {
 
 /**
  * enum pmemu_lifetime - how a devdax device's folios live and die
- * @PMEMU_LIFETIME_SWEEP: MEMORY_DEVICE_GENERIC compound folios, idle at
- *	refcount 1 (device-dax semantics); teardown sweeps them
- * @PMEMU_LIFETIME_TRACKED: MEMORY_DEVICE_COHERENT folios, initialised on
- *	first touch and freed through folio_free(); the driver counts them
+ * @PMEMU_LIFETIME_SWEEP: MEMORY_DEVICE_GENERIC folios, swept at teardown
+ * @PMEMU_LIFETIME_TRACKED: MEMORY_DEVICE_COHERENT folios, counted by the driver
  */
 enum pmemu_lifetime {
 	PMEMU_LIFETIME_SWEEP,
@@ -164,12 +140,11 @@ enum pmemu_fault_size {
  * struct pmemu_dev_config - what a device is asked to be
  * @name: configfs name, "" for devices the module creates itself
  * @region: region id
- * @offset: byte offset in the region, or PMEMU_OFFSET_AUTO
+ * @offset: byte offset in the region, or PMEMU_OFFSET_AUTO (first fit)
  * @size: bytes; 0 means the largest free extent (at @offset if given)
  * @mode: personality
  * @map: where the struct pages live
- * @align: devdax page size and extent alignment (4K, 2M or 1G); 0 picks
- *	the default, 2M; fsdax takes only 0 or 4K
+ * @align: devdax page size: 4K, 2M or 1G, 0 for 2M; fsdax: 0 or 4K
  * @lifetime: devdax folio lifetime strategy
  */
 struct pmemu_dev_config {
@@ -187,11 +162,8 @@ struct pmemu_dev_config {
  * enum pmemu_dev_state - where a device is in its life
  * @PMEMU_NEW: extent reserved, being created
  * @PMEMU_LIVE: serving I/O and faults
- * @PMEMU_DEAD: claimed for teardown: no new opens; fenced (no new faults
- *	or I/O) by its teardown; its node is being removed, or is gone but
- *	still referenced (a filesystem not unmounted yet, an open file)
- * @PMEMU_DRAINING: the gendisk is gone; waiting for the last page
- *	reference (mapping or pin) before the struct pages are freed
+ * @PMEMU_DEAD: claimed for teardown: no new opens, I/O or faults
+ * @PMEMU_DRAINING: last device reference gone; waiting for page references
  */
 enum pmemu_dev_state {
 	PMEMU_NEW,
@@ -202,13 +174,11 @@ enum pmemu_dev_state {
 
 /**
  * struct pmemu_devdax_stats - what a devdax device's faults and folios did
- * @faults: faults that mapped a page/folio, by page table level
- * @fallbacks: huge faults sent back to a smaller size (VM_FAULT_FALLBACK)
- * @sigbus: faults answered with SIGBUS (wrong size, outside the device,
- *	device dead, poisoned)
- * @folio_inits: tracked: folios initialised on first touch (the pgmap
- *	references taken)
- * @folio_frees: tracked: folios the core freed (the references dropped)
+ * @faults: faults that mapped a page or folio, by page table level
+ * @fallbacks: huge faults answered with VM_FAULT_FALLBACK
+ * @sigbus: faults answered with SIGBUS
+ * @folio_inits: tracked: folios initialised on first touch
+ * @folio_frees: tracked: folios the core freed
  * @memory_failures: pages memory_failure() reported to the device
  */
 struct pmemu_devdax_stats {
@@ -222,20 +192,19 @@ struct pmemu_devdax_stats {
 
 /**
  * struct pmemu_devdax - state of the devdax personality
- * @dev: the character device's device, /sys/class/pmemu/pmemuN.dax; its
- *	last reference (the last opener gone) starts the drain
- * @cdev: the character device (embedded in the dax_device's inode)
+ * @dev: class device pmemuN.dax; its last reference starts the drain
+ * @cdev: the cdev embedded in the dax_device's inode
  * @open_lock: orders opens against the "is it open" check of a disable
  * @openers: open files
- * @unwound: completed by the release of a @dev that never went live, which
- *	pmemu_devdax_init()'s error path waits for before @dev's memory goes
+ * @unwound: completed by the release of a @dev that never went live
  * @order: folio order, log2(align / PAGE_SIZE)
  * @nr_folios: folios of the data area
  * @live: tracked: bitmap of initialised folios (under @live_lock)
  * @live_lock: IRQ-safe: folio_free() may run in any context
  * @nr_live: tracked: folios initialised and not yet freed (exact)
- * @touch_lock: tracked: serialise first touch of a folio (hashed)
- * @stats: counters shown in sysfs
+ * @touch_lock: tracked: hashed locks serialising a folio's first touch
+ * @stats: counters shown in debugfs
+ * @debugfs: the device's debugfs directory
  */
 struct pmemu_devdax {
 	struct device dev;
@@ -250,16 +219,15 @@ struct pmemu_devdax {
 	atomic_long_t nr_live;
 	struct mutex touch_lock[PMEMU_TOUCH_LOCKS];	/* see above */
 	struct pmemu_devdax_stats stats;
+	struct dentry *debugfs;
 };
 
 struct pmemu_personality;
 
 /**
  * struct pmemu_owner - a creator's (configfs item's) links to its device
- * @live: the device while it is PMEMU_LIVE; cleared by whoever claims its
- *	teardown
- * @gone: the device from its teardown until it has drained (its extent is
- *	still reserved); cleared when it is released or the owner goes away
+ * @live: the device while it is PMEMU_LIVE
+ * @gone: the device from its teardown until it has drained
  *
  * Both are protected by pmemu_lock.
  */
@@ -270,38 +238,38 @@ struct pmemu_owner {
 
 /**
  * struct pmemu_dev - a device on an extent of a region
- * @cfg: configuration it was created with (offset, size, align resolved)
- * @ops: the personality (fsdax or devdax)
+ * @cfg: configuration, with offset, size and align resolved
+ * @ops: the personality
  * @region: region the device is carved from (holds a reference)
  * @region_node: entry in @region->devs (under pmemu_lock)
- * @owner: the configfs item's links to this device (under pmemu_lock), or
- *	NULL (made by the module, or the item is gone)
+ * @owner: the configfs item's links (under pmemu_lock), or NULL
  * @id: device number (pmemuN)
  * @devname: name of the node in /dev ("pmemu3", "pmemu4.dax")
  * @phys: physical start of the extent
  * @data_offset: bytes at the start holding the memmap (map=dev), else 0
- * @virt: kernel virtual address of the data area (direct map of the pages)
- * @bb: media errors of the data area, in 512-byte sectors (media.c); the
- *	gendisk's badblocks for fsdax
- * @media_lock: orders media errors being recorded (the table's size check)
- * @sw_poison_media: software poison (MADV_HWPOISON, hwpoison-inject) is
- *	recorded as a media error too; off by default, as on pmem (media.c)
- * @pgmap: ZONE_DEVICE page map of the extent (FS_DAX, GENERIC or COHERENT)
+ * @virt: kernel virtual address of the data area
+ * @bb: media errors of the data area, in 512-byte sectors
+ * @media_lock: serialises recording media errors (the table's size check)
+ * @sw_poison_media: record software poison as a media error too
+ * @pgmap: ZONE_DEVICE page map of the extent
  * @disk: fsdax: the block device
- * @dax_dev: fsdax: the DAX device filesystems map through; devdax: the
- *	dax_device whose SRCU fences faults and whose S_DAX inode hosts the
- *	address_space every opener shares
+ * @dax_dev: the dax_device (devdax: fault fence and shared inode)
  * @io_fenced: fsdax: new bios fail (set by teardown after kill_dax())
  * @dax: devdax state
  * @state: see enum pmemu_dev_state
- * @drain_node: entry in the list of draining devices (pagemap.c)
- * @drain_work: polls the pages until all are idle, then frees them
+ * @drain_node: entry in the list of draining devices
+ * @drain_work: frees the pages once all are idle
  * @drain_start: jiffies when draining began
  * @drain_delay: current poll interval of @drain_work
  * @drain_report: jiffies of the next progress message
  * @drain_waited: the drain found pages in use and said so
  * @drain_listed: on the draining list (module unload waits for it)
- * @unpublish_work: fsdax: removes the fenced gendisk once safe (pagemap.c)
+ * @drain_busy: units still busy since the first full scan, or NULL
+ * @drain_scanned: @drain_busy holds the result of a full scan
+ * @drain_wait: FS_DAX: waits for the last put of the first busy page
+ * @drain_on_free: tracked: the drain waits for the last folio_free()
+ * @unpublish_work: fsdax: removes the fenced gendisk once safe
+ * @released: the device core's release, called once the device is drained
  */
 struct pmemu_dev {
 	struct pmemu_dev_config cfg;
@@ -330,46 +298,47 @@ struct pmemu_dev {
 	unsigned long drain_report;
 	bool drain_waited;
 	bool drain_listed;
+	unsigned long *drain_busy;
+	bool drain_scanned;
+	struct wait_bit_queue_entry drain_wait;
+	bool drain_on_free;
 	struct delayed_work unpublish_work;
+	void (*released)(struct pmemu_dev *pd);
 };
 
 /**
  * struct pmemu_personality - what a device mode implements
- * @init: build the device on its reserved extent (pages mapped, node
- *	visible last); on error nothing is left allocated
- * @kill_unused: claim the device for teardown unless something has it open
- *	(0, -EBUSY, or -ENODEV if someone else is taking it away)
- * @teardown: fence, tell users, drop the driver's reference; the pages are
- *	drained once the last reference to @device is gone
- * @device: the object whose references keep the device's files alive
- * @unpublish: remove the fenced device's node (fsdax: del_gendisk), called
- *	by the drain once that cannot block on pinned pages; NULL if
- *	@teardown did it
- * @drained: free personality state once every page is idle and the page
- *	map is gone
+ * @init: build the device, node visible last; on error leave nothing
+ * @lock_unused: block new opens unless the device is open (then -EBUSY)
+ * @unlock_opens: undo a successful @lock_unused
+ * @teardown: fence, tell users, drop the driver's reference
+ * @device: the object whose last reference starts the drain
+ * @unpublish: remove the fenced node once that cannot block on pins, or NULL
+ * @idle: every page is idle, the page map still exists: drop what reads
+ *	the struct pages (devdax: the debugfs counters); may be NULL
+ * @drained: free personality state once the page map is gone
  */
 struct pmemu_personality {
 	int (*init)(struct pmemu_dev *pd);
-	int (*kill_unused)(struct pmemu_dev *pd);
+	int (*lock_unused)(struct pmemu_dev *pd);
+	void (*unlock_opens)(struct pmemu_dev *pd);
 	void (*teardown)(struct pmemu_dev *pd);
 	struct device *(*device)(struct pmemu_dev *pd);
 	void (*unpublish)(struct pmemu_dev *pd);
+	void (*idle)(struct pmemu_dev *pd);
 	void (*drained)(struct pmemu_dev *pd);
 };
 
-/* Usable bytes: the extent minus the memmap kept at its start (map=dev). */
 static inline u64 pmemu_capacity(const struct pmemu_dev *pd)
 {
 	return pd->cfg.size - pd->data_offset;
 }
 
-/* pfn of byte @off of the data area (after the map=dev memmap). */
 static inline unsigned long pmemu_data_pfn(const struct pmemu_dev *pd, u64 off)
 {
 	return PHYS_PFN(pd->phys + pd->data_offset + off);
 }
 
-/* The device a page map (and so a ZONE_DEVICE page) belongs to. */
 static inline struct pmemu_dev *pmemu_pgmap_dev(struct dev_pagemap *pgmap)
 {
 	return container_of(pgmap, struct pmemu_dev, pgmap);
@@ -379,82 +348,17 @@ static inline struct pmemu_dev *pmemu_pgmap_dev(struct dev_pagemap *pgmap)
 extern struct mutex pmemu_lock;
 extern const struct class pmemu_class;
 
-/*
- * Exported by drivers/dax/super.c (GPL) but declared only in its private
- * drivers/dax/dax-private.h, which kernel headers packages do not ship.
- */
+/* Exported by drivers/dax/super.c but declared only in dax-private.h */
 struct inode *dax_inode(struct dax_device *dax_dev);
 struct dax_device *inode_dax(struct inode *inode);
 
-/* region.c: platform driver, range validation, regions and their extents */
-int pmemu_check_range(const char *who, u64 start, u64 size,
-		      enum pmemu_source source);
-const char *pmemu_source_name(enum pmemu_source source);
-int pmemu_source_of(u64 start, u64 size);
-int pmemu_region_class_register(void);
-void pmemu_region_class_unregister(void);
-int pmemu_region_driver_register(void);
-void pmemu_region_driver_unregister(void);
-int pmemu_region_driver_attach(struct device *dev);
-struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
-				   struct pmemu_owner *owner);
-int pmemu_dev_disable(struct pmemu_owner *owner, bool force);
-void pmemu_owner_release(struct pmemu_owner *owner);
-void pmemu_dev_released(struct pmemu_dev *pd);
-bool pmemu_dev_claim_teardown(struct pmemu_dev *pd);
-const char *pmemu_mode_name(enum pmemu_mode mode);
-const char *pmemu_map_name(enum pmemu_map map);
-const char *pmemu_lifetime_name(enum pmemu_lifetime lifetime);
-int pmemu_mode_parse(const char *buf);
-int pmemu_map_parse(const char *buf);
-int pmemu_lifetime_parse(const char *buf);
-
-/* fsdax.c: block device + dax_device personality */
-extern const struct pmemu_personality pmemu_fsdax_ops;
-
-/* devdax.c: character device personality (open, mmap, faults, sysfs) */
-extern const struct pmemu_personality pmemu_devdax_ops;
-
-/* sysfs.c: device attributes and devdax counters */
-extern const struct attribute_group pmemu_fsdax_attr_group;
-extern const struct attribute_group pmemu_fsdax_dax_group;
-extern const struct attribute_group pmemu_devdax_attr_group;
-extern const struct attribute_group pmemu_devdax_stat_group;
-
-/* folio.c: devdax folio lifetimes (sweep and tracked) */
-int pmemu_folios_init(struct pmemu_dev *pd);
-void pmemu_folios_exit(struct pmemu_dev *pd);
-void pmemu_folio_get(struct pmemu_dev *pd, struct folio *folio,
-		     struct address_space *mapping, pgoff_t pgoff);
-void pmemu_folio_put(struct pmemu_dev *pd, struct folio *folio);
-unsigned long pmemu_folios_in_use(struct pmemu_dev *pd);
-long pmemu_pgmap_refs(struct pmemu_dev *pd);
-extern const struct dev_pagemap_ops pmemu_tracked_pgmap_ops;
-
-/* media.c: media errors (badblocks, injection, memory_failure routing) */
-int pmemu_media_init(struct pmemu_dev *pd);
-void pmemu_media_exit(struct pmemu_dev *pd);
-bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len, u64 *first_bad);
-void pmemu_media_recheck(struct pmemu_dev *pd, u64 off, u64 len);
-void pmemu_media_clear(struct pmemu_dev *pd, u64 off, u64 len);
-int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear);
-int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap, unsigned long pfn,
-				 unsigned long nr_pages, int mf_flags);
-extern const struct dev_pagemap_ops pmemu_fsdax_pgmap_ops;
-extern const struct dev_pagemap_ops pmemu_sweep_pgmap_ops;
-
-/* pagemap.c: struct pages of a device and their lifetime */
-int pmemu_lifetime_init(void);
-void pmemu_lifetime_exit(void);
+/* Declarations by file, bottom layer first (docs/design.md) */
 
 /**
  * enum pmemu_hold_id - hold points a test can arm (hold.c)
- * @PMEMU_HOLD_FAULT_INSERT: a devdax fault between its media check and
- *	the insert
- * @PMEMU_HOLD_DESTROY_CLAIMED: a region destroy between claiming a device
- *	and tearing it down
- * @PMEMU_HOLD_UNPUBLISH_CHECKED: the unpublish work between finding no
- *	page pinned and deleting the gendisk
+ * @PMEMU_HOLD_FAULT_INSERT: devdax fault, after the media check
+ * @PMEMU_HOLD_DESTROY_CLAIMED: region destroy, after claiming a device
+ * @PMEMU_HOLD_UNPUBLISH_CHECKED: unpublish work, before del_gendisk()
  * @PMEMU_HOLD_NR: number of points
  */
 enum pmemu_hold_id {
@@ -464,9 +368,36 @@ enum pmemu_hold_id {
 	PMEMU_HOLD_NR,
 };
 
+/* hold.c */
 void pmemu_hold(enum pmemu_hold_id point);
 void pmemu_debugfs_init(void);
+struct dentry *pmemu_debugfs_root(void);
 void pmemu_debugfs_exit(void);
+
+/* names.c */
+const char *pmemu_source_name(enum pmemu_source source);
+const char *pmemu_mode_name(enum pmemu_mode mode);
+const char *pmemu_map_name(enum pmemu_map map);
+const char *pmemu_lifetime_name(enum pmemu_lifetime lifetime);
+int pmemu_mode_parse(const char *buf);
+int pmemu_map_parse(const char *buf);
+int pmemu_lifetime_parse(const char *buf);
+
+/* media.c */
+int pmemu_media_init(struct pmemu_dev *pd);
+void pmemu_media_exit(struct pmemu_dev *pd);
+bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len, u64 *first_bad);
+void pmemu_media_recheck(struct pmemu_dev *pd, u64 off, u64 len);
+void pmemu_media_clear(struct pmemu_dev *pd, u64 off, u64 len);
+int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear);
+void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len);
+bool pmemu_mf_records(struct pmemu_dev *pd, int mf_flags);
+s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
+		       unsigned long nr_pages, bool record);
+
+/* pagemap.c */
+int pmemu_drain_init(void);
+void pmemu_drain_exit(void);
 void *pmemu_pages_map(struct pmemu_dev *pd, enum memory_type type,
 		      const struct dev_pagemap_ops *ops,
 		      unsigned int vmemmap_shift);
@@ -474,15 +405,66 @@ void pmemu_pages_unpublish(struct pmemu_dev *pd);
 void pmemu_pages_drain(struct pmemu_dev *pd);
 void pmemu_pages_settle(struct pmemu_dev *pd);
 void pmemu_pages_drain_flush(void);
+void pmemu_pages_idle(struct pmemu_dev *pd);
 
-/* main.c: the platform devices behind regions */
+/* folio.c */
+int pmemu_folios_init(struct pmemu_dev *pd);
+void pmemu_folios_exit(struct pmemu_dev *pd);
+void pmemu_folio_prepare_insert(struct pmemu_dev *pd, struct folio *folio,
+				struct address_space *mapping, pgoff_t pgoff);
+void pmemu_folio_finish_insert(struct pmemu_dev *pd, struct folio *folio);
+unsigned long pmemu_folios_in_use(struct pmemu_dev *pd);
+void pmemu_tracked_folio_free(struct folio *folio);
+
+/* stats.c */
+void pmemu_stats_add(struct pmemu_dev *pd);
+void pmemu_stats_remove(struct pmemu_dev *pd);
+
+/* sysfs.c */
+int pmemu_class_register(void);
+void pmemu_class_unregister(void);
+extern const struct attribute_group pmemu_fsdax_attr_group;
+extern const struct attribute_group pmemu_fsdax_dax_group;
+extern const struct attribute_group pmemu_devdax_attr_group;
+
+/* fsdax.c */
+extern const struct pmemu_personality pmemu_fsdax_ops;
+
+/* devdax.c */
+extern const struct pmemu_personality pmemu_devdax_ops;
+
+/* region.c */
+int pmemu_check_range(const char *who, u64 start, u64 size,
+		      enum pmemu_source source);
+int pmemu_source_of(u64 start, u64 size);
+struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
+				      u64 size, enum pmemu_source source);
+struct pmemu_region *pmemu_region_find(int id);
+struct pmemu_region *pmemu_region_last_of(struct device *parent);
+struct pmemu_dev *pmemu_region_place(struct pmemu_region *region,
+				     struct pmemu_dev_config *cfg, u64 align);
+
+/* dev.c */
+struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
+				   struct pmemu_owner *owner);
+int pmemu_dev_disable(struct pmemu_owner *owner, bool force);
+void pmemu_owner_release(struct pmemu_owner *owner);
+void pmemu_regions_destroy(struct device *parent);
+
+/* platform.c */
+int pmemu_platform_register(bool autocreate);
+void pmemu_platform_unregister(void);
 int pmemu_range_add(u64 start, u64 size, enum pmemu_source source);
 int pmemu_range_remove(struct device *parent);
 
-/* nfit.c: NVDIMM ranges from the ACPI NFIT */
+/* nfit.c */
 void pmemu_nfit_scan(void);
 
-/* configfs.c: runtime device creation */
+/* ctl.c */
+int pmemu_ctl_init(void);
+void pmemu_ctl_exit(void);
+
+/* configfs.c */
 int pmemu_configfs_init(void);
 void pmemu_configfs_exit(void);
 

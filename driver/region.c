@@ -1,44 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * pmemu regions: the platform driver that claims physical ranges.
- *
- * A region is a physical range pmemu owns.  It comes from a "pmemu" platform
- * device (one MEM resource per ranges= entry) or from the legacy
- * "e820_pmem" platform device (memmap=SIZE!START), which has no resources:
- * its ranges are the iomem entries described as legacy persistent memory,
- * exactly as nd_e820 finds them.  Each region is validated, requested from
- * iomem and shown as /sys/class/pmemu/regionN.  Devices are extents carved
- * from a region (pmemu_dev_create()), by configfs or, with autocreate, one
- * over the whole region at probe.
- */
+/* pmemu regions: ranges claimed in iomem, and the extents carved from them */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/blkdev.h>
 #include <linux/capability.h>
 #include <linux/ioport.h>
-#include <linux/kstrtox.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
-#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/numa.h>
-#include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
 #include "pmemu.h"
-
-static bool autocreate = true;
-module_param(autocreate, bool, 0444);
-MODULE_PARM_DESC(autocreate,
-		 "Create one fsdax device over each region at probe (default Y; N leaves regions empty for configfs)");
 
 /* regions, their device lists, device states and owner slots */
 DEFINE_MUTEX(pmemu_lock);
 /* All regions until their last reference goes (dying ones included). */
 static LIST_HEAD(pmemu_regions);
 static DEFINE_IDA(pmemu_region_ida);
-static DEFINE_IDA(pmemu_dev_ida);
 
 static int pmemu_count_covered(struct resource *res, void *arg)
 {
@@ -48,11 +27,7 @@ static int pmemu_count_covered(struct resource *res, void *arg)
 	return 0;
 }
 
-/*
- * Bytes of [start, start + size) that iomem describes with @desc.  The walk
- * clips each match to the range and resumes after it, so nested entries
- * count once (guest/params checks it with nested Reserved entries).
- */
+/* The walk clips matches to the range and skips nested ones: no overcount. */
 static u64 pmemu_bytes_with_desc(u64 start, u64 size, unsigned long desc)
 {
 	u64 covered = 0;
@@ -117,12 +92,7 @@ static const char *pmemu_range_problem(u64 start, u64 size,
  * @size: length in bytes
  * @source: where the range comes from
  *
- * A usable range is non-empty, 2 MiB aligned in start and size, inside what
- * memory hotplug can map, disjoint from System RAM, and described by iomem
- * as its source requires: reserved (memmap=$) or legacy persistent memory
- * (memmap=!) for ranges, nothing for an NVDIMM no nfit driver registered,
- * the nfit driver's "Persistent Memory" for one libnvdimm handed over.
- * Prints one line naming the range and the reason when it is not.
+ * Prints one line naming the range and the reason when it is not usable.
  *
  * Return: 0 if the range is usable, -EINVAL otherwise.
  */
@@ -152,105 +122,6 @@ int pmemu_source_of(u64 start, u64 size)
 	       PMEMU_SRC_NDCTL : PMEMU_SRC_RANGES;
 }
 
-static const char * const pmemu_source_names[] = {
-	[PMEMU_SRC_RANGES] = "ranges",
-	[PMEMU_SRC_E820] = "e820_pmem",
-	[PMEMU_SRC_NFIT] = "nfit",
-	[PMEMU_SRC_NDCTL] = "ndctl",
-};
-
-/**
- * pmemu_source_name() - name of a region source, as sysfs shows it
- * @source: the source
- *
- * Return: "ranges", "e820_pmem", "nfit" or "ndctl".
- */
-const char *pmemu_source_name(enum pmemu_source source)
-{
-	return pmemu_source_names[source];
-}
-
-static const char * const pmemu_mode_names[] = {
-	[PMEMU_MODE_FSDAX] = "fsdax",
-	[PMEMU_MODE_DEVDAX] = "devdax",
-};
-
-static const char * const pmemu_map_names[] = {
-	[PMEMU_MAP_MEM] = "mem",
-	[PMEMU_MAP_DEV] = "dev",
-};
-
-static const char * const pmemu_lifetime_names[] = {
-	[PMEMU_LIFETIME_SWEEP] = "sweep",
-	[PMEMU_LIFETIME_TRACKED] = "tracked",
-};
-
-/**
- * pmemu_mode_name() - name of a device mode, as configfs and sysfs show it
- * @mode: the mode
- *
- * Return: "fsdax" or "devdax".
- */
-const char *pmemu_mode_name(enum pmemu_mode mode)
-{
-	return pmemu_mode_names[mode];
-}
-
-/**
- * pmemu_map_name() - name of a memmap location, as configfs and sysfs show it
- * @map: the location
- *
- * Return: "mem" or "dev".
- */
-const char *pmemu_map_name(enum pmemu_map map)
-{
-	return pmemu_map_names[map];
-}
-
-/**
- * pmemu_lifetime_name() - name of a devdax lifetime strategy
- * @lifetime: the strategy
- *
- * Return: "sweep" or "tracked".
- */
-const char *pmemu_lifetime_name(enum pmemu_lifetime lifetime)
-{
-	return pmemu_lifetime_names[lifetime];
-}
-
-/**
- * pmemu_mode_parse() - mode named by a configfs write
- * @buf: the written text (a trailing newline is ignored)
- *
- * Return: the enum pmemu_mode value or -EINVAL.
- */
-int pmemu_mode_parse(const char *buf)
-{
-	return sysfs_match_string(pmemu_mode_names, buf);
-}
-
-/**
- * pmemu_map_parse() - memmap location named by a configfs write
- * @buf: the written text (a trailing newline is ignored)
- *
- * Return: the enum pmemu_map value or -EINVAL.
- */
-int pmemu_map_parse(const char *buf)
-{
-	return sysfs_match_string(pmemu_map_names, buf);
-}
-
-/**
- * pmemu_lifetime_parse() - lifetime strategy named by a configfs write
- * @buf: the written text (a trailing newline is ignored)
- *
- * Return: the enum pmemu_lifetime value or -EINVAL.
- */
-int pmemu_lifetime_parse(const char *buf)
-{
-	return sysfs_match_string(pmemu_lifetime_names, buf);
-}
-
 static struct pmemu_region *to_pmemu_region(struct device *dev)
 {
 	return container_of(dev, struct pmemu_region, dev);
@@ -268,9 +139,8 @@ static struct pmemu_region *pmemu_region_overlapping(u64 start, u64 size)
 }
 
 /*
- * Call @fn for each free extent [start, end) of @region in address order,
- * with the device that follows it (NULL at the end of the region), until
- * @fn returns true.  Caller holds pmemu_lock.
+ * Call @fn on each free extent [start, end) of @region, in order, with the
+ * device after it (NULL at the end) until @fn returns true.  Under pmemu_lock.
  */
 static void pmemu_region_holes(struct pmemu_region *region,
 			       bool (*fn)(void *arg, u64 start, u64 end,
@@ -394,104 +264,6 @@ static const struct device_type pmemu_region_type = {
 	.groups = pmemu_region_groups,
 };
 
-static struct pmemu_region *pmemu_region_find(int id);
-
-/*
- * /sys/class/pmemu/add_region: "SIZE@START" (K/M/G/T suffixes) makes a
- * region of a range at runtime, as ranges= does at load: reserved RAM, or
- * an NVDIMM range libnvdimm handed over (pmemuctl claim-region).
- */
-static ssize_t add_region_store(const struct class *class,
-				const struct class_attribute *attr,
-				const char *buf, size_t count)
-{
-	char *end;
-	u64 size, start;
-	int ret;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	size = memparse(buf, &end);
-	if (end == buf || *end != '@')
-		goto bad;
-	buf = end + 1;
-	start = memparse(buf, &end);
-	if (end == buf || (*end && strcmp(end, "\n")))
-		goto bad;
-	ret = pmemu_range_add(start, size, pmemu_source_of(start, size));
-	return ret ? ret : count;
-bad:
-	pr_err("add_region: expected SIZE@START\n");
-	return -EINVAL;
-}
-static CLASS_ATTR_WO(add_region);
-
-/*
- * /sys/class/pmemu/remove_region: "N" removes regionN if no device is
- * carved from it (an NVDIMM range goes back to libnvdimm's iomem entry).
- */
-static ssize_t remove_region_store(const struct class *class,
-				   const struct class_attribute *attr,
-				   const char *buf, size_t count)
-{
-	struct pmemu_region *region;
-	struct device *parent = NULL;
-	int id, ret;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (kstrtoint(buf, 10, &id)) {
-		pr_err("remove_region: expected a region number\n");
-		return -EINVAL;
-	}
-	/* checked empty and closed to creators in one critical section */
-	mutex_lock(&pmemu_lock);
-	region = pmemu_region_find(id);
-	if (!region)
-		ret = -EINVAL;
-	else if (!list_empty(&region->devs))
-		ret = -EBUSY;
-	else
-		ret = 0;
-	if (!ret) {
-		region->closed = true;
-		get_device(&region->dev);
-		parent = get_device(region->parent);
-	}
-	mutex_unlock(&pmemu_lock);
-	if (ret == -EINVAL)
-		pr_err("remove_region: region%d does not exist\n", id);
-	else if (ret == -EBUSY)
-		pr_err("region%d: devices are carved from it; destroy them first\n",
-		       id);
-	if (ret)
-		return ret;
-	ret = pmemu_range_remove(parent);
-	if (ret) {
-		/* not a range pmemu added (e820_pmem): it stays */
-		mutex_lock(&pmemu_lock);
-		region->closed = false;
-		mutex_unlock(&pmemu_lock);
-	}
-	put_device(parent);
-	put_device(&region->dev);
-	return ret ? ret : count;
-}
-static CLASS_ATTR_WO(remove_region);
-
-static struct attribute *pmemu_class_attrs[] = {
-	&class_attr_add_region.attr,
-	&class_attr_remove_region.attr,
-	NULL,
-};
-ATTRIBUTE_GROUPS(pmemu_class);
-
-/* /sys/class/pmemu: regions and devdax character devices */
-const struct class pmemu_class = {
-	.name = PMEMU_NAME,
-	.class_groups = pmemu_class_groups,
-};
-
 /* Last reference: no device uses the range any more. */
 static void pmemu_region_release(struct device *dev)
 {
@@ -509,8 +281,19 @@ static void pmemu_region_release(struct device *dev)
 	kfree(region);
 }
 
-static struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
-					     u64 size, enum pmemu_source source)
+/**
+ * pmemu_region_add() - claim a range and make a region of it
+ * @parent: the platform device the range belongs to
+ * @start: physical start
+ * @size: bytes
+ * @source: where the range comes from
+ *
+ * Return: the region, shown in sysfs, or an ERR_PTR(): -EINVAL for a range
+ * that is not usable or overlaps another region, -EBUSY if a draining
+ * region or another driver holds it, -ENOMEM.
+ */
+struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
+				      u64 size, enum pmemu_source source)
 {
 	struct pmemu_region *region, *other;
 	int ret;
@@ -526,11 +309,7 @@ static struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 	region->start = start;
 	region->size = size;
 	region->source = source;
-	/*
-	 * As nd_e820: the node the firmware (SRAT) puts the range in, for a
-	 * memmap= range and an NVDIMM alike; the nearest online node if that
-	 * one has no CPUs or memory online.  The platform device has none.
-	 */
+	/* as nd_e820: the firmware's node, or the nearest online one */
 	region->nid = numa_map_to_online_node(phys_to_target_node(start));
 	region->persistent = source == PMEMU_SRC_NFIT ||
 			     source == PMEMU_SRC_NDCTL;
@@ -591,104 +370,6 @@ err_unlock:
 	return ERR_PTR(ret);
 }
 
-/*
- * Move a live device to PMEMU_DEAD under pmemu_lock, in the same critical
- * section as the lookup that found it: once the lock is dropped another
- * claimer may tear it down and free it.
- */
-static bool __pmemu_dev_claim_teardown(struct pmemu_dev *pd)
-{
-	struct pmemu_owner *owner = pd->owner;
-
-	lockdep_assert_held(&pmemu_lock);
-	if (pd->state != PMEMU_LIVE)
-		return false;
-	WRITE_ONCE(pd->state, PMEMU_DEAD);
-	if (owner) {
-		/* an older incarnation still draining: forget it */
-		if (owner->gone)
-			owner->gone->owner = NULL;
-		owner->live = NULL;
-		owner->gone = pd;
-	}
-	return true;
-}
-
-/**
- * pmemu_dev_claim_teardown() - move a live device to PMEMU_DEAD
- * @pd: the device; the caller holds a reference that keeps it allocated
- *	(its gendisk or character device)
- *
- * Whoever makes this transition owns the device's teardown; it also moves
- * the configfs item's link to its "gone" slot, where it stays until the
- * device has drained.
- *
- * Return: true if the caller now owns the teardown.
- */
-bool pmemu_dev_claim_teardown(struct pmemu_dev *pd)
-{
-	bool claimed;
-
-	mutex_lock(&pmemu_lock);
-	claimed = __pmemu_dev_claim_teardown(pd);
-	mutex_unlock(&pmemu_lock);
-	return claimed;
-}
-
-/*
- * Tear down @pd, which the caller claimed, and drop the caller's hold on its
- * node @dev.  If nothing else uses the device, that put releases it and the
- * drain is queued: after pmemu_pages_drain_flush() its extent is free.
- */
-static void pmemu_dev_take_down(struct pmemu_dev *pd, struct device *dev)
-{
-	pd->ops->teardown(pd);
-	pmemu_pages_settle(pd);
-	put_device(dev);
-}
-
-/* Claim the first live device of @region; NULL if there is none. */
-static struct pmemu_dev *pmemu_region_claim_one(struct pmemu_region *region)
-{
-	struct pmemu_dev *pd;
-
-	lockdep_assert_held(&pmemu_lock);
-	list_for_each_entry(pd, &region->devs, region_node)
-		if (__pmemu_dev_claim_teardown(pd))
-			return pd;
-	return NULL;
-}
-
-/*
- * Tear down every live device of @region and drop the region.  A device
- * still being created (PMEMU_NEW) sees @dying when it is done and tears
- * itself down (pmemu_dev_create()).
- */
-static void pmemu_region_destroy(struct pmemu_region *region)
-{
-	struct pmemu_dev *pd;
-	struct device *dev;
-
-	mutex_lock(&pmemu_lock);
-	region->dying = true;
-	mutex_unlock(&pmemu_lock);
-	for (;;) {
-		mutex_lock(&pmemu_lock);
-		pd = pmemu_region_claim_one(region);
-		dev = pd ? get_device(pd->ops->device(pd)) : NULL;
-		mutex_unlock(&pmemu_lock);
-		if (!pd)
-			break;
-		pmemu_hold(PMEMU_HOLD_DESTROY_CLAIMED);
-		pmemu_dev_take_down(pd, dev);
-	}
-	device_del(&region->dev);
-	/* the range is released when the last device has drained */
-	put_device(&region->dev);
-	/* unused devices drain on their first run: the range is free now */
-	pmemu_pages_drain_flush();
-}
-
 struct pmemu_placement {
 	struct pmemu_dev_config *cfg;
 	u64 phys;		/* region start: alignment is physical */
@@ -737,15 +418,18 @@ static bool pmemu_try_hole(void *arg, u64 start, u64 end,
 	return false;
 }
 
-/*
- * Resolve @cfg's offset and size against the free extents of @region and
- * check them.  Extents are aligned to @align (at least 2 MiB) in physical
- * address space.  Caller holds pmemu_lock.  Returns the device to insert
- * before (NULL: at the end) or an ERR_PTR.
+/**
+ * pmemu_region_place() - find the extent a device configuration asks for
+ * @region: the region; the caller holds pmemu_lock
+ * @cfg: offset (or PMEMU_OFFSET_AUTO) and size (or 0: the largest free
+ *	extent) to resolve and check; updated in place
+ * @align: extent alignment in physical address space (at least 2 MiB)
+ *
+ * Return: the device to insert the new one before (NULL: at the end) or
+ * an ERR_PTR(): -EINVAL, or -ENOSPC when no free extent fits.
  */
-static struct pmemu_dev *pmemu_region_place(struct pmemu_region *region,
-					    struct pmemu_dev_config *cfg,
-					    u64 align)
+struct pmemu_dev *pmemu_region_place(struct pmemu_region *region,
+				     struct pmemu_dev_config *cfg, u64 align)
 {
 	struct pmemu_placement pl = {
 		.cfg = cfg,
@@ -795,8 +479,15 @@ static struct pmemu_dev *pmemu_region_place(struct pmemu_region *region,
 	return ERR_PTR(-EINVAL);
 }
 
-/* Caller holds pmemu_lock. */
-static struct pmemu_region *pmemu_region_find(int id)
+/**
+ * pmemu_region_find() - the region devices can be carved from by number
+ * @id: region number
+ *
+ * The caller holds pmemu_lock.
+ *
+ * Return: the region, or NULL if none by that number is open to creators.
+ */
+struct pmemu_region *pmemu_region_find(int id)
 {
 	struct pmemu_region *region;
 
@@ -806,447 +497,22 @@ static struct pmemu_region *pmemu_region_find(int id)
 	return NULL;
 }
 
-/* Reserve the extent: a PMEMU_NEW device in the region's list. */
-static struct pmemu_dev *pmemu_dev_reserve(const struct pmemu_dev_config *cfg)
-{
-	struct pmemu_region *region;
-	struct pmemu_dev *pd, *next;
-	int ret;
-
-	pd = kzalloc_obj(*pd);
-	if (!pd)
-		return ERR_PTR(-ENOMEM);
-	pd->cfg = *cfg;
-	ret = pmemu_media_init(pd);
-	if (ret)
-		goto err_free;
-	ret = ida_alloc(&pmemu_dev_ida, GFP_KERNEL);
-	if (ret < 0)
-		goto err_media;
-	pd->id = ret;
-
-	mutex_lock(&pmemu_lock);
-	region = pmemu_region_find(cfg->region);
-	if (!region) {
-		pr_err("%s: region%d does not exist\n", cfg->name, cfg->region);
-		ret = -EINVAL;
-		goto err_unlock;
-	}
-	next = pmemu_region_place(region, &pd->cfg,
-				  max_t(u64, cfg->align, PMEMU_MIN_ALIGN));
-	if (IS_ERR(next)) {
-		ret = PTR_ERR(next);
-		goto err_unlock;
-	}
-	pd->region = region;
-	pd->phys = region->start + pd->cfg.offset;
-	pd->state = PMEMU_NEW;
-	get_device(&region->dev);
-	if (next)
-		list_add_tail(&pd->region_node, &next->region_node);
-	else
-		list_add_tail(&pd->region_node, &region->devs);
-	mutex_unlock(&pmemu_lock);
-	return pd;
-
-err_unlock:
-	mutex_unlock(&pmemu_lock);
-	ida_free(&pmemu_dev_ida, pd->id);
-err_media:
-	pmemu_media_exit(pd);
-err_free:
-	kfree(pd);
-	return ERR_PTR(ret);
-}
-
 /**
- * pmemu_dev_released() - a device is gone: free its extent
- * @pd: device whose struct pages are unmapped (or were never mapped)
+ * pmemu_region_last_of() - the newest region a platform device made
+ * @parent: the platform device
  *
- * Removes the extent from the region, frees the device and drops its
- * reference on the region (the last one releases the range).
+ * Return: its last region not being destroyed, or NULL.
  */
-void pmemu_dev_released(struct pmemu_dev *pd)
-{
-	struct pmemu_region *region = pd->region;
-
-	mutex_lock(&pmemu_lock);
-	list_del(&pd->region_node);
-	if (pd->owner && pd->owner->gone == pd)
-		pd->owner->gone = NULL;
-	mutex_unlock(&pmemu_lock);
-	ida_free(&pmemu_dev_ida, pd->id);
-	pmemu_media_exit(pd);
-	kfree(pd);
-	put_device(&region->dev);
-}
-
-/**
- * pmemu_owner_release() - a creator goes away
- * @owner: its links; the device must not be live any more
- *
- * A device of @owner that is still draining forgets its owner.
- */
-void pmemu_owner_release(struct pmemu_owner *owner)
-{
-	mutex_lock(&pmemu_lock);
-	WARN_ON_ONCE(owner->live);
-	if (owner->gone)
-		owner->gone->owner = NULL;
-	owner->gone = NULL;
-	mutex_unlock(&pmemu_lock);
-}
-
-/*
- * Check the personality-specific part of @cfg and fill in defaults (devdax
- * align 2M).  Returns 0 or -EINVAL with one message.
- */
-static int pmemu_dev_check_config(struct pmemu_dev_config *cfg)
-{
-	if (cfg->mode != PMEMU_MODE_DEVDAX)
-		return 0;
-	if (!cfg->align)
-		cfg->align = PMD_SIZE;
-	if (cfg->align != PAGE_SIZE &&
-	    !(cfg->align == PMD_SIZE && has_transparent_hugepage()) &&
-	    !(cfg->align == PUD_SIZE &&
-	      IS_ENABLED(CONFIG_HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD) &&
-	      has_transparent_hugepage())) {
-		pr_err("%s: align %llu is not a page size this kernel maps (4096, 2097152 or 1073741824)\n",
-		       cfg->name, cfg->align);
-		return -EINVAL;
-	}
-	if (cfg->lifetime == PMEMU_LIFETIME_TRACKED && cfg->align == PUD_SIZE) {
-		pr_err("%s: lifetime=tracked supports align 4K and 2M only: the core's rmap walk cannot handle a PUD-mapped device-coherent folio (docs/lifetime.md)\n",
-		       cfg->name);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Bytes at the start of an extent that hold its memmap (map=dev). */
-static u64 pmemu_memmap_bytes(const struct pmemu_dev_config *cfg)
-{
-	u64 align = max_t(u64, cfg->align, PMEMU_MIN_ALIGN);
-
-	if (cfg->map != PMEMU_MAP_DEV)
-		return 0;
-	return ALIGN(PHYS_PFN(cfg->size) * sizeof(struct page), align);
-}
-
-/**
- * pmemu_dev_create() - carve a device from a region and bring it up
- * @cfg: what to create; offset may be PMEMU_OFFSET_AUTO and size 0
- * @owner: the creator's links to the device (its live link is cleared if
- *	the device is torn down from elsewhere, e.g. platform unbind); or NULL
- *
- * Invalid or unplaceable configurations are refused with one error line.
- *
- * Return: the live device or an ERR_PTR(): -EINVAL (bad configuration, no
- * such region, overlap), -ENOSPC (no free extent that fits), -ENODEV (the
- * region went away meanwhile), or an allocation/registration error.
- */
-struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
-				   struct pmemu_owner *owner)
-{
-	struct pmemu_dev_config checked = *cfg;
-	struct pmemu_dev *pd;
-	bool dying;
-	int ret;
-
-	ret = pmemu_dev_check_config(&checked);
-	if (ret)
-		return ERR_PTR(ret);
-	if (checked.size && pmemu_memmap_bytes(&checked) >= checked.size) {
-		pr_err("%s: %llu bytes leave no room for data after the memmap (map=dev)\n",
-		       cfg->name, cfg->size);
-		return ERR_PTR(-EINVAL);
-	}
-	pd = pmemu_dev_reserve(&checked);
-	if (IS_ERR(pd))
-		return pd;
-	pd->ops = pd->cfg.mode == PMEMU_MODE_DEVDAX ? &pmemu_devdax_ops :
-						      &pmemu_fsdax_ops;
-	pd->data_offset = pmemu_memmap_bytes(&pd->cfg);
-	if (pd->data_offset >= pd->cfg.size) {
-		pr_err("%s: %llu bytes leave no room for data after the memmap (map=dev)\n",
-		       cfg->name, pd->cfg.size);
-		ret = -EINVAL;
-		goto err_release;
-	}
-
-	ret = pd->ops->init(pd);
-	if (ret)
-		goto err_release;
-	if (pd->cfg.mode == PMEMU_MODE_DEVDAX)
-		pr_info("%s%s/dev/%s: region%d [%llu, +%llu) devdax map=%s align=%llu lifetime=%s\n",
-			pd->cfg.name, pd->cfg.name[0] ? ": " : "", pd->devname,
-			pd->region->id, pd->cfg.offset, pd->cfg.size,
-			pmemu_map_name(pd->cfg.map), pd->cfg.align,
-			pmemu_lifetime_name(pd->cfg.lifetime));
-	else
-		pr_info("%s%s/dev/%s: region%d [%llu, +%llu) fsdax map=%s\n",
-			pd->cfg.name, pd->cfg.name[0] ? ": " : "", pd->devname,
-			pd->region->id, pd->cfg.offset, pd->cfg.size,
-			pmemu_map_name(pd->cfg.map));
-
-	mutex_lock(&pmemu_lock);
-	dying = pd->region->dying;
-	if (dying) {
-		/*
-		 * The region was unbound while we built the device, and its
-		 * destroy passed it by: nobody else can claim a new device.
-		 */
-		WRITE_ONCE(pd->state, PMEMU_DEAD);
-	} else {
-		WRITE_ONCE(pd->state, PMEMU_LIVE);
-		if (owner) {
-			pd->owner = owner;
-			owner->live = pd;
-		}
-	}
-	mutex_unlock(&pmemu_lock);
-	if (dying) {
-		pmemu_dev_take_down(pd, get_device(pd->ops->device(pd)));
-		return ERR_PTR(-ENODEV);
-	}
-	return pd;
-
-err_release:
-	pmemu_dev_released(pd);
-	return ERR_PTR(ret);
-}
-
-/**
- * pmemu_dev_disable() - tear down the device a configfs item created
- * @owner: the item's links to its device
- * @force: tear down even if the block device is open
- *
- * Without @force, refuses while the block device is open (mounted).  If no
- * page is in use the device has drained, and its extent is free, when this
- * returns; otherwise the struct pages and the extent are released later,
- * once drained (pagemap.c).
- *
- * Return: 0 (also if the device was already gone) or -EBUSY.
- */
-int pmemu_dev_disable(struct pmemu_owner *owner, bool force)
-{
-	struct pmemu_dev *pd;
-	struct device *dev = NULL;
-	int ret;
-
-	mutex_lock(&pmemu_lock);
-	pd = owner->live;
-	if (pd && pd->state == PMEMU_LIVE) {
-		/* keeps the gendisk or chardev, and so @pd, until we are done */
-		dev = get_device(pd->ops->device(pd));
-	}
-	mutex_unlock(&pmemu_lock);
-	if (!dev)
-		return 0;
-	if (force)
-		ret = pmemu_dev_claim_teardown(pd) ? 0 : -ENODEV;
-	else
-		ret = pd->ops->kill_unused(pd);
-	if (ret) {
-		put_device(dev);
-		return ret == -ENODEV ? 0 : ret;
-	}
-	pmemu_dev_take_down(pd, dev);
-	pmemu_pages_drain_flush();
-	return 0;
-}
-
-static void pmemu_remove_regions_of(struct device *parent)
+struct pmemu_region *pmemu_region_last_of(struct device *parent)
 {
 	struct pmemu_region *region;
 
-	for (;;) {
-		mutex_lock(&pmemu_lock);
-		list_for_each_entry_reverse(region, &pmemu_regions, node)
-			if (region->parent == parent && !region->dying)
-				break;
-		if (list_entry_is_head(region, &pmemu_regions, node))
-			region = NULL;
-		mutex_unlock(&pmemu_lock);
-		if (!region)
-			return;
-		pmemu_region_destroy(region);
-	}
-}
-
-/* probe: one fsdax device over the whole region, unless autocreate=N */
-static int pmemu_region_autocreate(struct pmemu_region *region)
-{
-	struct pmemu_dev_config cfg = {
-		.region = region->id,
-		.offset = 0,
-		.size = region->size,
-		.mode = PMEMU_MODE_FSDAX,
-		.map = PMEMU_MAP_MEM,
-	};
-
-	if (!autocreate)
-		return 0;
-	return PTR_ERR_OR_ZERO(pmemu_dev_create(&cfg, NULL));
-}
-
-struct pmemu_e820_walk {
-	struct device *parent;
-	struct pmemu_region *first;
-	int err;
-};
-
-static int pmemu_add_e820_range(struct resource *res, void *arg)
-{
-	struct pmemu_e820_walk *w = arg;
-	struct pmemu_region *region;
-
-	region = pmemu_region_add(w->parent, res->start, resource_size(res),
-				  PMEMU_SRC_E820);
-	if (IS_ERR(region)) {
-		w->err = PTR_ERR(region);
-		return w->err;
-	}
-	if (!w->first)
-		w->first = region;
-	w->err = pmemu_region_autocreate(region);
-	return w->err;
-}
-
-/*
- * Platform data is a struct pmemu_pdata only on pmemu's own range devices:
- * a device of another name bound through driver_override carries its own
- * driver's, which must not be read as ours (a source that skips the
- * "must be reserved" check).
- */
-static struct pmemu_pdata *pmemu_pdata_of(struct platform_device *pdev)
-{
-	return strcmp(pdev->name, PMEMU_NAME) ? NULL :
-					       dev_get_platdata(&pdev->dev);
-}
-
-static int pmemu_probe_ranges(struct platform_device *pdev)
-{
-	struct pmemu_e820_walk w = { .parent = &pdev->dev };
-	const struct pmemu_pdata *pdata = pmemu_pdata_of(pdev);
-	enum pmemu_source source = pdata ? pdata->source : PMEMU_SRC_RANGES;
-	struct pmemu_region *region;
-	struct resource *res;
-	int i;
-
-	if (!strcmp(pdev->name, "e820_pmem")) {
-		walk_iomem_res_desc(IORES_DESC_PERSISTENT_MEMORY_LEGACY,
-				    IORESOURCE_MEM, 0, -1, &w,
-				    pmemu_add_e820_range);
-		if (!w.err && !w.first) {
-			dev_err(&pdev->dev, "no legacy persistent memory ranges (memmap=SIZE!START) in /proc/iomem\n");
-			w.err = -ENODEV;
-		}
-	} else {
-		for (i = 0; !w.err; i++) {
-			res = platform_get_resource(pdev, IORESOURCE_MEM, i);
-			if (!res)
-				break;
-			region = pmemu_region_add(&pdev->dev, res->start,
-						  resource_size(res), source);
-			if (IS_ERR(region)) {
-				w.err = PTR_ERR(region);
-				break;
-			}
-			if (!w.first)
-				w.first = region;
-			w.err = pmemu_region_autocreate(region);
-		}
-		if (!w.err && !w.first) {
-			dev_err(&pdev->dev, "platform device has no memory resource\n");
-			w.err = -ENODEV;
-		}
-	}
-	if (w.err) {
-		pmemu_remove_regions_of(&pdev->dev);
-		return w.err;
-	}
-	platform_set_drvdata(pdev, w.first);
-	return 0;
-}
-
-static int pmemu_probe(struct platform_device *pdev)
-{
-	struct pmemu_pdata *pdata = pmemu_pdata_of(pdev);
-	int ret = pmemu_probe_ranges(pdev);
-
-	if (pdata) {
-		pdata->probe_err = ret;
-		pdata->probed = true;
-	}
-	return ret;
-}
-
-static void pmemu_remove(struct platform_device *pdev)
-{
-	pmemu_remove_regions_of(&pdev->dev);
-	platform_set_drvdata(pdev, NULL);
-}
-
-static struct platform_driver pmemu_driver = {
-	.probe = pmemu_probe,
-	.remove = pmemu_remove,
-	.driver = {
-		.name = PMEMU_NAME,
-		/* module load validates and reports synchronously */
-		.probe_type = PROBE_FORCE_SYNCHRONOUS,
-	},
-};
-
-/**
- * pmemu_region_class_register() - register the region class (/sys/class/pmemu)
- *
- * Return: 0 or a negative errno.
- */
-int pmemu_region_class_register(void)
-{
-	return class_register(&pmemu_class);
-}
-
-/**
- * pmemu_region_class_unregister() - unregister the region class
- *
- * Called last at unload, after every drain has finished.
- */
-void pmemu_region_class_unregister(void)
-{
-	class_unregister(&pmemu_class);
-}
-
-/**
- * pmemu_region_driver_register() - register the pmemu platform driver
- *
- * Return: 0 or a negative errno.
- */
-int pmemu_region_driver_register(void)
-{
-	return platform_driver_register(&pmemu_driver);
-}
-
-/**
- * pmemu_region_driver_attach() - probe a range device nothing has probed
- * @dev: a "pmemu" platform device registered while drivers_autoprobe was 0
- *
- * Return: 0 or the probe's error.
- */
-int pmemu_region_driver_attach(struct device *dev)
-{
-	return device_driver_attach(&pmemu_driver.driver, dev);
-}
-
-/**
- * pmemu_region_driver_unregister() - unbind every region and unregister
- *
- * Regions torn down here are released when their devices have drained
- * (pmemu_lifetime_exit() waits for that).
- */
-void pmemu_region_driver_unregister(void)
-{
-	platform_driver_unregister(&pmemu_driver);
+	mutex_lock(&pmemu_lock);
+	list_for_each_entry_reverse(region, &pmemu_regions, node)
+		if (region->parent == parent && !region->dying)
+			break;
+	if (list_entry_is_head(region, &pmemu_regions, node))
+		region = NULL;
+	mutex_unlock(&pmemu_lock);
+	return region;
 }

@@ -1,12 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * pmemu device attributes and counters in sysfs.
- *
- * Both personalities show the same description of their extent: fsdax in
- * /sys/block/pmemuN/pmemu/, devdax in /sys/class/pmemu/pmemuN.dax/ (whose
- * stats/ directory adds the fault and folio counters).  Attributes that
- * only mean something for devdax are hidden on fsdax devices.
- */
+/* pmemu in sysfs: the class /sys/class/pmemu and the device attributes */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/badblocks.h>
@@ -46,7 +39,6 @@ PMEMU_DEV_ATTR(mode, "%s", pmemu_mode_name(pd->cfg.mode));
 PMEMU_DEV_ATTR(map, "%s", pmemu_map_name(pd->cfg.map));
 PMEMU_DEV_ATTR(align, "%llu", pd->cfg.align);
 PMEMU_DEV_ATTR(lifetime, "%s", pmemu_lifetime_name(pd->cfg.lifetime));
-PMEMU_DEV_ATTR(vmemmap_shift, "%lu", pd->pgmap.vmemmap_shift);
 
 static ssize_t phys_start_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
@@ -59,10 +51,7 @@ static ssize_t phys_start_show(struct device *dev,
 }
 static DEVICE_ATTR_ADMIN_RO(phys_start);
 
-/*
- * Media errors.  fsdax shows them in the gendisk's own
- * /sys/block/pmemuN/badblocks; devdax here, in the same format.
- */
+/* devdax only: fsdax has the gendisk's /sys/block/pmemuN/badblocks */
 static ssize_t pmemu_badblocks_show(struct device *dev,
 				    struct device_attribute *attr, char *buf)
 {
@@ -118,11 +107,7 @@ static ssize_t clear_error_store(struct device *dev,
 }
 static DEVICE_ATTR_WO(clear_error);
 
-/*
- * What software poison (MADV_HWPOISON, hwpoison-inject) does to the media:
- * "transient", as on pmem (the mappers are dealt with, the media reads), or
- * "media": it is recorded as a media error like a machine check (media.c).
- */
+/* software poison: as on pmem, or recorded as a media error (media.c) */
 static const char * const pmemu_sw_poison_names[] = { "transient", "media" };
 
 static ssize_t sw_poison_show(struct device *dev,
@@ -161,7 +146,6 @@ static struct attribute *pmemu_dev_attrs[] = {
 	&dev_attr_phys_start.attr,
 	&dev_attr_align.attr,
 	&dev_attr_lifetime.attr,
-	&dev_attr_vmemmap_shift.attr,
 	&dev_attr_badblocks.attr,
 	&dev_attr_inject_error.attr,
 	&dev_attr_clear_error.attr,
@@ -176,18 +160,12 @@ static umode_t pmemu_dev_attr_visible(struct kobject *kobj,
 
 	if (pd->cfg.mode != PMEMU_MODE_DEVDAX &&
 	    (a == &dev_attr_align.attr || a == &dev_attr_lifetime.attr ||
-	     a == &dev_attr_vmemmap_shift.attr ||
 	     a == &dev_attr_badblocks.attr))
 		return 0;
 	return a->mode;
 }
 
-/*
- * /sys/block/pmemuN/dax/write_cache, as pmem has it: whether dax_flush()
- * writes back CPU cache lines for DAX file ranges.  On by default on NVDIMM
- * regions, off on reserved RAM; root may change it (a platform whose
- * persistence domain includes the CPU caches needs no write-back).
- */
+/* as pmem's; eADR platforms, whose CPU caches persist, may turn it off */
 static ssize_t write_cache_show(struct device *dev,
 				struct device_attribute *attr, char *buf)
 {
@@ -234,44 +212,27 @@ const struct attribute_group pmemu_devdax_attr_group = {
 	.is_visible = pmemu_dev_attr_visible,
 };
 
-#define PMEMU_STAT_ATTR(_name, _counter)				\
-	PMEMU_DEV_ATTR(_name, "%ld", atomic_long_read(&pd->dax.stats._counter))
-
-PMEMU_STAT_ATTR(faults_pte, faults[PMEMU_FAULT_PTE]);
-PMEMU_STAT_ATTR(faults_pmd, faults[PMEMU_FAULT_PMD]);
-PMEMU_STAT_ATTR(faults_pud, faults[PMEMU_FAULT_PUD]);
-PMEMU_STAT_ATTR(fallbacks, fallbacks);
-PMEMU_STAT_ATTR(sigbus, sigbus);
-PMEMU_STAT_ATTR(folio_inits, folio_inits);
-PMEMU_STAT_ATTR(folio_frees, folio_frees);
-PMEMU_STAT_ATTR(memory_failures, memory_failures);
-PMEMU_DEV_ATTR(folios, "%lu", pd->dax.nr_folios);
-PMEMU_DEV_ATTR(folios_in_use, "%lu", pmemu_folios_in_use(pd));
-PMEMU_DEV_ATTR(pgmap_refs, "%ld", pmemu_pgmap_refs(pd));
-/* references beyond memremap_pages()' own: 1, plus 1 per folio for sweep */
-PMEMU_DEV_ATTR(pgmap_refs_live, "%ld",
-	       pmemu_pgmap_refs(pd) - 1 -
-	       (pd->cfg.lifetime == PMEMU_LIFETIME_SWEEP ?
-		(long)pd->dax.nr_folios : 0));
-
-static struct attribute *pmemu_devdax_stat_attrs[] = {
-	&dev_attr_faults_pte.attr,
-	&dev_attr_faults_pmd.attr,
-	&dev_attr_faults_pud.attr,
-	&dev_attr_fallbacks.attr,
-	&dev_attr_sigbus.attr,
-	&dev_attr_folio_inits.attr,
-	&dev_attr_folio_frees.attr,
-	&dev_attr_memory_failures.attr,
-	&dev_attr_folios.attr,
-	&dev_attr_folios_in_use.attr,
-	&dev_attr_pgmap_refs.attr,
-	&dev_attr_pgmap_refs_live.attr,
-	NULL,
+/* /sys/class/pmemu: regions and devdax character devices */
+const struct class pmemu_class = {
+	.name = PMEMU_NAME,
 };
 
-/* /sys/class/pmemu/pmemuN.dax/stats/ */
-const struct attribute_group pmemu_devdax_stat_group = {
-	.name = "stats",
-	.attrs = pmemu_devdax_stat_attrs,
-};
+/**
+ * pmemu_class_register() - register /sys/class/pmemu
+ *
+ * Return: 0 or a negative errno.
+ */
+int pmemu_class_register(void)
+{
+	return class_register(&pmemu_class);
+}
+
+/**
+ * pmemu_class_unregister() - unregister /sys/class/pmemu
+ *
+ * Called last at unload, after every drain has finished.
+ */
+void pmemu_class_unregister(void)
+{
+	class_unregister(&pmemu_class);
+}

@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The legacy memmap=SIZE!START range: the in-tree nd_e820 + nd_pmem stack
-# passes the same ext4-dax fio job as pmemu (keeps the comparison anchor
-# alive), and pmemu binds the e820_pmem platform device through
-# driver_override and hands it back afterwards.
+# The legacy memmap=SIZE!START range and the in-tree stacks on it, each
+# passing the jobs pmemu passes (keeps the comparison anchors alive):
+# nd_e820 + nd_pmem; pmemu bound to the e820_pmem platform device through
+# driver_override (fsdax, then devdax through pmemuctl) and handing it back;
+# ramdax (6.19+) bound the same way: an nvdimm bus whose DIMM keeps
+# namespace labels in the range's last 128 KiB, so ndctl creates fsdax and
+# devdax namespaces at runtime and they are there again after a rebind.
 . "$(dirname "$0")/lib.sh"
-t_plan 4
+t_plan 6
 . "$(dirname "$0")/fio-jobs.sh"
 
 MNT=/mnt/dax
@@ -57,6 +60,24 @@ test_bind_pmemu() {
 	ext4_dax_job /dev/pmemu0
 }
 
+# The same range through pmemu's control plane: no device at bind
+# (autocreate=0), a devdax device made with pmemuctl, the devdax jobs.
+test_pmemu_devdax() {
+	local dev
+	trap 'pmemuctl destroy-device --force ad > /dev/null 2>&1' EXIT
+	echo e820_pmem > /sys/bus/platform/drivers/pmemu/unbind && rmmod pmemu &&
+		modprobe pmemu autocreate=0 || fail "reload pmemu with autocreate=0"
+	# driver_override still names pmemu: the new module binds it by itself
+	wait_for 5 test -e $E820/driver || fail "e820_pmem not bound after modprobe pmemu"
+	[ "$(basename "$(readlink $E820/driver)")" = pmemu ] || fail "e820_pmem bound to $(readlink $E820/driver)"
+	[ ! -e /dev/pmemu0 ] || fail "a device with autocreate=0"
+	pmemuctl create-device --region region0 --mode devdax --align 2M --size 512M \
+		--name ad > /dev/null || fail "pmemuctl create-device devdax"
+	dev=$(pmemuctl list -n ad | jq -r '.[0].chardev')
+	fio_devdax_job /dev/$dev 256M
+	pmemuctl destroy-device ad || fail "destroy ad"
+}
+
 test_give_back() {
 	echo e820_pmem > /sys/bus/platform/drivers/pmemu/unbind || fail "unbind"
 	[ ! -e /dev/pmemu0 ] || fail "/dev/pmemu0 left after unbind"
@@ -68,8 +89,61 @@ test_give_back() {
 	[ "$(size_bytes /dev/pmem0)" = $((1 << 30)) ] || fail "pmem0 has the wrong size"
 }
 
+RAMDAX_DRV=/sys/bus/platform/drivers/ramdax
+
+# ns_create ARGS...: ndctl create-namespace on the ramdax region, its JSON
+ns_create() {
+	ndctl create-namespace -b ramdax -r "$RAMDAX_REGION" "$@" ||
+		fail "ndctl create-namespace $*"
+}
+
+ramdax_bind() {
+	echo ramdax > $E820/driver_override && echo e820_pmem > $RAMDAX_DRV/bind ||
+		fail "bind e820_pmem to ramdax"
+	wait_for 5 bash -c 'ndctl list -b ramdax -R | jq -e length > /dev/null' ||
+		fail "no region on the ramdax bus"
+	RAMDAX_REGION=$(ndctl list -b ramdax -R | jq -r '.[0].dev')
+}
+
+# ramdax: the range (less its 128 KiB label area) is a region; ndctl
+# carves an fsdax namespace (ext4 -o dax, the fio jobs) and a devdax one
+# (the devdax jobs); after unbind and bind both are back from the labels;
+# destroying them and unbinding gives the range back to nd_e820.
+test_ramdax() {
+	local j blk chr size
+	trap 'ndctl destroy-namespace -f -b ramdax all > /dev/null 2>&1
+		[ -e $E820/driver ] && echo e820_pmem > $E820/driver/unbind
+		echo > $E820/driver_override; echo e820_pmem > $ND_E820_DRV/bind' EXIT
+	modprobe -a ramdax nd_pmem dax_pmem device_dax || fail "modprobe ramdax (CONFIG_RAMDAX) nd_pmem dax_pmem device_dax"
+	echo e820_pmem > $ND_E820_DRV/unbind || fail "unbind e820_pmem from nd_e820"
+	ramdax_bind
+	size=$(ndctl list -b ramdax -R | jq -r '.[0].size')
+	[ "$size" = $((1 << 30)) ] || fail "ramdax region is $size bytes, not the 1 GiB range"
+	j=$(ns_create -m fsdax -s 512M) && echo "$j"
+	blk=$(jq -r .blockdev <<< "$j")
+	ext4_dax_job /dev/$blk
+	j=$(ns_create -m devdax -a 2M -s 256M) && echo "$j"
+	chr=$(jq -r '.daxregion.devices[0].chardev' <<< "$j")
+	fio_devdax_job /dev/$chr 128M
+	echo e820_pmem > $RAMDAX_DRV/unbind || fail "unbind ramdax"
+	[ ! -e /dev/$blk ] && [ ! -e /dev/$chr ] || fail "namespaces left after unbind"
+	ramdax_bind
+	[ "$(ndctl list -b ramdax -N | jq -r '[.[].mode] | sort | join(" ")')" = "devdax fsdax" ] ||
+		fail "the namespaces did not come back from the labels: $(ndctl list -b ramdax -N)"
+	ndctl destroy-namespace -f -b ramdax all || fail "destroy the namespaces"
+	# ndctl lists nothing at all when there is no namespace
+	[ -z "$(ndctl list -b ramdax -N)" ] || fail "namespaces left after destroy: $(ndctl list -b ramdax -N)"
+	echo e820_pmem > $RAMDAX_DRV/unbind && echo > $E820/driver_override &&
+		echo e820_pmem > $ND_E820_DRV/bind || fail "give the range back to nd_e820"
+	trap - EXIT
+	wait_node /dev/pmem0
+	rmmod ramdax || fail "rmmod ramdax"
+}
+
 t_run "in-tree nd_pmem: ext4 -o dax fio psync+mmap verify" test_nd_pmem
 t_run "release the legacy range from nd_pmem/nd_e820" test_release_nd_pmem
 t_run "pmemu binds e820_pmem via driver_override: ext4 -o dax fio" test_bind_pmemu
+t_run "pmemu on the same range, autocreate=0: pmemuctl devdax, fio mmap and dev-dax verify" test_pmemu_devdax
 t_run "unbind from pmemu and give the range back to nd_e820" test_give_back
+t_run "ramdax: ndctl fsdax (ext4 -o dax fio) and devdax (fio) namespaces, back from the labels after a rebind, range back to nd_e820" test_ramdax
 t_done

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # pmemuctl tests, sourced by control.sh (pmemu loaded with autocreate=0),
-# which runs them with pmemuctl_tests (8 tests, counted in its t_plan) and
+# which runs them with pmemuctl_tests (10 tests, counted in its t_plan) and
 # provides C, R and cleanup.
 
 # dev_json NAME: the device object pmemuctl lists for NAME
@@ -220,6 +220,82 @@ test_pmemuctl_devdax() {
 	[ -z "$(ls $C)" ] || fail "a refused create left an item"
 }
 
+# What an ndctl user types: regionN, list -N with filters, ndctl's human
+# sizes, --list-cmds, disable/enable keeping the settings, and a full
+# region's refusal naming what fills it.
+test_pmemuctl_ndctl_habits() {
+	local j dev
+	trap cleanup EXIT
+	pmemuctl --list-cmds | grep -qx create-device || fail "--list-cmds lacks create-device"
+	pmemuctl create-device --region region0 --size 256M --mode fsdax --name h0 > /dev/null ||
+		fail "create-device --region region0"
+	pmemuctl create-device --region 1 --offset auto --mode fsdax --name h1 > /dev/null ||
+		fail "create-device --region 1 --offset auto (the rest of region1)"
+	[ "$(pmemuctl list -N | jq -r '[.[].dev] | join(" ")')" = "h0 h1" ] || fail "list -N"
+	[ "$(pmemuctl list -N -r region1 | jq -r '[.[].dev] | join(" ")')" = h1 ] ||
+		fail "list -N -r region1: $(pmemuctl list -N -r region1)"
+	j=$(pmemuctl list -N -u -n h0) || fail "list -N -u -n h0"
+	echo "$j"
+	jq -e 'type == "object" and .size == "256.00 MiB (268.44 MB)"' <<< "$j" > /dev/null ||
+		fail "list -u: not ndctl's form for one device"
+	dev=$(jq -r .blockdev <<< "$j")
+	# h1 fills region1: a new device there is refused naming h1
+	expect_fail pmemuctl create-device --region region1 --size 256M --mode fsdax --name h2 2> /tmp/e
+	cat /tmp/e
+	[ "$(wc -l < /tmp/e)" = 1 ] && grep -q "No space left on device; region1 is used by h1" /tmp/e ||
+		fail "ENOSPC does not name the occupant in one line"
+	[ ! -e $C/h2 ] || fail "the refused create left h2"
+	pmemuctl disable-device h0 || fail "disable-device h0"
+	[ ! -e /dev/$dev ] || fail "/dev/$dev still there after disable"
+	[ "$(pmemuctl list -N | jq -r '[.[].dev] | join(" ")')" = h1 ] || fail "a disabled device listed without -i"
+	j=$(pmemuctl list -N -i -n h0) && jq -e '.[0].enabled == false and .[0].size == 268435456' <<< "$j" > /dev/null ||
+		fail "list -i: h0 not disabled with its size: $j"
+	pmemuctl enable-device h0 > /tmp/en.json || fail "enable-device h0"
+	jq -e '.enabled == true and .size == 268435456' /tmp/en.json > /dev/null || fail "enable printed $(cat /tmp/en.json)"
+	pmemuctl destroy-device h0 && pmemuctl destroy-device /dev/$(pmemuctl list -n h1 | jq -r '.[0].blockdev') ||
+		fail "destroy by name and by /dev path"
+	[ -z "$(ls $C)" ] || fail "items left: $(ls $C)"
+}
+
+# --force takes an open device away as rmdir does: a mapped devdax device is
+# destroyed (the writer gets SIGBUS), a mounted fsdax device is disabled
+# and keeps its settings.
+test_pmemuctl_force() {
+	local dev pid blk
+	trap 'kill -KILL $pid 2> /dev/null; wait $pid 2> /dev/null; umount_if /mnt/ff; cleanup' EXIT
+	pmemuctl create-device --region 1 --size 512M --mode devdax --name fd > /dev/null || fail "create fd"
+	dev=$(pmemuctl list -n fd | jq -r '.[0].chardev')
+	mmap_writer /dev/$dev $((64 << 20)) > /tmp/wr.out 2>&1 &
+	pid=$!
+	wait_for 30 grep -q writing /tmp/wr.out || fail "writer did not start"
+	expect_fail pmemuctl destroy-device fd 2> /tmp/e
+	grep -q "Device or resource busy" /tmp/e || fail "destroy of an open device: $(cat /tmp/e)"
+	[ -e $C/fd ] && [ -c /dev/$dev ] || fail "the refused destroy changed something"
+	pmemuctl destroy-device --force fd 2> /tmp/e || { cat /tmp/e; fail "destroy-device --force"; }
+	cat /tmp/e
+	grep -q "in use: taking it away" /tmp/e || fail "--force did not say what it did"
+	[ ! -e $C/fd ] && [ ! -e /dev/$dev ] || fail "fd still there after --force"
+	ended $pid 20 "writer"
+	pid=
+	sigbus_in /tmp/wr.out
+	wait_for 10 region_free 1 || fail "region1 not free after the writer exited"
+
+	pmemuctl create-device --region 1 --size 512M --mode fsdax --name ff > /dev/null || fail "create ff"
+	blk=$(pmemuctl list -n ff | jq -r '.[0].blockdev')
+	mkfs_dax ext4 /dev/$blk > /dev/null || fail "mkfs /dev/$blk"
+	mount_dax ext4 /dev/$blk /mnt/ff
+	expect_fail pmemuctl disable-device ff 2> /tmp/e
+	pmemuctl disable-device -f ff || fail "disable-device -f of a mounted device"
+	[ ! -e /dev/$blk ] || fail "/dev/$blk still there"
+	[ "$(cat $C/ff/enable)" = 0 ] && [ "$(cat $C/ff/size)" = $((512 << 20)) ] &&
+		[ "$(cat $C/ff/region)" = 1 ] && [ "$(cat $C/ff/mode)" = fsdax ] ||
+		fail "ff lost its settings"
+	umount /mnt/ff || fail "umount after the forced disable"
+	wait_for 10 region_free 1 || fail "region1 not free after umount"
+	pmemuctl enable-device ff > /dev/null || fail "enable ff again"
+	pmemuctl destroy-device ff || fail "destroy ff"
+}
+
 test_pmemuctl_loads_module() {
 	# on failure, leave pmemu loaded as the suite expects
 	trap 'grep -q "^pmemu " /proc/modules || load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0' EXIT
@@ -239,5 +315,7 @@ pmemuctl_tests() {
 	t_run "pmemuctl: reconfigure-device that would move or cut data refused without --force" test_pmemuctl_reconfigure_keeps_data
 	t_run "pmemuctl: bad input: message and exit 2/1, nothing created" test_pmemuctl_bad_input
 	t_run "pmemuctl: devdax create/list/reconfigure/destroy, refusals" test_pmemuctl_devdax
+	t_run "pmemuctl: ndctl habits: --region region0, list -N -r -n -u -i, --list-cmds, disable/enable, ENOSPC names the occupant" test_pmemuctl_ndctl_habits
+	t_run "pmemuctl: destroy-device --force of a mapped devdax (SIGBUS), disable-device -f of a mounted fsdax (settings kept)" test_pmemuctl_force
 	t_run "pmemuctl: loads the module through libkmod" test_pmemuctl_loads_module
 }

@@ -8,7 +8,7 @@
 # destroy cycles with pmemuctl for map=mem and map=dev in both regions.
 . "$(dirname "$0")/lib.sh"
 # 7 tests here, 8 in control-pmemuctl.sh, the final rmmod
-t_plan 16
+t_plan 18
 
 C=/sys/kernel/config/pmemu
 R=/sys/class/pmemu

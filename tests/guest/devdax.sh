@@ -10,6 +10,7 @@
 # dev-dax and verify=crc32c; afterwards every folio must be idle and the extent free.
 # Bad configurations (tracked with align 1G, unknown align) are refused.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fio-jobs.sh"
 t_plan 15
 
 C=/sys/kernel/config/pmemu
@@ -27,9 +28,9 @@ devdax_destroy() {
 	rmdir "$C/$1" || fail "rmdir $1"
 }
 
-# stat NAME COUNTER
+# stat NAME COUNTER: a counter of devdax device NAME (debugfs)
 stat() {
-	cat "$R/$1/stats/$2"
+	cat "$DBG/$1/$2"
 }
 
 # Take away what an earlier failed test left behind.
@@ -56,10 +57,10 @@ check_config() {
 	[ "$(cat $R/$dev/lifetime)" = "$lt" ] || fail "lifetime attribute"
 	if [ "$lt" = sweep ]; then
 		n=$(( $(numfmt --from=iec "$align") / 4096 ))
-		[ "$(cat $R/$dev/vmemmap_shift)" = "$(awk -v n="$n" 'BEGIN { print log(n)/log(2) }')" ] ||
-			fail "vmemmap_shift $(cat $R/$dev/vmemmap_shift) for align $align"
+		[ "$(stat "$dev" vmemmap_shift)" = "$(awk -v n="$n" 'BEGIN { print log(n)/log(2) }')" ] ||
+			fail "vmemmap_shift $(stat "$dev" vmemmap_shift) for align $align"
 	else
-		[ "$(cat $R/$dev/vmemmap_shift)" = 0 ] || fail "tracked must not use compound devmaps"
+		[ "$(stat "$dev" vmemmap_shift)" = 0 ] || fail "tracked must not use compound devmaps"
 	fi
 	# leave out the cases that do not apply to this configuration (the
 	# program would report them skipped, and a skip is not a pass)
@@ -78,16 +79,9 @@ check_config() {
 	# fio maps the whole size at once, which must be a multiple of align
 	fsize=256M
 	[ "$align" = 1G ] && fsize=1G
-	fio_run --name=dax-mmap --filename="/dev/$dev" --ioengine=mmap \
-		--rw=randwrite --bs=64k --size=$fsize --verify=crc32c \
-		--verify_fatal=1 --do_verify=1 --randrepeat=1 ||
-		fail "fio mmap verify"
-	fio_run --name=dax-devdax --filename="/dev/$dev" --ioengine=dev-dax \
-		--rw=randrw --bs=4k --size=$fsize --verify=crc32c \
-		--verify_fatal=1 --do_verify=1 --randrepeat=1 ||
-		fail "fio dev-dax verify"
+	fio_devdax_job "/dev/$dev" $fsize
 	[ "$(stat "$dev" folios_in_use)" = 0 ] || fail "folios in use after fio"
-	[ "$(stat "$dev" pgmap_refs_live)" = 0 ] || fail "pgmap references left after fio"
+	[ "$(stat "$dev" pgmap_refs_held)" = 0 ] || fail "pgmap references left after fio"
 	devdax_destroy "$name"
 	[ ! -e "/dev/$dev" ] || fail "/dev/$dev still there"
 	if kobject_lane; then
@@ -114,7 +108,7 @@ test_defaults() {
 	dev=$(cat $d/dev) && [ -c "/dev/$dev" ] || fail "no character device for dd-default"
 	[ "$(cat $R/$dev/align)" = 2097152 ] || fail "default align"
 	[ "$(cat $R/$dev/lifetime)" = sweep ] || fail "default lifetime"
-	[ "$(cat $R/$dev/stats/folios)" = 32 ] || fail "folios $(cat $R/$dev/stats/folios)"
+	[ "$(stat "$dev" folios)" = 32 ] || fail "folios $(stat "$dev" folios)"
 	echo 0 > $d/enable && rmdir $d || fail "take dd-default away"
 }
 

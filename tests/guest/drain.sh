@@ -41,27 +41,12 @@ eio_in() {
 	grep -qE 'Input/output error|err= *5[^0-9]' "$1"
 }
 
-# ended PID SECONDS WHAT: PID (WHAT) exits within SECONDS (scaled) after
-# the device went; its exit status in ENDED.
-ended() {
-	timeout $(($2 * T_SLOW)) tail --pid="$1" -f /dev/null ||
-		fail "$3 still running $2 s after the device went"
-	ENDED=0
-	wait "$1" || ENDED=$?
-}
-
 # fio_failed_with CHECK: fio (status ENDED, output /tmp/fio.out) failed,
 # with an error CHECK (eio_in, dead_dax_err_in) accepts.
 fio_failed_with() {
 	grep -m1 -iE 'error|EIO' /tmp/fio.out
 	[ "$ENDED" -ne 0 ] || fail "fio did not report the failed I/O"
 	"$1" /tmp/fio.out || { tail /tmp/fio.out; fail "fio failed, but not as $1 expects"; }
-}
-
-# sigbus_in OUT: a mmap_writer (status ENDED, output OUT) died of SIGBUS.
-sigbus_in() {
-	[ "$ENDED" -eq 7 ] || { cat "$1"; fail "writer exit $ENDED, expected 7 (SIGBUS)"; }
-	grep -q SIGBUS "$1" || { cat "$1"; fail "writer did not report SIGBUS"; }
 }
 
 # dead_dax_err_in FILE: fio's output in FILE reports ENXIO (a DAX access
@@ -81,14 +66,14 @@ pin_case() {
 	pin_hold $how "/dev/$dev" "$bytes" > /tmp/pin.out 2>&1 &
 	pid=$!
 	wait_for 20 grep -q pinned /tmp/pin.out || { cat /tmp/pin.out; fail "pin_hold did not pin"; }
-	[ "$(cat $R/$dev/stats/folios_in_use)" = 1 ] || fail "folios_in_use $(cat $R/$dev/stats/folios_in_use), expected 1"
+	[ "$(cat $DBG/$dev/folios_in_use)" = 1 ] || fail "folios_in_use $(cat $DBG/$dev/folios_in_use), expected 1"
 	tag=pin-$lt-$align
 	dmesg_mark "$tag"
 	[ "$(cat $d/state)" = live ] || fail "state $(cat $d/state) while enabled"
 	echo 0 > $d/enable || fail "disable with a pinned folio"
 	[ ! -e "/dev/$dev" ] || fail "/dev/$dev still there after disable"
 	[ "$(cat $d/state)" = draining ] || fail "state $(cat $d/state), expected draining"
-	[ "$(pmemuctl list -D | jq -r '.[] | select(.name == "pin") | .state')" = draining ] ||
+	[ "$(pmemuctl list -D -i | jq -r '.[] | select(.name == "pin") | .state')" = draining ] ||
 		fail "pmemuctl does not show the device draining"
 	region_free 0 && fail "extent released while a folio is pinned"
 	expect_fail rmmod pmemu
@@ -401,7 +386,7 @@ test_odirect_in_flight() {
 test_unpublish_pin_race() {
 	# not local: the EXIT trap runs after the function has returned
 	local d=$C/upin dev rc=0
-	pid='' rpid='' opid='' H=/sys/kernel/debug/pmemu/hold/unpublish_checked
+	pid='' rpid='' opid='' H=$DBG/hold/unpublish_checked
 	trap 'echo 0 > $H; release "$pid"; [ -n "$rpid" ] && wait $rpid; [ -n "$opid" ] && wait $opid
 		umount_if /mnt/upin; cfs_remove other; drained 1 upin' EXIT
 	[ -w $H ] || fail "no hold point $H"
@@ -453,7 +438,7 @@ test_unpublish_pin_race() {
 test_unbind_disable_race() {
 	# not local: the EXIT trap runs after the function has returned
 	local d=$C/race dev rc=0
-	upid='' H=/sys/kernel/debug/pmemu/hold/destroy_claimed
+	upid='' H=$DBG/hold/destroy_claimed
 	trap 'echo 0 > $H; [ -n "$upid" ] && wait $upid; cfs_remove race
 		[ -d $R/region0 ] || wait_for 10 bash -c "echo pmemu.0 > /sys/bus/platform/drivers/pmemu/bind 2> /dev/null"' EXIT
 	[ -w $H ] || fail "no hold point $H"

@@ -11,3 +11,18 @@ fio_fs_job() {
 		--rw="$rw" --bs="$bs" --size="$size" --verify=crc32c --verify_fatal=1 \
 		--randrepeat=0 --unlink=1
 }
+
+# fio_devdax_job DEV SIZE: a devdax character device written and verified
+# (crc32c) through mmap and through fio's dev-dax engine; SIZE must be a
+# multiple of the device's align (fio maps it whole).
+fio_devdax_job() {
+	[ -c "$1" ] || fail "$1 is not a character device"
+	fio_run --name=dax-mmap --filename="$1" --ioengine=mmap \
+		--rw=randwrite --bs=64k --size="$2" --verify=crc32c \
+		--verify_fatal=1 --do_verify=1 --randrepeat=1 ||
+		fail "fio mmap verify on $1"
+	fio_run --name=dax-devdax --filename="$1" --ioengine=dev-dax \
+		--rw=randrw --bs=4k --size="$2" --verify=crc32c \
+		--verify_fatal=1 --do_verify=1 --randrepeat=1 ||
+		fail "fio dev-dax verify on $1"
+}

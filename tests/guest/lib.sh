@@ -11,6 +11,10 @@
 T_SLOW=1
 [[ ${PMEMU_KERNEL:-stock} == debug* ]] && T_SLOW=4
 
+# pmemu's debugfs: hold points (hold/) and each devdax device's counters
+# (pmemuN.dax/), neither of them ABI
+DBG=/sys/kernel/debug/pmemu
+
 # The memmap=SIZE$START ranges of this boot, as SIZE@START[,...] for ranges=.
 pmemu_boot_ranges() {
 	local r out=""
@@ -108,6 +112,21 @@ wait_for() {
 		[ $t -gt 0 ] || return 1
 		sleep 0.1
 	done
+}
+
+# ended PID SECONDS WHAT: PID (WHAT) exits within SECONDS (scaled) after
+# the device went; its exit status in ENDED.
+ended() {
+	timeout $(($2 * T_SLOW)) tail --pid="$1" -f /dev/null ||
+		fail "$3 still running $2 s after the device went"
+	ENDED=0
+	wait "$1" || ENDED=$?
+}
+
+# sigbus_in OUT: a mmap_writer (status ENDED, output OUT) died of SIGBUS.
+sigbus_in() {
+	[ "$ENDED" -eq 7 ] || { cat "$1"; fail "writer exit $ENDED, expected 7 (SIGBUS)"; }
+	grep -q SIGBUS "$1" || { cat "$1"; fail "writer did not report SIGBUS"; }
 }
 
 # memfree_kb: MemFree after giving back what caches hold: page cache,

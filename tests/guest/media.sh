@@ -226,7 +226,7 @@ fs_case() {
 test_fault_inject_race() {
 	# not local: the EXIT trap runs after the function has returned
 	local name=me-race dev rc=0
-	pid='' H=/sys/kernel/debug/pmemu/hold/fault_insert
+	pid='' H=$DBG/hold/fault_insert
 	cleanup
 	trap 'echo 0 > $H; [ -n "$pid" ] && kill -KILL $pid 2> /dev/null; wait; cleanup' EXIT
 	[ -w $H ] || fail "no hold point $H"
@@ -260,9 +260,9 @@ dax_case() {
 		fail "media_test on $dev ($1, $2)"
 	[ -z "$(cat $R/$dev/badblocks)" ] || fail "errors left: $(cat $R/$dev/badblocks)"
 	# one transient and one recorded software poison
-	[ "$(cat $R/$dev/stats/memory_failures)" = 2 ] ||
-		fail "memory_failures $(cat $R/$dev/stats/memory_failures), want 2"
-	[ "$(cat $R/$dev/stats/folios_in_use)" = 0 ] || fail "folios in use"
+	[ "$(cat $DBG/$dev/memory_failures)" = 2 ] ||
+		fail "memory_failures $(cat $DBG/$dev/memory_failures), want 2"
+	[ "$(cat $DBG/$dev/folios_in_use)" = 0 ] || fail "folios in use"
 	destroy "$name"
 }
 

@@ -839,11 +839,11 @@ test_release() {
 	for d in $C/*; do
 		[ -d "$d" ] || continue
 		dev=$(dev_of "$d") || continue
-		[ -e $CLS/$dev/stats ] || continue
-		wait_for 30 test "$(cat $CLS/$dev/stats/folios_in_use)" = 0 ||
-			problem="$problem; $dev: folios_in_use $(cat $CLS/$dev/stats/folios_in_use)"
-		wait_for 30 test "$(cat $CLS/$dev/stats/pgmap_refs_live)" = 0 ||
-			problem="$problem; $dev: pgmap_refs_live $(cat $CLS/$dev/stats/pgmap_refs_live)"
+		[ -e $DBG/$dev/folios_in_use ] || continue
+		wait_for 30 test "$(cat $DBG/$dev/folios_in_use)" = 0 ||
+			problem="$problem; $dev: folios_in_use $(cat $DBG/$dev/folios_in_use)"
+		wait_for 30 test "$(cat $DBG/$dev/pgmap_refs_held)" = 0 ||
+			problem="$problem; $dev: pgmap_refs_held $(cat $DBG/$dev/pgmap_refs_held)"
 	done
 	for d in $C/*; do
 		[ -d "$d" ] || continue

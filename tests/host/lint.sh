@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host-side checks of the driver sources (TAP): checkpatch --strict, kernel-doc,
-# sparse (make C=2), a DKMS build + install, and an in-tree build with the
-# top-level Kconfig.  Runs against the cached trixie chroot and kernel source
-# (make setup).
+# Host-side checks of the driver sources (TAP): checkpatch --strict, the
+# layering (no cycle between files), kernel-doc, the share of comments, no
+# percpu_ref internals, sparse (make C=2), a DKMS build + install, and an
+# in-tree build with the top-level Kconfig.  Runs against the cached trixie
+# chroot and kernel source (make setup).
 set -uo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
@@ -23,6 +24,29 @@ test_kernel_doc() {
 	local out
 	out=$("$KSRC/scripts/kernel-doc" -none -Wall "$PMEMU_TOP"/driver/*.[ch] 2>&1)
 	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+
+# The driver's files, and pmemuctl's, form layers: no file uses a function
+# or object of a file that uses it back, directly or through others
+# (docs/design.md).
+test_layers() {
+	python3 "$PMEMU_TOP/tests/host/callgraph.py" "$PMEMU_TOP/driver" &&
+		python3 "$PMEMU_TOP/tests/host/callgraph.py" "$PMEMU_TOP/userspace/pmemuctl"
+}
+
+# Comments say why, briefly; user guidance lives in docs/ (at most 18 % of
+# the driver's non-blank lines carry a comment).
+test_comments() {
+	local out
+	out=$(python3 "$PMEMU_TOP/tests/host/comments.py" 18 "$PMEMU_TOP"/driver/*.[ch]) ||
+		{ echo "$out"; return 1; }
+	echo "# ${out##*$'\n'}"
+}
+
+# The driver keeps its own counters: it reads no percpu_ref internals.
+test_no_percpu_internals() {
+	! grep -n -E 'percpu_count_ptr|__PERCPU_REF_|PERCPU_COUNT_BIAS|ref(\.|->)data' \
+		"$PMEMU_TOP"/driver/*.[ch]
 }
 
 # A fresh copy of driver/ inside the chroot, for builds that write objects,
@@ -83,6 +107,9 @@ intree_tree() {
 test_intree() {
 	local obj=$PMEMU_CACHE/intree tree=$PMEMU_CACHE/intree-src
 	intree_tree "$tree" || return 1
+	# The copy keeps the sources' mtimes, which can be older than the
+	# objects of an earlier build of other sources: rebuild pmemu whole.
+	rm -rf "$obj/drivers/pmemu"
 	mkdir -p "$obj"
 	[ -e "$obj/.config" ] || cp "$ROOTFS/boot/config-$KVER" "$obj/.config"
 	PMEMU_BIND="$tree:/usr/src/ksrc $obj:/usr/src/kobj" in_chroot /bin/sh -ec "
@@ -120,9 +147,12 @@ test_kconfig_configfs() {
 	return $rc
 }
 
-t_plan 6
+t_plan 9
 t_run "checkpatch --strict --no-tree driver/ tests/kmod/" test_checkpatch
+t_run "driver and pmemuctl files use only files below them: no cycle (tests/host/callgraph.py)" test_layers
 t_run "kernel-doc -Wall driver/" test_kernel_doc
+t_run "comments on at most 18 % of the driver's lines (tests/host/comments.py)" test_comments
+t_run "the driver reads no percpu_ref internals" test_no_percpu_internals
 t_run "sparse (make C=2) clean" test_sparse
 t_run "DKMS add/build/install/remove for $KVER" test_dkms
 t_run "in-tree build: Kconfig + drivers/pmemu with CONFIG_PMEMU=m" test_intree

@@ -21,46 +21,8 @@
 
 #include "pmemuctl.h"
 
-static const char claim_help[] =
-"Usage: pmemuctl claim-region --ndctl-region regionN\n"
-"\n"
-"Hand the range of libnvdimm region regionN (an NVDIMM the nfit driver\n"
-"found; see 'ndctl list -R') to pmemu: disable the region in libnvdimm,\n"
-"together with its namespaces, and make a pmemu region of its range.\n"
-"Refused, changing nothing, if the region is not persistent memory or is\n"
-"pmemu's already, if a namespace of it is mounted, if one is enabled in\n"
-"devdax mode (pmemu cannot tell whether /dev/daxX.Y is mapped, and the\n"
-"in-tree driver frees its pages under mappings), or if the kernel refuses\n"
-"the range.\n"
-"\n"
-"Options:\n"
-"  -r, --ndctl-region regionN   the libnvdimm region\n"
-"  -h, --help                   show this help\n"
-"\n"
-"Prints the new pmemu region as JSON, as 'pmemuctl list -R' does. Needs root.\n"
-"\n"
-"Example:\n"
-"  pmemuctl claim-region --ndctl-region region0\n";
-
-static const char release_help[] =
-"Usage: pmemuctl release-region --ndctl-region regionN\n"
-"\n"
-"Give back what claim-region took: remove the pmemu region made of\n"
-"libnvdimm region regionN's range and enable regionN in libnvdimm again\n"
-"(its namespaces come back). Refused, changing nothing, while a pmemu\n"
-"device is carved from the region (destroy-device them first).\n"
-"\n"
-"Options:\n"
-"  -r, --ndctl-region regionN   the libnvdimm region\n"
-"  -h, --help                   show this help\n"
-"\n"
-"Needs root.\n"
-"\n"
-"Example:\n"
-"  pmemuctl release-region --ndctl-region region0\n";
-
-static int parse_region_opt(const char *verb, const char *help, int argc,
-			    char **argv, const char **name)
+static int parse_region_opt(const char *verb, int argc, char **argv,
+			    const char **name)
 {
 	static const struct option longopts[] = {
 		{ "ndctl-region", required_argument, NULL, 'r' },
@@ -76,8 +38,7 @@ static int parse_region_opt(const char *verb, const char *help, int argc,
 			*name = optarg;
 			break;
 		case 'h':
-			fputs(help, stdout);
-			return RC_DONE;
+			return print_help(verb);
 		default:
 			return option_error(verb, c, argv);
 		}
@@ -176,16 +137,20 @@ static int pmemu_region_at(unsigned long long start)
 	return id;
 }
 
-static int class_write(const char *verb, const char *attr, const char *val)
+/* Write @val to pmemu's class attribute @attr; a negative errno on failure. */
+static int class_write(const char *attr, const char *val)
 {
 	char dir[PATH_MAX];
 	int err = sys_path(dir, sizeof(dir), PMEMU_CLASS_DIR);
 
-	if (!err)
-		err = attr_write(dir, attr, val);
-	if (err)
-		fail(verb, -err, "write '%s' to %s/%s (see dmesg)", val, dir, attr);
-	return err ? RC_FAIL : RC_OK;
+	return err ? err : attr_write(dir, attr, val);
+}
+
+static void fail_class_write(const char *verb, int err, const char *attr,
+			     const char *val, const char *extra)
+{
+	fail(verb, -err, "write '%s' to %s%s/%s (see dmesg)%s", val, sys_root(),
+	     PMEMU_CLASS_DIR, attr, extra);
 }
 
 static int print_region(const char *verb, int id)
@@ -239,24 +204,26 @@ static int claim(const char *verb, struct ndctl_region *region)
 		return RC_FAIL;
 	}
 	snprintf(val, sizeof(val), "%llu@%llu", size, start);
-	if (class_write(verb, "add_region", val) != RC_OK) {
-		if (was_enabled && pmemu_region_at(start) < 0 &&
-		    ndctl_region_enable(region))
-			note(verb, "could not enable %s again", ndctl_region_get_devname(region));
+	err = class_write("add_region", val);
+	if (err) {
+		bool restore = was_enabled && pmemu_region_at(start) < 0;
+
+		fail_class_write(verb, err, "add_region", val,
+				 restore && ndctl_region_enable(region) ?
+				 "; libnvdimm could not enable it again" : "");
 		return RC_FAIL;
 	}
 	id = pmemu_region_at(start);
 	return id < 0 ? RC_OK : print_region(verb, id);
 }
 
-static int start_region_verb(const char *verb, const char *help, int argc,
-			     char **argv, struct ndctl_ctx **ctx,
-			     struct ndctl_region **region)
+static int start_region_verb(const char *verb, int argc, char **argv,
+			     struct ndctl_ctx **ctx, struct ndctl_region **region)
 {
 	const char *name;
 	int rc, err;
 
-	rc = parse_region_opt(verb, help, argc, argv, &name);
+	rc = parse_region_opt(verb, argc, argv, &name);
 	if (rc != RC_OK)
 		return rc;
 	if (!require_root(verb) || env_prepare(verb))
@@ -279,7 +246,7 @@ int cmd_claim_region(int argc, char **argv)
 	struct ndctl_ctx *ctx = NULL;
 	int rc;
 
-	rc = start_region_verb(verb, claim_help, argc, argv, &ctx, &region);
+	rc = start_region_verb(verb, argc, argv, &ctx, &region);
 	if (rc == RC_OK && strcmp(ndctl_region_get_type_name(region), "pmem")) {
 		fail(verb, EINVAL, "%s is a %s region, not persistent memory",
 		     ndctl_region_get_devname(region),
@@ -303,9 +270,9 @@ int cmd_release_region(int argc, char **argv)
 	struct ndctl_region *region;
 	struct ndctl_ctx *ctx = NULL;
 	char val[16];
-	int rc, id = -1;
+	int rc, err, id = -1;
 
-	rc = start_region_verb(verb, release_help, argc, argv, &ctx, &region);
+	rc = start_region_verb(verb, argc, argv, &ctx, &region);
 	if (rc == RC_OK) {
 		id = pmemu_region_at(ndctl_region_get_resource(region));
 		if (id < 0) {
@@ -316,7 +283,11 @@ int cmd_release_region(int argc, char **argv)
 	}
 	if (rc == RC_OK) {
 		snprintf(val, sizeof(val), "%d", id);
-		rc = class_write(verb, "remove_region", val);
+		err = class_write("remove_region", val);
+		if (err) {
+			fail_class_write(verb, err, "remove_region", val, "");
+			rc = RC_FAIL;
+		}
 	}
 	if (rc == RC_OK && ndctl_region_enable(region)) {
 		fail(verb, EIO, "pmemu let go of %s, but libnvdimm could not enable it ('ndctl enable-region %s')",

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pmemuctl device verbs: create-device, destroy-device, enable-device,
- * disable-device, and the helpers they share with reconfigure-device.
+ * disable-device.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,91 +15,6 @@
 #include <json-c/json.h>
 
 #include "pmemuctl.h"
-
-static const char create_help[] =
-"Usage: pmemuctl create-device --region R --mode fsdax|devdax [--size S]\n"
-"                              [--offset O] [--map mem|dev] [--name NAME]\n"
-"                              [--align 4K|2M|1G] [--lifetime sweep|tracked]\n"
-"\n"
-"Carve a new device out of region R and enable it: make the configfs\n"
-"directory /sys/kernel/config/pmemu/NAME, write its settings and write 1 to\n"
-"its enable attribute, which instantiates /dev/pmemuN (fsdax: a block device\n"
-"for ext4/xfs -o dax) or /dev/pmemuN.dax (devdax: a character device to\n"
-"mmap, as /dev/daxX.Y). On success print the\n"
-"device as JSON (as 'pmemuctl list -D' does); on failure remove the directory\n"
-"again. Needs root.\n"
-"\n"
-"Options:\n"
-"  -r, --region R    region id (see 'pmemuctl list -R'); required\n"
-"  -m, --mode MODE   device mode: fsdax or devdax; required\n"
-"  -s, --size S      bytes to carve; 0 or absent: the largest free extent\n"
-"                    at or after the offset\n"
-"  -o, --offset O    byte offset in the region, or \"auto\" (the default):\n"
-"                    the kernel picks the first free extent that fits\n"
-"  -M, --map WHERE   where the struct pages live: \"mem\" (default, system\n"
-"                    RAM) or \"dev\" (the start of the extent, which reduces\n"
-"                    the capacity)\n"
-"  -n, --name NAME   configfs name; default: the first free devN\n"
-"  -a, --align A     devdax only: the page size every mapping uses and the\n"
-"                    alignment of the extent: 4K, 2M (default) or 1G\n"
-"  -l, --lifetime L  devdax only: how page references are managed:\n"
-"                    \"sweep\" (default; device-dax semantics, compound\n"
-"                    folios, swept at teardown) or \"tracked\" (folios\n"
-"                    initialised on first use and freed on last put; align\n"
-"                    4K or 2M; long-term pins such as io_uring fixed\n"
-"                    buffers fail with EBUSY)\n"
-"  -h, --help        show this help\n"
-"\n"
-"Sizes and offsets are bytes, decimal or 0x hexadecimal, with an optional\n"
-"K, M, G or T suffix (binary: 1K = 1024); the kernel requires multiples of\n"
-"the region's align. When it refuses a setting it logs why (dmesg).\n"
-"\n"
-"Examples:\n"
-"  pmemuctl create-device --region 0 --size 4G --mode fsdax\n"
-"  pmemuctl create-device --region 1 --size 2G --mode devdax --align 1G\n";
-
-static const char destroy_help[] =
-"Usage: pmemuctl destroy-device NAME\n"
-"\n"
-"Disable device NAME if it is enabled, then remove its configfs directory.\n"
-"Fails with EBUSY while its block device is mounted or open, or its\n"
-"character device is open. NAME is the configfs name or the /dev name\n"
-"(pmemuN, pmemuN.dax). Needs root.\n"
-"\n"
-"Options:\n"
-"  -h, --help   show this help\n"
-"\n"
-"Example:\n"
-"  pmemuctl destroy-device dev0\n";
-
-static const char enable_help[] =
-"Usage: pmemuctl enable-device NAME\n"
-"\n"
-"Enable device NAME (write 1 to its enable attribute): the kernel carves its\n"
-"extent and instantiates /dev/pmemuN (fsdax) or /dev/pmemuN.dax (devdax).\n"
-"Print the device as JSON. Enabling an enabled device does nothing. NAME is\n"
-"the configfs name. Needs root.\n"
-"\n"
-"Options:\n"
-"  -h, --help   show this help\n"
-"\n"
-"Example:\n"
-"  pmemuctl enable-device dev0\n";
-
-static const char disable_help[] =
-"Usage: pmemuctl disable-device NAME\n"
-"\n"
-"Disable device NAME (write 0 to its enable attribute): its /dev node goes\n"
-"away, its settings stay. Fails with EBUSY while the block device is\n"
-"mounted or open, or the character device is open. Disabling a disabled\n"
-"device does nothing. NAME is the configfs name or the /dev name. Needs\n"
-"root.\n"
-"\n"
-"Options:\n"
-"  -h, --help   show this help\n"
-"\n"
-"Example:\n"
-"  pmemuctl disable-device dev0\n";
 
 struct create_opts {
 	char region[16];
@@ -111,80 +27,14 @@ struct create_opts {
 	const char *lifetime;		/* "" if not given */
 };
 
-/* Report a failed attribute write: "enable dev1", "set dev1 size=4096". */
-void fail_set(const char *verb, int err, const char *name, const char *attr,
-	      const char *val, const char *extra)
-{
-	if (!strcmp(attr, "enable"))
-		fail(verb, err, "%s %s%s", strcmp(val, "0") ? "enable" : "disable",
-		     name, extra);
-	else
-		fail(verb, err, "set %s %s=%s%s", name, attr, val, extra);
-}
-
-int check_map(const char *verb, const char *map)
-{
-	if (strcmp(map, "mem") && strcmp(map, "dev"))
-		return usage_error(verb, "invalid --map '%s': expected mem or dev", map);
-	return RC_OK;
-}
-
-int check_mode(const char *verb, const char *mode)
-{
-	if (strcmp(mode, "fsdax") && strcmp(mode, "devdax"))
-		return usage_error(verb, "invalid --mode '%s': expected fsdax or devdax",
-				   mode);
-	return RC_OK;
-}
-
-/* --align: 4K, 2M or 1G (any spelling size_parse() takes), as bytes. */
-int parse_align(const char *verb, const char *arg, char *buf, size_t len)
-{
-	uint64_t v;
-
-	if (size_parse(arg, &v) ||
-	    (v != 4096 && v != 2ULL << 20 && v != 1ULL << 30))
-		return usage_error(verb, "invalid --align '%s': expected 4K, 2M or 1G",
-				   arg);
-	snprintf(buf, len, "%llu", (unsigned long long)v);
-	return RC_OK;
-}
-
-int check_lifetime(const char *verb, const char *lifetime)
-{
-	if (strcmp(lifetime, "sweep") && strcmp(lifetime, "tracked"))
-		return usage_error(verb, "invalid --lifetime '%s': expected sweep or tracked",
-				   lifetime);
-	return RC_OK;
-}
-
-/* Parse a --size or --offset value into its attribute string. */
-int parse_extent_arg(const char *verb, const char *opt, const char *arg,
-		     char *buf, size_t len)
-{
-	uint64_t v;
-	int err;
-
-	err = strcmp(opt, "offset") ? size_parse(arg, &v) : offset_parse(arg, buf, len);
-	if (err)
-		return usage_error(verb, "invalid --%s '%s': %s", opt, arg,
-				   err == -ERANGE ? "too large" :
-				   "expected a number with an optional K, M, G or T suffix");
-	if (strcmp(opt, "offset"))
-		snprintf(buf, len, "%llu", (unsigned long long)v);
-	return RC_OK;
-}
-
 static int parse_region(const char *arg, char *buf, size_t len)
 {
-	char *end;
-	long id;
+	int id = region_parse(arg);
 
-	errno = 0;
-	id = strtol(arg, &end, 10);
-	if (arg[0] < '0' || arg[0] > '9' || *end || errno || id > INT_MAX)
-		return usage_error("create-device", "invalid --region '%s'", arg);
-	snprintf(buf, len, "%d", (int)id);
+	if (id < 0)
+		return usage_error("create-device", "invalid --region '%s' (regionN or N)",
+				   arg);
+	snprintf(buf, len, "%d", id);
 	return RC_OK;
 }
 
@@ -215,8 +65,7 @@ static int create_opt(struct create_opts *o, int c, char **argv)
 		o->lifetime = optarg;
 		return check_lifetime(verb, optarg);
 	case 'h':
-		fputs(create_help, stdout);
-		return RC_DONE;
+		return print_help(verb);
 	default:
 		return option_error(verb, c, argv);
 	}
@@ -279,6 +128,55 @@ static int create_dir(const char *want, char *name, size_t len)
 	return -EEXIST;
 }
 
+/* Append to @buf at *@off, never past @len. */
+PRINTF(4, 5) static void append(char *buf, size_t len, size_t *off,
+				const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	*off = n < 0 ? len : *off + (size_t)n;
+}
+
+/*
+ * Why region @id has no room, for an ENOSPC message: the devices holding
+ * extents in it, and the way out.  "" if none is found.
+ */
+static void occupants(int id, char *buf, size_t len)
+{
+	struct dev_vec devs;
+	bool by_module = false;
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	if (dev_list(&devs, true))
+		return;
+	for (i = 0; i < devs.n; i++) {
+		const struct pmemu_dev *d = &devs.v[i];
+
+		if (d->region != id || (!d->enabled && strcmp(d->state, "draining")))
+			continue;
+		if (off)
+			append(buf, len, &off, ", ");
+		else
+			append(buf, len, &off, "; region%d is used by ", id);
+		append(buf, len, &off, "%s%s", dev_key(d),
+		       strcmp(d->state, "draining") ? "" : " (draining)");
+		by_module |= !d->name[0];
+	}
+	dev_vec_free(&devs);
+	if (!off)
+		return;
+	append(buf, len, &off, by_module ?
+	       " (made by the module at load: load pmemu with autocreate=0 to keep the region free)" :
+	       " ('pmemuctl destroy-device NAME' frees an extent)");
+}
+
 /* Write the settings and enable; on failure report which write failed. */
 static int create_configure(const struct create_opts *o, const char *name)
 {
@@ -286,6 +184,7 @@ static int create_configure(const struct create_opts *o, const char *name)
 				      "align", "lifetime", "enable" };
 	const char *const vals[] = { o->region, o->offset, o->size, o->mode, o->map,
 				     o->align, o->lifetime, "1" };
+	char why[512] = "";
 	size_t i;
 	int err;
 
@@ -293,6 +192,15 @@ static int create_configure(const struct create_opts *o, const char *name)
 		if (!vals[i][0])
 			continue;
 		err = dev_set(name, attrs[i], vals[i]);
+		if (err == -ENOSPC) {
+			/* after the errno: what fills the region, the way out */
+			char what[NAME_MAX + 2 * SIZE_STR_MAX + 16];
+
+			set_desc(what, sizeof(what), name, attrs[i], vals[i]);
+			occupants(atoi(o->region), why, sizeof(why));
+			note("create-device", "%s: %s%s", what, strerror(ENOSPC), why);
+			return err;
+		}
 		if (err) {
 			fail_set("create-device", -err, name, attrs[i], vals[i], "");
 			return err;
@@ -339,80 +247,14 @@ int cmd_create(int argc, char **argv)
 	return RC_OK;
 }
 
-/* Print configfs device NAME as JSON (as list -D does). */
-int print_dev(const char *verb, const char *name)
-{
-	struct json_object *o;
-	struct pmemu_dev d;
-	int err;
-
-	err = dev_load_cfg(name, &d);
-	if (err) {
-		fail(verb, -err, "read %s", name);
-		return RC_FAIL;
-	}
-	o = dev_to_json(&d, 0);
-	if (!o) {
-		fail(verb, ENOMEM, "print %s", name);
-		return RC_FAIL;
-	}
-	print_json(o);
-	json_object_put(o);
-	return RC_OK;
-}
-
-/* Parse "VERB [-h] NAME"; RC_OK with *name set, RC_DONE after --help. */
-int parse_name_only(const char *verb, const char *help, int argc, char **argv,
-		    const char **name)
-{
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-		if (c != 'h')
-			return option_error(verb, c, argv);
-		fputs(help, stdout);
-		return RC_DONE;
-	}
-	if (optind >= argc)
-		return usage_error(verb, "missing device NAME");
-	if (optind + 1 < argc)
-		return usage_error(verb, "unexpected argument '%s'", argv[optind + 1]);
-	*name = argv[optind];
-	return check_name(verb, *name);
-}
-
-/* Find a device that has a configfs directory; reports the error. */
-int find_cfg_dev(const char *verb, const char *arg, struct pmemu_dev *d)
-{
-	int err = dev_find(arg, d);
-
-	if (err == -ENODEV) {
-		fail(verb, ENODEV, "%s", arg);
-		return RC_FAIL;
-	}
-	if (err) {
-		fail(verb, -err, "read %s", arg);
-		return RC_FAIL;
-	}
-	if (!d->name[0]) {
-		fail(verb, EOPNOTSUPP, "%s was made by the module at load time", arg);
-		return RC_FAIL;
-	}
-	return RC_OK;
-}
-
 /* The common start of destroy/enable/disable: parse, root, module, find. */
-static int start_verb(const char *verb, const char *help, int argc, char **argv,
-		      struct pmemu_dev *d)
+static int start_verb(const char *verb, int argc, char **argv,
+		      struct pmemu_dev *d, bool *force)
 {
 	const char *arg;
 	int rc;
 
-	rc = parse_name_only(verb, help, argc, argv, &arg);
+	rc = parse_name_only(verb, argc, argv, &arg, force);
 	if (rc != RC_OK)
 		return rc;
 	if (!require_root(verb) || env_prepare(verb))
@@ -420,19 +262,25 @@ static int start_verb(const char *verb, const char *help, int argc, char **argv,
 	return find_cfg_dev(verb, arg, d);
 }
 
-static int set_enable(const char *verb, const struct pmemu_dev *d, bool on)
+/* Write enable; -errno, reported unless it is EBUSY and @force is set. */
+static int set_enable(const char *verb, const struct pmemu_dev *d, bool on,
+		      bool force)
 {
 	const char *val = on ? "1" : "0";
 	int err;
 
 	if (d->enabled == on)
-		return RC_OK;
+		return 0;
 	err = dev_set(d->name, "enable", val);
-	if (err) {
+	if (err && !(err == -EBUSY && force))
 		fail_set(verb, -err, d->name, "enable", val, "");
-		return RC_FAIL;
-	}
-	return RC_OK;
+	return err;
+}
+
+static void forcing(const char *verb, const struct pmemu_dev *d)
+{
+	note(verb, "%s is in use: taking it away (mappers get SIGBUS, I/O fails with EIO)",
+	     d->name);
 }
 
 int cmd_enable(int argc, char **argv)
@@ -441,41 +289,84 @@ int cmd_enable(int argc, char **argv)
 	struct pmemu_dev d;
 	int rc;
 
-	rc = start_verb(verb, enable_help, argc, argv, &d);
-	if (rc == RC_OK)
-		rc = set_enable(verb, &d, true);
+	rc = start_verb(verb, argc, argv, &d, NULL);
+	if (rc == RC_OK && set_enable(verb, &d, true, false))
+		rc = RC_FAIL;
 	if (rc == RC_OK)
 		rc = print_dev(verb, d.name);
 	return rc == RC_DONE ? RC_OK : rc;
 }
 
-int cmd_disable(int argc, char **argv)
+/*
+ * Disable an open device: rmdir (configfs cannot refuse it, the kernel
+ * tears the device down) and mkdir again with the same settings.
+ */
+static int disable_forced(const char *verb, const struct pmemu_dev *d)
 {
-	const char *verb = "disable-device";
-	struct pmemu_dev d;
-	int rc;
+	struct settings s = { 0 };
+	struct failure f;
+	char name[NAME_MAX + 1];
+	int err;
 
-	rc = start_verb(verb, disable_help, argc, argv, &d);
-	if (rc == RC_OK)
-		rc = set_enable(verb, &d, false);
-	return rc == RC_DONE ? RC_OK : rc;
+	err = settings_read(d->name, &s);
+	if (err) {
+		fail(verb, -err, "read %s settings", d->name);
+		return RC_FAIL;
+	}
+	forcing(verb, d);
+	err = dev_remove(d->name);
+	if (err) {
+		fail(verb, -err, "remove %s", d->name);
+		return RC_FAIL;
+	}
+	err = create_dir(d->name, name, sizeof(name));
+	if (err) {
+		fail(verb, -err, "make %s again (its settings were region=%s mode=%s size=%s)",
+		     d->name, s.v[S_REGION], s.v[S_MODE], s.v[S_SIZE]);
+		return RC_FAIL;
+	}
+	if (settings_write(d->name, &s, false, &f)) {
+		fail_set(verb, -f.err, d->name, f.attr, f.val,
+			 " (made again after a forced disable)");
+		return RC_FAIL;
+	}
+	return RC_OK;
 }
 
-int cmd_destroy(int argc, char **argv)
+/*
+ * disable-device and destroy-device: disable (with --force also an open
+ * device), then for destroy remove the configfs directory.
+ */
+static int take_down(const char *verb, int argc, char **argv, bool destroy)
 {
-	const char *verb = "destroy-device";
+	bool force = false;
 	struct pmemu_dev d;
 	int rc, err;
 
-	rc = start_verb(verb, destroy_help, argc, argv, &d);
-	if (rc == RC_OK)
-		rc = set_enable(verb, &d, false);
+	rc = start_verb(verb, argc, argv, &d, &force);
 	if (rc != RC_OK)
 		return rc == RC_DONE ? RC_OK : rc;
+	err = set_enable(verb, &d, false, force);
+	if (err && !(err == -EBUSY && force))
+		return RC_FAIL;
+	if (!destroy)
+		return err ? disable_forced(verb, &d) : RC_OK;
+	if (err)
+		forcing(verb, &d);
 	err = dev_remove(d.name);
 	if (err) {
 		fail(verb, -err, "remove %s", d.name);
 		return RC_FAIL;
 	}
 	return RC_OK;
+}
+
+int cmd_disable(int argc, char **argv)
+{
+	return take_down("disable-device", argc, argv, false);
+}
+
+int cmd_destroy(int argc, char **argv)
+{
+	return take_down("destroy-device", argc, argv, true);
 }

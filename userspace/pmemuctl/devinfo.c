@@ -395,3 +395,62 @@ int dev_remove(const char *name)
 		return err;
 	return rmdir(dir) ? -errno : 0;
 }
+
+/* Parse one "SECTOR COUNT" line of a badblocks file into the array. */
+static int add_badblock(struct json_object *a, const char *line,
+			uint64_t *count)
+{
+	unsigned long long sector, len;
+	struct json_object *b;
+
+	if (sscanf(line, "%llu %llu", &sector, &len) != 2)
+		return -EINVAL;
+	b = json_object_new_object();
+	if (!b)
+		return -ENOMEM;
+	json_object_object_add(b, "offset", json_object_new_uint64(sector));
+	json_object_object_add(b, "length", json_object_new_uint64(len));
+	json_object_array_add(a, b);
+	*count += len;
+	return 0;
+}
+
+/**
+ * dev_add_media_errors() - add "badblock_count" and "badblocks" to @o
+ * @o: the device's JSON object
+ * @d: an enabled device
+ *
+ * As ndctl list --media-errors: the number of bad 512-byte sectors, and
+ * each bad range as {"offset": SECTOR, "length": SECTORS} relative to the
+ * start of the device.  Disabled devices have no media, hence no keys.
+ *
+ * Return: 0 or a negative errno.
+ */
+int dev_add_media_errors(struct json_object *o, const struct pmemu_dev *d)
+{
+	char dir[PATH_MAX], buf[8192], *line, *save;
+	struct json_object *a;
+	uint64_t count = 0;
+	int err;
+
+	if (!d->enabled || !d->node[0])
+		return 0;
+	err = dev_badblocks_dir(d, dir, sizeof(dir));
+	if (!err)
+		err = attr_read_all(dir, "badblocks", buf, sizeof(buf));
+	if (err)
+		return err;
+	a = json_object_new_array();
+	if (!a)
+		return -ENOMEM;
+	for (line = strtok_r(buf, "\n", &save); line && !err;
+	     line = strtok_r(NULL, "\n", &save))
+		err = add_badblock(a, line, &count);
+	if (err) {
+		json_object_put(a);
+		return err;
+	}
+	json_object_object_add(o, "badblock_count", json_object_new_uint64(count));
+	json_object_object_add(o, "badblocks", a);
+	return 0;
+}

@@ -6,118 +6,130 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "pmemuctl.h"
 
-static const char list_help[] =
-"Usage: pmemuctl list [-R|--regions] [-D|--devices] [-v|--verbose] [-u|--human]\n"
-"                     [-M|--media-errors]\n"
-"\n"
-"Print pmemu regions and devices as JSON, indented by two spaces. With no\n"
-"option, print the array of devices. An empty result prints [].\n"
-"\n"
-"Options:\n"
-"  -R, --regions   list regions\n"
-"  -D, --devices   list devices; with -R, each region gets a \"devices\"\n"
-"                  array of the devices carved from it\n"
-"  -v, --verbose   also print region \"start\" and device \"offset\",\n"
-"                  \"data_offset\", \"extent_size\" and \"phys_start\"\n"
-"                  (addresses are only readable by root)\n"
-"  -u, --human     print sizes as strings in binary units (\"2.00 GiB\")\n"
-"  -M, --media-errors\n"
-"                  add \"badblock_count\" (bad 512-byte sectors) and\n"
-"                  \"badblocks\" ([{\"offset\": SECTOR, \"length\": SECTORS}],\n"
-"                  relative to the device's start) to enabled devices\n"
-"  -h, --help      show this help\n"
-"\n"
-"Region keys: dev, id, size, available_size, max_available_extent, align,\n"
-"source [, start].\n"
-"Device keys: dev, name, mode, map, size (capacity in bytes; for a disabled\n"
-"device the configured size, 0 = the rest), align and lifetime (devdax),\n"
-"region, blockdev (enabled fsdax) or chardev (enabled devdax), enabled,\n"
-"state (configfs devices: live, disabled, or draining while pages of a\n"
-"disabled device are still mapped or pinned)\n"
-"[, offset, data_offset, extent_size, phys_start] [, badblock_count,\n"
-"badblocks].\n"
-"\n"
-"list does not need root. If the pmemu module is not loaded, root loads it;\n"
-"other users get a note on stderr and [].\n"
-"\n"
-"Example:\n"
-"  pmemuctl list -R -D -u\n";
-
 struct list_opts {
 	bool regions;
 	bool devices;
+	int region;			/* -1: every region */
+	const char *name;		/* NULL: every device */
+	const char *mode;		/* NULL: every mode */
+	bool idle;
 	unsigned int flags;
 };
+
+static int list_opt(struct list_opts *o, int c, char **argv)
+{
+	switch (c) {
+	case 'R':
+		o->regions = true;
+		return RC_OK;
+	case 'N':
+	case 'D':
+		o->devices = true;
+		return RC_OK;
+	case 'r':
+		o->region = region_parse(optarg);
+		if (o->region < 0)
+			return usage_error("list", "invalid --region '%s' (regionN or N)",
+					   optarg);
+		return RC_OK;
+	case 'n':
+		o->name = strip_dev(optarg);
+		return RC_OK;
+	case 'm':
+		o->mode = optarg;
+		return check_mode("list", optarg);
+	case 'i':
+		o->idle = true;
+		return RC_OK;
+	case 'v':
+		o->flags |= JF_VERBOSE;
+		return RC_OK;
+	case 'u':
+		o->flags |= JF_HUMAN;
+		return RC_OK;
+	case 'M':
+		o->flags |= JF_MEDIA;
+		return RC_OK;
+	case 'h':
+		return print_help("list");
+	default:
+		return option_error("list", c, argv);
+	}
+}
 
 static int parse_list(int argc, char **argv, struct list_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "regions", no_argument, NULL, 'R' },
+		{ "namespaces", no_argument, NULL, 'N' },
 		{ "devices", no_argument, NULL, 'D' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "namespace", required_argument, NULL, 'n' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "idle", no_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "human", no_argument, NULL, 'u' },
 		{ "media-errors", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, rc;
 
-	while ((c = getopt_long(argc, argv, ":RDvuMh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'R':
-			o->regions = true;
-			break;
-		case 'D':
-			o->devices = true;
-			break;
-		case 'v':
-			o->flags |= JF_VERBOSE;
-			break;
-		case 'u':
-			o->flags |= JF_HUMAN;
-			break;
-		case 'M':
-			o->flags |= JF_MEDIA;
-			break;
-		case 'h':
-			fputs(list_help, stdout);
-			return RC_DONE;
-		default:
-			return option_error("list", c, argv);
-		}
+	while ((c = getopt_long(argc, argv, ":RNDr:n:m:ivuMh", longopts, NULL)) != -1) {
+		rc = list_opt(o, c, argv);
+		if (rc != RC_OK)
+			return rc;
 	}
 	if (optind < argc)
 		return usage_error("list", "unexpected argument '%s'", argv[optind]);
-	if (!o->regions)
-		o->devices = true;
+	/* as ndctl: a region filter alone lists the region */
+	if (!o->regions && !o->devices) {
+		o->regions = o->region >= 0 && !o->name && !o->mode;
+		o->devices = !o->regions;
+	}
 	return RC_OK;
 }
 
+static bool dev_selected(const struct list_opts *o, const struct pmemu_dev *d)
+{
+	if (!o->idle && !d->enabled)
+		return false;
+	if (o->region >= 0 && d->region != o->region)
+		return false;
+	if (o->mode && strcmp(d->mode, o->mode))
+		return false;
+	return !o->name || !strcmp(o->name, d->name) || !strcmp(o->name, d->node);
+}
+
 /* NULL if a device cannot be listed (dev_to_json() said why, or no memory). */
-static struct json_object *devices_json(const struct dev_vec *devs, int region,
-					unsigned int flags)
+static struct json_object *devices_json(const struct list_opts *o,
+					const struct dev_vec *devs, int region)
 {
 	struct json_object *a = json_object_new_array(), *d;
 	size_t i;
 
 	for (i = 0; a && i < devs->n; i++) {
-		if (region >= 0 && devs->v[i].region != region)
+		if (!dev_selected(o, &devs->v[i]) ||
+		    (region >= 0 && devs->v[i].region != region))
 			continue;
-		d = dev_to_json(&devs->v[i], flags);
+		d = dev_to_json(&devs->v[i], o->flags);
 		if (!d) {
-			if (!(flags & JF_MEDIA))
+			if (!(o->flags & JF_MEDIA))
 				fail("list", ENOMEM, "build JSON");
 			json_object_put(a);
 			return NULL;
 		}
 		json_object_array_add(a, d);
 	}
+	if (!a)
+		fail("list", ENOMEM, "build JSON");
 	return a;
 }
 
@@ -134,8 +146,10 @@ static int regions_json(const struct list_opts *o, const struct dev_vec *devs,
 		return RC_FAIL;
 	}
 	for (i = 0; i < n; i++) {
+		if (o->region >= 0 && ids[i] != o->region)
+			continue;
 		r = region_to_json(ids[i], o->flags);
-		d = r && o->devices ? devices_json(devs, ids[i], o->flags) : NULL;
+		d = r && o->devices ? devices_json(o, devs, ids[i]) : NULL;
 		if (r && o->devices && !d) {
 			json_object_put(r);
 			free(ids);
@@ -167,6 +181,15 @@ static int list_prepare(bool *with_cfg)
 	return RC_OK;
 }
 
+/* As ndctl: with --human, a result of one prints as that object. */
+static void print_result(const struct list_opts *o, struct json_object *out)
+{
+	if ((o->flags & JF_HUMAN) && json_object_array_length(out) == 1)
+		print_json(json_object_array_get_idx(out, 0));
+	else
+		print_json(out);
+}
+
 static int list_print(const struct list_opts *o, const struct dev_vec *devs)
 {
 	struct json_object *out;
@@ -174,7 +197,7 @@ static int list_print(const struct list_opts *o, const struct dev_vec *devs)
 
 	if (!o->regions) {
 		/* NULL after saying why */
-		out = devices_json(devs, -1, o->flags);
+		out = devices_json(o, devs, -1);
 		if (!out)
 			return RC_FAIL;
 	} else {
@@ -186,15 +209,15 @@ static int list_print(const struct list_opts *o, const struct dev_vec *devs)
 		rc = regions_json(o, devs, out);
 	}
 	if (rc == RC_OK)
-		print_json(out);
+		print_result(o, out);
 	json_object_put(out);
 	return rc;
 }
 
 int cmd_list(int argc, char **argv)
 {
+	struct list_opts o = { .region = -1 };
 	struct dev_vec devs = { NULL, 0 };
-	struct list_opts o = { false, false, 0 };
 	bool with_cfg = false;
 	int rc, err;
 

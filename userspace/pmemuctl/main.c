@@ -9,40 +9,6 @@
 
 #include "pmemuctl.h"
 
-static const char main_help[] =
-"Usage: pmemuctl [-h|--help] [-V|--version] COMMAND [OPTIONS] [ARGS]\n"
-"\n"
-"Control pmemu, which emulates persistent memory on reserved RAM: list its\n"
-"regions and devices, and create, destroy, enable, disable and reconfigure\n"
-"devices carved from the regions.\n"
-"\n"
-"Commands:\n"
-"  list                 print regions and devices as JSON\n"
-"  create-device        carve a device out of a region and enable it\n"
-"  destroy-device       disable a device and remove it\n"
-"  enable-device        instantiate a device's block device /dev/pmemuN\n"
-"  disable-device       tear down a device's block device, keep its settings\n"
-"  reconfigure-device   change a device's mode, map, size or offset\n"
-"  inject-error         inject or clear emulated media errors of a device\n"
-"  claim-region         take an NVDIMM region from libnvdimm (ndctl) for pmemu\n"
-"  release-region       give a claimed NVDIMM region back to libnvdimm\n"
-"  help [COMMAND]       show this help, or a command's help\n"
-"\n"
-"Options:\n"
-"  -h, --help           show this help ('pmemuctl COMMAND --help' for a command)\n"
-"  -V, --version        print the version\n"
-"\n"
-"Every command except list needs root. If the pmemu module is not loaded,\n"
-"pmemuctl loads it (module options come from /etc/modprobe.d); if configfs\n"
-"is not mounted on /sys/kernel/config, pmemuctl mounts it.\n"
-"\n"
-"Exit status: 0 success, 1 the operation failed, 2 usage error.\n"
-"\n"
-"Example:\n"
-"  pmemuctl create-device --region 0 --size 4G --mode fsdax\n"
-"\n"
-"See pmemuctl(1) and pmemuctl-COMMAND(1), e.g. pmemuctl-list(1).\n";
-
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -84,8 +50,7 @@ static int help(int argc, char **argv)
 	char *hargv[] = { NULL, "--help", NULL };
 
 	if (argc < 2) {
-		fputs(main_help, stdout);
-		return RC_OK;
+		return print_help("pmemuctl") == RC_DONE ? RC_OK : RC_FAIL;
 	}
 	if (argc > 2)
 		return usage_error("help", "unexpected argument '%s'", argv[2]);
@@ -96,22 +61,36 @@ static int help(int argc, char **argv)
 	return run(cmd, 2, hargv);
 }
 
+static void list_cmds(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		puts(commands[i].name);
+	puts("help");
+}
+
 static int parse_main(int argc, char **argv)
 {
+	enum { OPT_LIST_CMDS = 256 };
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		{ "version", no_argument, NULL, 'v' },
+		{ "list-cmds", no_argument, NULL, OPT_LIST_CMDS },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hvV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			fputs(main_help, stdout);
-			return RC_DONE;
+			return print_help("pmemuctl");
+		case 'v':
 		case 'V':
 			printf("pmemuctl %s\n", PMEMUCTL_VERSION);
+			return RC_DONE;
+		case OPT_LIST_CMDS:
+			list_cmds();
 			return RC_DONE;
 		default:
 			return option_error("pmemuctl", c, argv);
@@ -122,6 +101,14 @@ static int parse_main(int argc, char **argv)
 	return RC_OK;
 }
 
+/* The command's exit status, or RC_FAIL if its output was lost. */
+static int finish(const char *verb, int rc)
+{
+	int out = close_stdout(verb);
+
+	return rc == RC_OK ? out : rc;
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *cmd;
@@ -130,13 +117,13 @@ int main(int argc, char **argv)
 	opterr = 0;
 	rc = parse_main(argc, argv);
 	if (rc != RC_OK)
-		return rc == RC_DONE ? RC_OK : rc;
+		return finish("pmemuctl", rc == RC_DONE ? RC_OK : rc);
 	argc -= optind;
 	argv += optind;
 	if (!strcmp(argv[0], "help"))
-		return help(argc, argv);
+		return finish("help", help(argc, argv));
 	cmd = find_command(argv[0]);
 	if (!cmd)
 		return usage_error("pmemuctl", "unknown command '%s'", argv[0]);
-	return run(cmd, argc, argv);
+	return finish(cmd->name, run(cmd, argc, argv));
 }

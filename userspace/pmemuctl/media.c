@@ -19,35 +19,6 @@
 
 #define SECTOR 512ULL
 
-static const char inject_help[] =
-"Usage: pmemuctl inject-error DEVICE --offset OFFSET --length LENGTH [--clear]\n"
-"\n"
-"Inject an emulated media error into an enabled device, or clear errors.\n"
-"DEVICE is a configfs name or a node name (pmemuN, pmemuN.dax). OFFSET and\n"
-"LENGTH are bytes of the device (what its block device or devdax mapping\n"
-"shows), multiples of 512; both take K, M, G, T suffixes and 0x hex.\n"
-"\n"
-"An injected error behaves like poison found by an address range scrub:\n"
-"block reads of it fail with EIO and block writes over it clear it; on\n"
-"ext4/xfs -o dax, reads of the file range fail with EIO, new DAX faults on\n"
-"it get SIGBUS, page-aligned writes clear it; on devdax the folios it\n"
-"covers are unmapped and every access gets SIGBUS (BUS_MCEERR_AR) until the\n"
-"error is cleared. Mappings of fsdax files that exist already are not\n"
-"affected (no machine check can be emulated); use madvise(MADV_HWPOISON)\n"
-"to emulate consuming the poison.\n"
-"\n"
-"Options:\n"
-"  -o, --offset OFFSET   first byte of the range\n"
-"  -l, --length LENGTH   bytes in the range\n"
-"  -c, --clear           clear the range's errors instead of injecting\n"
-"  -h, --help            show this help\n"
-"\n"
-"On success prints the device's media errors as JSON, as\n"
-"'pmemuctl list --media-errors' does. Needs root.\n"
-"\n"
-"Example:\n"
-"  pmemuctl inject-error pmemu0 --offset 1M --length 4K\n";
-
 struct inject_opts {
 	const char *dev;
 	uint64_t offset;
@@ -83,8 +54,7 @@ static int inject_opt(struct inject_opts *o, int c, char **argv)
 		o->clear = true;
 		return RC_OK;
 	case 'h':
-		fputs(inject_help, stdout);
-		return RC_DONE;
+		return print_help("inject-error");
 	default:
 		return option_error("inject-error", c, argv);
 	}
@@ -111,7 +81,7 @@ static int parse_inject(int argc, char **argv, struct inject_opts *o)
 	if (optind + 1 < argc)
 		return usage_error("inject-error", "unexpected argument '%s'",
 				   argv[optind + 1]);
-	o->dev = argv[optind];
+	o->dev = strip_dev(argv[optind]);
 	if (!o->have_offset || !o->have_length)
 		return usage_error("inject-error", "--offset and --length are required");
 	if (!o->length)
@@ -202,63 +172,4 @@ int cmd_inject_error(int argc, char **argv)
 	if (rc == RC_OK)
 		rc = print_media(&d);
 	return rc;
-}
-
-/* Parse one "SECTOR COUNT" line of a badblocks file into the array. */
-static int add_badblock(struct json_object *a, const char *line,
-			uint64_t *count)
-{
-	unsigned long long sector, len;
-	struct json_object *b;
-
-	if (sscanf(line, "%llu %llu", &sector, &len) != 2)
-		return -EINVAL;
-	b = json_object_new_object();
-	if (!b)
-		return -ENOMEM;
-	json_object_object_add(b, "offset", json_object_new_uint64(sector));
-	json_object_object_add(b, "length", json_object_new_uint64(len));
-	json_object_array_add(a, b);
-	*count += len;
-	return 0;
-}
-
-/**
- * dev_add_media_errors() - add "badblock_count" and "badblocks" to @o
- * @o: the device's JSON object
- * @d: an enabled device
- *
- * As ndctl list --media-errors: the number of bad 512-byte sectors, and
- * each bad range as {"offset": SECTOR, "length": SECTORS} relative to the
- * start of the device.  Disabled devices have no media, hence no keys.
- *
- * Return: 0 or a negative errno.
- */
-int dev_add_media_errors(struct json_object *o, const struct pmemu_dev *d)
-{
-	char dir[PATH_MAX], buf[8192], *line, *save;
-	struct json_object *a;
-	uint64_t count = 0;
-	int err;
-
-	if (!d->enabled || !d->node[0])
-		return 0;
-	err = dev_badblocks_dir(d, dir, sizeof(dir));
-	if (!err)
-		err = attr_read_all(dir, "badblocks", buf, sizeof(buf));
-	if (err)
-		return err;
-	a = json_object_new_array();
-	if (!a)
-		return -ENOMEM;
-	for (line = strtok_r(buf, "\n", &save); line && !err;
-	     line = strtok_r(NULL, "\n", &save))
-		err = add_badblock(a, line, &count);
-	if (err) {
-		json_object_put(a);
-		return err;
-	}
-	json_object_object_add(o, "badblock_count", json_object_new_uint64(count));
-	json_object_object_add(o, "badblocks", a);
-	return 0;
 }

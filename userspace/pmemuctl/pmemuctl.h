@@ -27,6 +27,9 @@ enum { RC_OK = 0, RC_FAIL = 1, RC_USAGE = 2, RC_DONE = -1 };
 #define BLOCK_DIR		"/sys/block"
 #define ROOT_ENV		"PMEMUCTL_SYSFS_ROOT"
 
+/* The longest device name the kernel takes (PMEMU_NAME_LEN - 1). */
+#define DEV_NAME_MAX		31
+
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define PRINTF(f, a)		__attribute__((format(printf, f, a)))
 
@@ -37,7 +40,10 @@ PRINTF(2, 3) int usage_error(const char *verb, const char *fmt, ...);
 int option_error(const char *verb, int opt, char **argv);
 bool require_root(const char *verb);
 int check_name(const char *verb, const char *name);
+const char *strip_dev(const char *arg);
+int close_stdout(const char *verb);
 void print_json(struct json_object *obj);
+int print_help(const char *command);
 
 /* sysfs.c: paths and attribute files */
 const char *sys_root(void);
@@ -54,7 +60,7 @@ int attr_write(const char *dir, const char *attr, const char *val);
 #define SIZE_STR_MAX 32
 int size_parse(const char *str, uint64_t *val);
 int offset_parse(const char *str, char *buf, size_t len);
-void size_format(uint64_t val, char *buf, size_t len);
+bool size_format(uint64_t val, char *buf, size_t len);
 struct json_object *json_size(uint64_t val, bool human);
 
 /* module.c: module loading and configfs set-up */
@@ -67,6 +73,7 @@ int env_prepare(const char *verb);
 enum { JF_VERBOSE = 1, JF_HUMAN = 2, JF_MEDIA = 4 };
 
 /* region.c: regions in /sys/class/pmemu */
+int region_parse(const char *arg);
 int region_ids(int **ids, size_t *count);
 bool region_exists(int id);
 struct json_object *region_to_json(int id, unsigned int flags);
@@ -110,8 +117,6 @@ int dev_set(const char *name, const char *attr, const char *val);
 int dev_remove(const char *name);
 int dev_sysfs_dir(const struct pmemu_dev *d, char *buf, size_t len);
 int dev_badblocks_dir(const struct pmemu_dev *d, char *buf, size_t len);
-
-/* media.c: media errors */
 int dev_add_media_errors(struct json_object *o, const struct pmemu_dev *d);
 
 /* Commands */
@@ -125,11 +130,13 @@ int cmd_inject_error(int argc, char **argv);
 int cmd_claim_region(int argc, char **argv);
 int cmd_release_region(int argc, char **argv);
 
-/* device.c: helpers shared by the device verbs */
-int parse_name_only(const char *verb, const char *help, int argc, char **argv,
-		    const char **name);
+/* devopt.c: options and lookups shared by the device verbs */
+int parse_name_only(const char *verb, int argc, char **argv,
+		    const char **name, bool *force);
 int find_cfg_dev(const char *verb, const char *arg, struct pmemu_dev *d);
 int print_dev(const char *verb, const char *name);
+void set_desc(char *buf, size_t len, const char *name, const char *attr,
+	      const char *val);
 void fail_set(const char *verb, int err, const char *name, const char *attr,
 	      const char *val, const char *extra);
 int check_map(const char *verb, const char *map);
@@ -138,5 +145,26 @@ int parse_align(const char *verb, const char *arg, char *buf, size_t len);
 int check_lifetime(const char *verb, const char *lifetime);
 int parse_extent_arg(const char *verb, const char *opt, const char *arg,
 		     char *buf, size_t len);
+
+/* A device's settings: its configfs attributes other than enable. */
+enum { S_REGION, S_MODE, S_MAP, S_OFFSET, S_SIZE, S_ALIGN, S_LIFETIME, S_COUNT };
+extern const char *const set_attr[S_COUNT];
+
+struct settings {
+	char v[S_COUNT][SIZE_STR_MAX];
+	bool given[S_COUNT];		/* reconfigure-device: on the command line */
+	bool force;
+};
+
+/* Where a sequence of writes stopped. */
+struct failure {
+	int err;
+	const char *attr;
+	const char *val;
+};
+
+int settings_read(const char *name, struct settings *s);
+int settings_write(const char *name, const struct settings *s, bool enable,
+		   struct failure *f);
 
 #endif /* PMEMUCTL_H */

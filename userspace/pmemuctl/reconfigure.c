@@ -12,61 +12,6 @@
 
 #include "pmemuctl.h"
 
-static const char reconfigure_help[] =
-"Usage: pmemuctl reconfigure-device NAME [--mode MODE] [--map mem|dev]\n"
-"                                   [--size S] [--offset O] [--align A]\n"
-"                                   [--lifetime sweep|tracked] [--force]\n"
-"\n"
-"Change the settings of device NAME: record the current ones, disable the\n"
-"device, write the new ones and enable it. On success print the device as\n"
-"JSON; it ends up enabled. If a write or the enable fails, the old settings\n"
-"are written back, the device is re-enabled if it was enabled before, and\n"
-"the failure is reported (exit status 1). Fails with EBUSY while the block\n"
-"device is mounted or open or the character device is open. NAME is the\n"
-"configfs name or the /dev name. Needs root.\n"
-"\n"
-"An enabled device keeps its current offset unless --offset is given, so a\n"
-"new mode or lifetime, or a larger size, leaves its data in place. A change\n"
-"that moves or cuts the data is refused without --force, as ndctl refuses\n"
-"to reconfigure an active namespace: another --map (map=dev keeps the struct\n"
-"pages in the first bytes of the extent, so the data starts elsewhere),\n"
-"another --offset (auto included), a smaller --size, and another --align\n"
-"of a map=dev device.\n"
-"\n"
-"Options:\n"
-"  -m, --mode MODE   device mode: fsdax or devdax\n"
-"  -M, --map WHERE   where the struct pages live: mem or dev\n"
-"  -s, --size S      bytes to carve; 0: the largest free extent at or after\n"
-"                    the offset\n"
-"  -o, --offset O    byte offset in the region, or \"auto\"\n"
-"  -a, --align A     devdax page size: 4K, 2M or 1G\n"
-"  -l, --lifetime L  devdax page lifetime: sweep or tracked\n"
-"  -f, --force       also make a change that moves or cuts the data\n"
-"  -h, --help        show this help\n"
-"\n"
-"Sizes and offsets take K, M, G, T suffixes (binary) and 0x numbers.\n"
-"\n"
-"Example:\n"
-"  pmemuctl reconfigure-device dev0 --size 8G\n";
-
-enum { S_MODE, S_MAP, S_OFFSET, S_SIZE, S_ALIGN, S_LIFETIME, S_COUNT };
-
-static const char *const set_attr[S_COUNT] = { "mode", "map", "offset", "size",
-					       "align", "lifetime" };
-
-struct settings {
-	char v[S_COUNT][SIZE_STR_MAX];
-	bool given[S_COUNT];
-	bool force;
-};
-
-/* Where a sequence of writes stopped. */
-struct failure {
-	int err;
-	const char *attr;
-	const char *val;
-};
-
 static int reconf_opt(struct settings *s, int c, char **argv)
 {
 	const char *verb = "reconfigure-device";
@@ -98,8 +43,7 @@ static int reconf_opt(struct settings *s, int c, char **argv)
 		s->force = true;
 		return RC_OK;
 	case 'h':
-		fputs(reconfigure_help, stdout);
-		return RC_DONE;
+		return print_help(verb);
 	default:
 		return option_error(verb, c, argv);
 	}
@@ -131,53 +75,12 @@ static int parse_reconf(int argc, char **argv, struct settings *s,
 		return usage_error(verb, "missing device NAME");
 	if (optind + 1 < argc)
 		return usage_error(verb, "unexpected argument '%s'", argv[optind + 1]);
-	*name = argv[optind];
+	*name = strip_dev(argv[optind]);
 	for (i = 0; i < S_COUNT && !s->given[i]; i++)
 		;
 	if (i == S_COUNT)
 		return usage_error(verb, "nothing to change: give --mode, --map, --size, --offset, --align or --lifetime");
 	return check_name(verb, *name);
-}
-
-static int read_settings(const char *name, struct settings *s)
-{
-	char dir[PATH_MAX];
-	int i, err;
-
-	err = cfg_path(dir, sizeof(dir), name);
-	for (i = 0; !err && i < S_COUNT; i++)
-		err = attr_read(dir, set_attr[i], s->v[i], SIZE_STR_MAX);
-	return err;
-}
-
-/*
- * Write all settings (the device is disabled), then enable if asked.  The
- * size is first set to 0 ("the rest", valid at any offset) so that the
- * kernel never sees a new offset with an old size that does not fit.
- */
-static int apply(const char *name, const struct settings *s, bool enable,
-		 struct failure *f)
-{
-	int i;
-
-	f->attr = "size";
-	f->val = "0";
-	f->err = dev_set(name, f->attr, f->val);
-	if (f->err)
-		return f->err;
-	for (i = 0; i < S_COUNT; i++) {
-		f->attr = set_attr[i];
-		f->val = s->v[i];
-		f->err = dev_set(name, f->attr, f->val);
-		if (f->err)
-			return f->err;
-	}
-	if (!enable)
-		return 0;
-	f->attr = "enable";
-	f->val = "1";
-	f->err = dev_set(name, f->attr, f->val);
-	return f->err;
 }
 
 static int reconfigure(const struct pmemu_dev *d, const struct settings *want,
@@ -194,11 +97,16 @@ static int reconfigure(const struct pmemu_dev *d, const struct settings *want,
 			return RC_FAIL;
 		}
 	}
-	if (!apply(d->name, want, true, &f))
+	if (!settings_write(d->name, want, true, &f))
 		return print_dev(verb, d->name);
-	if (apply(d->name, old, d->enabled, &r)) {
-		fail_set(verb, -f.err, d->name, f.attr, f.val, "");
-		fail_set(verb, -r.err, d->name, r.attr, r.val, " while restoring");
+	if (settings_write(d->name, old, d->enabled, &r)) {
+		char what[NAME_MAX + 2 * SIZE_STR_MAX + 16], extra[sizeof(what) + 96];
+
+		set_desc(what, sizeof(what), d->name, r.attr, r.val);
+		snprintf(extra, sizeof(extra),
+			 " (restoring the old settings failed too: %s: %s)", what,
+			 strerror(-r.err));
+		fail_set(verb, -f.err, d->name, f.attr, f.val, extra);
 	} else {
 		fail_set(verb, -f.err, d->name, f.attr, f.val,
 			 " (old settings restored)");
@@ -240,7 +148,7 @@ int cmd_reconfigure(int argc, char **argv)
 		return rc == RC_DONE ? RC_OK : rc;
 	if (!require_root(verb) || env_prepare(verb) || find_cfg_dev(verb, arg, &d))
 		return RC_FAIL;
-	err = read_settings(d.name, &old);
+	err = settings_read(d.name, &old);
 	if (err) {
 		fail(verb, -err, "read %s settings", d.name);
 		return RC_FAIL;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <json-c/json.h>
 
@@ -24,14 +25,38 @@ bool region_exists(int id)
 	return !region_dir(dir, sizeof(dir), id) && is_dir(dir);
 }
 
+/* "N" -> N (decimal digits only); -1 for anything else. */
+static int parse_id(const char *s)
+{
+	char *end;
+	long id;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	id = strtol(s, &end, 10);
+	return *end || errno || id > INT_MAX ? -1 : (int)id;
+}
+
 /* "regionN" -> N; -1 for any other name. */
 static int region_id(const char *name)
 {
-	int id, end = 0;
+	return strncmp(name, "region", 6) ? -1 : parse_id(name + 6);
+}
 
-	if (sscanf(name, "region%d%n", &id, &end) != 1 || name[end] || id < 0)
-		return -1;
-	return id;
+/**
+ * region_parse() - a region as the user names it: "regionN" or "N"
+ * @arg: the argument
+ *
+ * As ndctl's --region takes both "region0" and "0".
+ *
+ * Return: the region id, or -1 if @arg names no region id.
+ */
+int region_parse(const char *arg)
+{
+	int id = region_id(arg);
+
+	return id >= 0 ? id : parse_id(arg);
 }
 
 static int cmp_int(const void *a, const void *b)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pmemuctl: size parsing ("4G", "0x200000", "512") and formatting
- * ("2.00 GiB").  All units are binary: K = 2^10 ... T = 2^40.
+ * (ndctl's "2.00 GiB (2.15 GB)").  All units are binary: K = 2^10 ... T = 2^40.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 
 #include "pmemuctl.h"
 
@@ -77,31 +78,57 @@ int offset_parse(const char *str, char *buf, size_t len)
 	return err;
 }
 
-/* "512 B", "4.00 KiB", "2.00 GiB": binary units, two decimals. */
-void size_format(uint64_t val, char *buf, size_t len)
+/* x * 200 / 2^shift without overflow: hundredths of a unit, times two */
+static uint64_t centi2(uint64_t x, unsigned int shift)
 {
-	static const char *const units[] = {
-		"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
-	};
-	unsigned int i = 0;
+	uint64_t mask = (UINT64_C(1) << shift) - 1;
 
-	while (i + 1 < ARRAY_SIZE(units) &&
-	       val >= (UINT64_C(1) << (10 * (i + 1))))
-		i++;
-	if (i == 0)
-		snprintf(buf, len, "%" PRIu64 " B", val);
-	else
-		snprintf(buf, len, "%.2f %s",
-			 (double)val / (double)(UINT64_C(1) << (10 * i)), units[i]);
+	return (x >> shift) * 200 + ((x & mask) * 200 >> shift);
 }
 
-/* A size as a JSON number, or as a "2.00 GiB" string when human is set. */
+/*
+ * ndctl's human form of a size: under 5000 KiB it stays a number (false);
+ * else binary and decimal units with two decimals, rounded half up, MiB/MB
+ * below 2 GiB and GiB/GB from there: "512.00 MiB (536.87 MB)".
+ */
+bool size_format(uint64_t val, char *buf, size_t len)
+{
+	bool giga = val >= UINT64_C(2) << 30;
+	uint64_t cbin = (centi2(val, giga ? 30 : 20) + 1) / 2;
+	uint64_t cdec = (val / (giga ? 5000000 : 5000) + 1) / 2;
+
+	if (val < 5000 * 1024)
+		return false;
+	snprintf(buf, len, "%" PRIu64 ".%02" PRIu64 " %s (%" PRIu64 ".%02" PRIu64 " %s)",
+		 cbin / 100, cbin % 100, giga ? "GiB" : "MiB",
+		 cdec / 100, cdec % 100, giga ? "GB" : "MB");
+	return true;
+}
+
+static int print_size(struct json_object *o, struct printbuf *pb, int level,
+		      int flags)
+{
+	uint64_t val = json_object_get_uint64(o);
+	char buf[64], str[68];
+
+	(void)level;
+	(void)flags;
+	if (size_format(val, buf, sizeof(buf)))
+		snprintf(str, sizeof(str), "\"%s\"", buf);
+	else
+		snprintf(str, sizeof(str), "%" PRIu64, val);
+	return printbuf_memappend(pb, str, (int)strlen(str));
+}
+
+/*
+ * A size as a JSON number; with human set it prints in ndctl's form (see
+ * size_format()), and stays a number to json-c.
+ */
 struct json_object *json_size(uint64_t val, bool human)
 {
-	char buf[SIZE_STR_MAX];
+	struct json_object *o = json_object_new_uint64(val);
 
-	if (!human)
-		return json_object_new_uint64(val);
-	size_format(val, buf, sizeof(buf));
-	return json_object_new_string(buf);
+	if (o && human)
+		json_object_set_serializer(o, print_size, NULL, NULL);
+	return o;
 }

@@ -13,13 +13,23 @@
 
 #include <json-c/json.h>
 
+#include "help.h"
 #include "pmemuctl.h"
+
+/* "pmemuctl: VERB: ", or "pmemuctl: " before any command was chosen */
+static void prefix(const char *verb)
+{
+	if (strcmp(verb, "pmemuctl"))
+		fprintf(stderr, "pmemuctl: %s: ", verb);
+	else
+		fputs("pmemuctl: ", stderr);
+}
 
 void fail(const char *verb, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "pmemuctl: %s: ", verb);
+	prefix(verb);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -30,7 +40,7 @@ void note(const char *verb, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "pmemuctl: %s: ", verb);
+	prefix(verb);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -43,7 +53,7 @@ int usage_error(const char *verb, const char *fmt, ...)
 	bool top = !strcmp(verb, "pmemuctl");
 	va_list ap;
 
-	fprintf(stderr, "pmemuctl: %s%s", top ? "" : verb, top ? "" : ": ");
+	prefix(verb);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -78,13 +88,46 @@ bool require_root(const char *verb)
 	return false;
 }
 
-/* A device name must be usable as one configfs directory name. */
+/* A device name: one configfs directory name the kernel takes. */
 int check_name(const char *verb, const char *name)
 {
+	if (strlen(name) > DEV_NAME_MAX)
+		return usage_error(verb, "invalid device name '%.40s...': longer than %d characters",
+				   name, DEV_NAME_MAX);
 	if (!name[0] || !strcmp(name, ".") || !strcmp(name, "..") ||
-	    strchr(name, '/') || strlen(name) > NAME_MAX)
+	    strchr(name, '/'))
 		return usage_error(verb, "invalid device name '%s'", name);
 	return RC_OK;
+}
+
+/* As ndctl, a device may be named by its /dev node: "/dev/pmemu0". */
+const char *strip_dev(const char *arg)
+{
+	return strncmp(arg, "/dev/", 5) ? arg : arg + 5;
+}
+
+/* The errno of the first failed write to standard output, 0 if none. */
+static int stdout_errno;
+
+static void out(const char *s)
+{
+	if (fputs(s, stdout) == EOF && !stdout_errno)
+		stdout_errno = errno;
+}
+
+/*
+ * Flush standard output: a listing that could not be written (a full disk,
+ * a closed pipe) is a failure, not a success with nothing printed.
+ */
+int close_stdout(const char *verb)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return RC_OK;
+	if (!stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	fail(verb, stdout_errno, "write standard output");
+	return RC_FAIL;
 }
 
 void print_json(struct json_object *obj)
@@ -93,7 +136,23 @@ void print_json(struct json_object *obj)
 
 	if (json_object_is_type(obj, json_type_array) &&
 	    json_object_array_length(obj) == 0)
-		puts("[]");
+		out("[]");
 	else
-		puts(json_object_to_json_string_ext(obj, flags));
+		out(json_object_to_json_string_ext(obj, flags));
+	out("\n");
+}
+
+/* Print COMMAND's help: its man page as text (help.c); RC_DONE. */
+int print_help(const char *command)
+{
+	const struct help_page *p;
+
+	for (p = help_pages; p->name; p++) {
+		if (!strcmp(p->name, command)) {
+			out(p->text);
+			return RC_DONE;
+		}
+	}
+	fail(command, ENOENT, "no help page");
+	return RC_FAIL;
 }

@@ -4,8 +4,9 @@
  *
  * Usage: PMEMU_DAX_DEV=/dev/pmemuN.dax devdax_test [harness options]
  *
- * The device's align, lifetime and counters are read from
- * /sys/class/pmemu/pmemuN.dax (PMEMU_DAX_SYSFS overrides).  PMEMU_TMPDIR
+ * The device's align and lifetime are read from /sys/class/pmemu/pmemuN.dax
+ * (PMEMU_DAX_SYSFS overrides), its counters from debugfs,
+ * /sys/kernel/debug/pmemu/pmemuN.dax.  PMEMU_TMPDIR
  * names a directory on a filesystem with O_DIRECT support (default
  * /var/tmp) for the GUP tests.  The device must hold at least 1 GiB and
  * nobody else may map it while the tests run (the counters are
@@ -36,6 +37,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "files.h"
 
 #define SZ_4K (4096UL)
 #define SZ_2M (2UL << 20)
@@ -98,6 +100,17 @@ static long long sysfs_num(const char *attr)
 	return strtoll(buf, NULL, 0);
 }
 
+/* A counter of the device under test, /sys/kernel/debug/pmemu/<name>/ */
+static long long stat_num(const char *counter)
+{
+	const char *name = strrchr(dax_dev(), '/');
+	char path[512];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/pmemu/%s/%s",
+		 name ? name + 1 : dax_dev(), counter);
+	return file_num(path);
+}
+
 static long minflt(void)
 {
 	struct rusage ru;
@@ -158,9 +171,8 @@ FIXTURE_SETUP(devdax)
 	ASSERT_EQ(0, sysfs_read("lifetime", lifetime, sizeof(lifetime)));
 	self->tracked = !strcmp(lifetime, "tracked");
 	ASSERT_GE(self->size, SZ_1G);
-	self->level = self->align == SZ_1G ? "stats/faults_pud" :
-		      self->align == SZ_2M ? "stats/faults_pmd" :
-					     "stats/faults_pte";
+	self->level = self->align == SZ_1G ? "faults_pud" :
+		      self->align == SZ_2M ? "faults_pmd" : "faults_pte";
 }
 
 FIXTURE_TEARDOWN(devdax)
@@ -176,11 +188,11 @@ static void *map_dev(int fd, size_t len, off_t off)
 /* Everything unmapped: every folio idle, no pgmap reference left. */
 static void assert_idle(struct __test_metadata *_metadata, bool tracked)
 {
-	EXPECT_EQ(0, sysfs_num("stats/folios_in_use"));
-	EXPECT_EQ(0, sysfs_num("stats/pgmap_refs_live"));
+	EXPECT_EQ(0, stat_num("folios_in_use"));
+	EXPECT_EQ(0, stat_num("pgmap_refs_held"));
 	if (tracked)
-		EXPECT_EQ(sysfs_num("stats/folio_inits"),
-			  sysfs_num("stats/folio_frees"));
+		EXPECT_EQ(stat_num("folio_inits"),
+			  stat_num("folio_frees"));
 }
 
 /*
@@ -189,13 +201,13 @@ static void assert_idle(struct __test_metadata *_metadata, bool tracked)
  */
 TEST_F_TIMEOUT(devdax, touch_1g_fault_count, 600)
 {
-	long long drv0 = sysfs_num(self->level), inits0;
+	long long drv0 = stat_num(self->level), inits0;
 	size_t nr = SZ_1G / self->align;
 	long flt0, flt;
 	uint8_t *p;
 	size_t i;
 
-	inits0 = sysfs_num("stats/folio_inits");
+	inits0 = stat_num("folio_inits");
 	p = map_dev(self->fd, SZ_1G, 0);
 	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap: %s", strerror(errno));
 	ASSERT_EQ(0UL, (uintptr_t)p % self->align) TH_LOG("address %p not aligned", p);
@@ -206,15 +218,15 @@ TEST_F_TIMEOUT(devdax, touch_1g_fault_count, 600)
 	TH_LOG("align %zu: %ld minor faults for 1 GiB", self->align, flt);
 	EXPECT_GE(flt, (long)nr);
 	EXPECT_LE(flt, (long)nr + FAULT_SLACK);
-	EXPECT_EQ((long long)nr, sysfs_num(self->level) - drv0);
-	EXPECT_EQ((long long)nr, sysfs_num("stats/folios_in_use"));
+	EXPECT_EQ((long long)nr, stat_num(self->level) - drv0);
+	EXPECT_EQ((long long)nr, stat_num("folios_in_use"));
 	if (self->tracked) {
-		EXPECT_EQ((long long)nr, sysfs_num("stats/folio_inits") - inits0);
+		EXPECT_EQ((long long)nr, stat_num("folio_inits") - inits0);
 		/* one pgmap reference per page of every live folio */
 		EXPECT_EQ((long long)(SZ_1G / SZ_4K),
-			  sysfs_num("stats/pgmap_refs_live"));
+			  stat_num("pgmap_refs_held"));
 	} else {
-		EXPECT_EQ(0, sysfs_num("stats/pgmap_refs_live"));
+		EXPECT_EQ(0, stat_num("pgmap_refs_held"));
 	}
 	ASSERT_EQ(0, munmap(p, SZ_1G));
 	assert_idle(_metadata, self->tracked);
@@ -404,13 +416,13 @@ TEST_F_TIMEOUT(devdax, madv_dontneed, 300)
 	p = map_dev(self->fd, len, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	fill(p, 0, len, 23);
-	EXPECT_EQ(2, sysfs_num("stats/folios_in_use"));
-	frees0 = sysfs_num("stats/folio_frees");
+	EXPECT_EQ(2, stat_num("folios_in_use"));
+	frees0 = stat_num("folio_frees");
 	/* a part of a folio: the whole huge entry goes */
 	ASSERT_EQ(0, madvise(p, SZ_4K, MADV_DONTNEED));
-	EXPECT_EQ(1, sysfs_num("stats/folios_in_use"));
+	EXPECT_EQ(1, stat_num("folios_in_use"));
 	if (self->tracked)
-		EXPECT_EQ(1, sysfs_num("stats/folio_frees") - frees0);
+		EXPECT_EQ(1, stat_num("folio_frees") - frees0);
 	flt0 = minflt();
 	EXPECT_EQ(-1, check(p, 0, len, 23));
 	EXPECT_LE(1, minflt() - flt0);
@@ -549,8 +561,8 @@ static void *race_touch(void *arg)
 TEST_F_TIMEOUT(devdax, threads_race_first_touch, 300)
 {
 	pthread_t th[RACE_THREADS];
-	long long inits0 = sysfs_num("stats/folio_inits");
-	long long faults0 = sysfs_num(self->level);
+	long long inits0 = stat_num("folio_inits");
+	long long faults0 = stat_num(self->level);
 	struct race r = { .fd = self->fd, .align = self->align };
 	int i;
 
@@ -560,19 +572,19 @@ TEST_F_TIMEOUT(devdax, threads_race_first_touch, 300)
 	ASSERT_EQ(0, munmap(r.p, self->align));
 	r.p = map_dev(self->fd, self->align, 0);
 	ASSERT_NE(MAP_FAILED, r.p);
-	inits0 = sysfs_num("stats/folio_inits");
-	faults0 = sysfs_num(self->level);
+	inits0 = stat_num("folio_inits");
+	faults0 = stat_num(self->level);
 	pthread_barrier_init(&r.start, NULL, RACE_THREADS);
 	for (i = 0; i < RACE_THREADS; i++)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, race_touch, &r));
 	for (i = 0; i < RACE_THREADS; i++)
 		pthread_join(th[i], NULL);
 	EXPECT_EQ(RACE_THREADS, r.p[self->align - 1]);
-	EXPECT_EQ(1, sysfs_num("stats/folios_in_use"));
+	EXPECT_EQ(1, stat_num("folios_in_use"));
 	/* racing faults may each insert; the entry is installed once */
-	EXPECT_LE(1, sysfs_num(self->level) - faults0);
+	EXPECT_LE(1, stat_num(self->level) - faults0);
 	if (self->tracked)
-		EXPECT_EQ(1, sysfs_num("stats/folio_inits") - inits0);
+		EXPECT_EQ(1, stat_num("folio_inits") - inits0);
 	ASSERT_EQ(0, munmap(r.p, self->align));
 	assert_idle(_metadata, self->tracked);
 }
@@ -621,7 +633,7 @@ TEST_F_TIMEOUT(devdax, threads_race_touch_vs_free, 300)
 	EXPECT_EQ(0, r.errors);
 	EXPECT_LE(RACE_THREADS * 10, r.done);
 	TH_LOG("%d rounds; folio inits %lld, frees %lld", r.done,
-	       sysfs_num("stats/folio_inits"), sysfs_num("stats/folio_frees"));
+	       stat_num("folio_inits"), stat_num("folio_frees"));
 	assert_idle(_metadata, self->tracked);
 }
 

@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "files.h"
 
 #define SZ_4K (4096UL)
 #define SZ_2M (2UL << 20)
@@ -211,17 +212,10 @@ FIXTURE(media) {
 
 static long long sysfs_num(const char *attr)
 {
-	char path[512], buf[64];
-	FILE *f;
+	char path[512];
 
 	snprintf(path, sizeof(path), "%s/%s", env("PMEMU_MEDIA_SYSFS"), attr);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return strtoll(buf, NULL, 0);
+	return file_num(path);
 }
 
 FIXTURE_SETUP(media)
