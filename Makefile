@@ -8,6 +8,9 @@
 #                       missing result, a skip or a kernel-log problem fails
 #                       it (docs/testing.md, Counting)
 #   make check SUITES="guest/fsdax-fs"    one suite (see tests/check)
+#   make check KVER=7.2  the suites on Debian sid's 7.2 kernel, built with
+#                       sid's compiler in a sid guest root (cached beside
+#                       7.3's); KVER=7.3 (trixie-backports) is the default
 #   make check KERNEL=debug   the suite on a DEBUG_VM+KASAN+lockdep build of the
 #                       same kernel (built once by tests/vm/debug-kernel, cached)
 #   make check KERNEL=debug-kobject   the devdax suites on that kernel with
@@ -24,6 +27,8 @@
 SUITES ?=
 BENCH ?=
 KERNEL ?= stock
+KVER ?= 7.3
+export PMEMU_KVER := $(KVER)
 
 all: build
 

@@ -50,7 +50,7 @@ failing() {
 		{ cat "$tmp/out"; fail "failures do not name '$needle'"; }
 }
 
-t_plan 26
+t_plan 28
 
 t_run "clean suite passes (2 tests + guest clean)" \
 	eval 'check guest/clean && closing "3 passed, 0 failed"'
@@ -92,6 +92,23 @@ t_run "filter selecting one test passes" \
 	eval 'check PMEMU_TEST_ONLY=second guest/clean && closing "2 passed, 0 failed"'
 t_run "unknown suite fails" \
 	eval '! check guest/no-such-suite && grep -q "no suite guest/no-such-suite" $tmp/out'
+
+# kver_refused KVER NEEDLE: make build KVER=KVER fails at once, before any
+# set-up, with one line naming NEEDLE, and writes nothing to the cache.
+kver_refused() {
+	local cache=$tmp/kver-cache rc
+	PMEMU_CACHE=$cache make -s -C "$top" build KVER="$1" > "$tmp/kver.out" 2>&1
+	rc=$?
+	[ $rc -ne 0 ] || fail "make build KVER=$1 succeeded"
+	[ "$(grep -c '^error: ' "$tmp/kver.out")" -eq 1 ] &&
+		grep -q "^error: .*$2" "$tmp/kver.out" ||
+		{ cat "$tmp/kver.out"; fail "no one-line error naming '$2'"; }
+	[ ! -e "$cache" ] || fail "the cache was written: $(ls "$cache")"
+}
+t_run "make build KVER=6.12 fails at once naming the 6.15 minimum" \
+	kver_refused 6.12 "needs Linux 6.15 or later; its devdax faults map pages with vmf_insert_page_mkwrite"
+t_run "make build KVER=7.9 (no Debian kernel) fails naming the known ones" \
+	kver_refused 7.9 "KVER=7.3 (trixie-backports, the default) or 7.2 (sid)"
 
 # a failing test whose helper holds its output open ends at once
 leftover() {

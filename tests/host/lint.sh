@@ -11,7 +11,7 @@ set -uo pipefail
 
 . "$PMEMU_TOP/tests/lib/tap.sh"
 
-KSRC=$PMEMU_CACHE/src/linux
+KSRC=$KSRC_DIR/linux
 KVER=$(guest_kver)
 
 test_checkpatch() {

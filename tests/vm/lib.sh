@@ -1,19 +1,35 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared helpers for the pmemu QEMU harness (sourced, not executed).
 #
-# Cache layout (override the root with PMEMU_CACHE):
-#   $PMEMU_CACHE/rootfs/            Debian trixie chroot: build environment and guest root
-#   $PMEMU_CACHE/stamps/            one file per completed set-up stage
+# Cache layout (override the root with PMEMU_CACHE); SFX is "" for the
+# default kernel (KVER=7.3) and -KVER for the others:
+#   $PMEMU_CACHE/rootfs$SFX/        Debian chroot: build environment and guest root
+#   $PMEMU_CACHE/stamps$SFX/        one file per completed set-up stage
+#   $PMEMU_CACHE/src$SFX/           Debian's linux-source of that kernel
 #   $PMEMU_CACHE/images/$KVER/      vmlinuz, initrd.img, root.img for that guest kernel
-#   $PMEMU_CACHE/src/               pieces of Debian's linux-source (checkpatch)
+#                                   (the full version: 7.3.4+deb13-amd64)
 
 PMEMU_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PMEMU_CACHE=${PMEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pmemu}
-ROOTFS=$PMEMU_CACHE/rootfs
-STAMPS=$PMEMU_CACHE/stamps
-PMEMU_SUITE=trixie
-# Kernel flavour the guest runs; the headers of the same package build the module.
-PMEMU_KPKG_SUITE=trixie-backports
+
+# The Debian kernels the harness knows (make ... KVER=): the guest root is
+# the Debian suite the kernel comes from, so the module is built by the
+# compiler Debian built that kernel with.
+PMEMU_KVER=${PMEMU_KVER:-7.3}
+case "$PMEMU_KVER" in
+7.3)	PMEMU_SUITE=trixie PMEMU_KPKG_SUITE=trixie-backports _sfx="" ;;
+7.2)	PMEMU_SUITE=sid PMEMU_KPKG_SUITE=sid _sfx=-7.2 ;;
+*)	# a known kernel too old, or an unknown one
+	case "$PMEMU_KVER" in
+	[0-5].* | 6.[0-9] | 6.1[0-4]) printf 'error: %s\n' \
+		"KVER=$PMEMU_KVER: pmemu needs Linux 6.15 or later; its devdax faults map pages with vmf_insert_page_mkwrite, vmf_insert_folio_pmd and vmf_insert_folio_pud, the refcounted insert paths added in 6.15 (KVER=7.3, the default, or 7.2)" >&2 ;;
+	*) printf 'error: %s\n' "KVER=$PMEMU_KVER: no Debian kernel known for it; KVER=7.3 (trixie-backports, the default) or 7.2 (sid)" >&2 ;;
+	esac
+	exit 2 ;;
+esac
+ROOTFS=$PMEMU_CACHE/rootfs$_sfx
+STAMPS=$PMEMU_CACHE/stamps$_sfx
+KSRC_DIR=$PMEMU_CACHE/src$_sfx
 
 _t0=${_t0:-$(date +%s)}
 
