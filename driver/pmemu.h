@@ -15,6 +15,9 @@
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
+/* PMEMU_HAVE_*: what the target kernel offers (Kbuild, probes/run) */
+#include "probes.h"
+
 #define PMEMU_NAME		"pmemu"
 /* memremap_pages() works in subsections; everything is aligned to them. */
 #define PMEMU_MIN_ALIGN		SZ_2M

@@ -17,7 +17,7 @@ KVER=$(guest_kver)
 test_checkpatch() {
 	perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --quiet \
 		--ignore FILE_PATH_CHANGES -f "$PMEMU_TOP"/driver/*.[ch] \
-		"$PMEMU_TOP"/tests/kmod/*.c
+		"$PMEMU_TOP"/driver/probes/*.c "$PMEMU_TOP"/tests/kmod/*.c
 }
 
 test_kernel_doc() {
@@ -65,6 +65,30 @@ test_sparse() {
 		{ echo "$out"; return 1; }
 	out=$(printf '%s\n' "$out" | grep -v -E '^\s*(CHECK|CC|LD|MODPOST|BTF)\b|^make' || true)
 	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+
+# A kernel without an interface pmemu needs stops the build at the probes,
+# with one line naming the interface, before any pmemu object is compiled:
+# a probe of a function no kernel has stands in for it.
+test_probe_missing() {
+	local out d=/tmp/lint-probe
+	copy_driver lint-probe
+	cat > "$ROOTFS$d/probes/zz_absent.c" <<'PROBE'
+// SPDX-License-Identifier: GPL-2.0
+/* need: pmemu_no_such_call() (Linux 99.1): a stand-in */
+void probe(void);
+void probe(void)
+{
+	pmemu_no_such_call();
+}
+PROBE
+	if out=$(in_chroot make -s -C $d KDIR="/lib/modules/$KVER/build" 2>&1); then
+		echo "$out"; echo "the build passed"; return 1
+	fi
+	[ "$(grep -c 'this kernel lacks' <<< "$out")" -eq 1 ] &&
+		grep -qF 'pmemu: this kernel lacks pmemu_no_such_call() (Linux 99.1): a stand-in (probe zz_absent failed' <<< "$out" ||
+		{ echo "$out"; echo "no one line naming the missing interface"; return 1; }
+	! ls "$ROOTFS$d"/*.o 2> /dev/null || { echo "pmemu objects were compiled"; return 1; }
 }
 
 test_dkms() {
@@ -147,13 +171,14 @@ test_kconfig_configfs() {
 	return $rc
 }
 
-t_plan 9
+t_plan 10
 t_run "checkpatch --strict --no-tree driver/ tests/kmod/" test_checkpatch
 t_run "driver and pmemuctl files use only files below them: no cycle (tests/host/callgraph.py)" test_layers
 t_run "kernel-doc -Wall driver/" test_kernel_doc
 t_run "comments on at most 18 % of the driver's lines (tests/host/comments.py)" test_comments
 t_run "the driver reads no percpu_ref internals" test_no_percpu_internals
 t_run "sparse (make C=2) clean" test_sparse
+t_run "a kernel lacking a probed interface stops the build naming it" test_probe_missing
 t_run "DKMS add/build/install/remove for $KVER" test_dkms
 t_run "in-tree build: Kconfig + drivers/pmemu with CONFIG_PMEMU=m" test_intree
 t_run "Kconfig: CONFIG_PMEMU brings CONFIGFS_FS with it" test_kconfig_configfs
