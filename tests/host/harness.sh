@@ -50,7 +50,7 @@ failing() {
 		{ cat "$tmp/out"; fail "failures do not name '$needle'"; }
 }
 
-t_plan 28
+t_plan 32
 
 t_run "clean suite passes (2 tests + guest clean)" \
 	eval 'check guest/clean && closing "3 passed, 0 failed"'
@@ -109,6 +109,33 @@ t_run "make build KVER=6.12 fails at once naming the 6.15 minimum" \
 	kver_refused 6.12 "needs Linux 6.15 or later; its devdax faults map pages with vmf_insert_page_mkwrite"
 t_run "make build KVER=7.9 (no Debian kernel) fails naming the known ones" \
 	kver_refused 7.9 "KVER=7.3 (trixie-backports, the default) or 7.2 (sid)"
+
+# JOBS > 1: guest suites boot at once, yet print and count as they would in
+# turn.
+jobs_meet() {
+	mkdir -p "$tmp/pair" && rm -f "$tmp/pair"/*
+	check PMEMU_JOBS=2 PMEMU_JOBS_UNCAPPED=1 PMEMU_TEST_PAIR="$tmp/pair" \
+		guest/pair-a guest/pair-b && closing "4 passed, 0 failed" ||
+		{ cat "$tmp/out"; fail "the two suites did not run at once"; }
+}
+t_run "JOBS=2 boots two guest suites at once" jobs_meet
+jobs_counts() {
+	local serial
+	check guest/clean guest/not-ok guest/early-exit host/clean
+	serial=$(sed -n '/^failed tests:/,$p' "$tmp/out" | grep -v 'results in')
+	check PMEMU_JOBS=3 PMEMU_JOBS_UNCAPPED=1 guest/clean guest/not-ok guest/early-exit host/clean
+	[ "$(sed -n '/^failed tests:/,$p' "$tmp/out" | grep -v 'results in')" = "$serial" ] ||
+		{ echo "serial:"; echo "$serial"; cat "$tmp/out"; fail "JOBS=3 counts differently"; }
+}
+t_run "JOBS=3 names the same failures and closes with the same line as JOBS=1" jobs_counts
+t_run "JOBS=abc is refused" \
+	eval '! check PMEMU_JOBS=abc guest/clean && grep -q "JOBS=abc: the number of guests at once" $tmp/out'
+jobs_lowered() {
+	[ "$(nproc)" -lt 8 ] || skip "$(nproc) cores: JOBS=4 fits"
+	check PMEMU_JOBS=4 guest/clean && grep -q "JOBS=4 lowered to 1: $(nproc) cores" "$tmp/out" ||
+		{ cat "$tmp/out"; fail "JOBS=4 not lowered on $(nproc) cores"; }
+}
+t_run "JOBS beyond the machine is lowered, saying why" jobs_lowered
 
 # a failing test whose helper holds its output open ends at once
 leftover() {
