@@ -8,6 +8,8 @@
 #                       missing result, a skip or a kernel-log problem fails
 #                       it (docs/testing.md, Counting)
 #   make check SUITES="guest/fsdax-fs"    one suite (see tests/check)
+#   make check JOBS=N   up to N guest suites at once, bounded by cores and
+#                       memory (a guest: 2 vCPUs, 12 GiB); default 1
 #   make check KVER=7.2  the suites on Debian sid's 7.2 kernel, built with
 #                       sid's compiler in a sid guest root (cached beside
 #                       7.3's); KVER=7.3 (trixie-backports) is the default
@@ -15,6 +17,12 @@
 #                       same kernel (built once by tests/vm/debug-kernel, cached)
 #   make check KERNEL=debug-kobject   the devdax suites on that kernel with
 #                       DEBUG_KOBJECT_RELEASE (tests/vm/debug-kobject.config)
+#   make check KERNEL=/path/to/linux  the suites on a kernel tree you built
+#                       (in-tree or O=; bzImage and modules; its .config
+#                       must have tests/vm/guest.config's options)
+#   make check-local RANGES=2G@6G,2G@9G   the guest suites on this machine
+#                       (no QEMU; root; pmemu installed; ranges this boot
+#                       reserved with memmap=); KTAP; skips what it lacks
 #   make torture        every operation raced against every other in one guest
 #                       (tests/torture/run; TORTURE_TIME, TORTURE_SEED,
 #                       TORTURE_WORKERS; KERNEL=debug for the debug kernel)
@@ -29,6 +37,8 @@ BENCH ?=
 KERNEL ?= stock
 KVER ?= 7.3
 export PMEMU_KVER := $(KVER)
+JOBS ?= 1
+export PMEMU_JOBS := $(JOBS)
 
 all: build
 
@@ -39,12 +49,20 @@ build: setup
 	tests/vm/build
 
 check: build
+ifneq ($(findstring /,$(KERNEL)),)
+	lane=$$(tests/vm/tree-kernel $(KERNEL)) && PMEMU_KERNEL=$$lane tests/check $(SUITES)
+else
 ifeq ($(KERNEL),debug)
 	tests/vm/debug-kernel
 else ifneq ($(filter debug-%,$(KERNEL)),)
 	tests/vm/debug-kernel --variant $(patsubst debug-%,%,$(KERNEL))
 endif
 	PMEMU_KERNEL=$(KERNEL) tests/check $(SUITES)
+endif
+
+# On a test machine (no QEMU), as root, pmemu and its tools installed:
+check-local:
+	tests/check-local $(RANGES) $(SUITES)
 
 torture: build
 ifeq ($(KERNEL),debug)
@@ -71,4 +89,4 @@ rebuild-cache:
 clean:
 	rm -rf results
 
-.PHONY: all setup build check torture lint bench demo shell rebuild-cache clean
+.PHONY: all setup build check check-local torture lint bench demo shell rebuild-cache clean

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: legacy layout (what tests/check-local asks of a test machine)
 # The legacy memmap=SIZE!START range and the in-tree stacks on it, each
 # passing the jobs pmemu passes (keeps the comparison anchors alive):
 # nd_e820 + nd_pmem; pmemu bound to the e820_pmem platform device through

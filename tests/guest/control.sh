@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: 2x2G (what tests/check-local asks of a test machine)
 # The control plane: regions in /sys/class/pmemu, devices carved at runtime
 # through configfs (/sys/kernel/config/pmemu) and pmemuctl.  Every invalid
 # configfs value is refused with EINVAL/EBUSY and one message and changes

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: 2x2G (what tests/check-local asks of a test machine)
 # Teardown under a pin, many times over: PMEMU_CYCLES (default 100) rounds
 # of create -> map -> pin one page in a pipe -> take the device away (rmdir
 # of its configfs item, the forced teardown unbind and unload also use) ->

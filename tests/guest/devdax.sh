@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: 2x2G (what tests/check-local asks of a test machine)
 # The devdax personality: /dev/pmemuN.dax on compound folios with the
 # refcounted insert paths, for lifetime=sweep at align 4K/2M/1G and
 # lifetime=tracked at 4K/2M (plus map=dev).  Each configuration runs the

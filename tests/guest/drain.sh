@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: 2x2G (what tests/check-local asks of a test machine)
 # Draining: a devdax device taken away while a GUP pin (a page vmsplice'd
 # into a pipe, with no mapping and no open file left) still holds one of its
 # folios.  Disable returns at once and the node goes; the extent stays

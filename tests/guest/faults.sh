@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: debug 2x2G (what tests/check-local asks of a test machine)
 # Error paths under fault injection (debug lane, FAILSLAB): a device is
 # enabled again and again with its Nth slab allocation made to fail
 # (/proc/self/fail-nth), N = 1, 2, ... until enable makes fewer than N of

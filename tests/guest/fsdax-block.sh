@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: 2x2G (what tests/check-local asks of a test machine)
 # Raw block device tests: /dev/pmemuN appears with DAX, fio with crc32c
 # verification through psync, libaio and io_uring (4K random, 1M sequential),
 # write-zeroes, data that survives rmmod + modprobe of the same range, and a

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: 2x2G (what tests/check-local asks of a test machine)
 # Filesystem DAX on pmemu: ext4 and xfs mount with -o dax (dax=always in
 # /proc/mounts), files report STATX_ATTR_DAX, MAP_SYNC works, 2 MiB-aligned
 # mappings fault in by PMD, fio verifies data through psync and mmap, and the

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: 2x2G legacy layout (what tests/check-local asks of a test machine)
 # Software poison on DAX filesystems: pmemu must do what nd_pmem does.
 #
 # Each scenario runs twice in this boot, on nd_pmem (/dev/pmem0 over the

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: 2x2G (what tests/check-local asks of a test machine)
 # Taking an fsdax device away (platform unbind) while a filesystem is still
 # mounted on it and a DAX file is mapped.  The unbind returns at once; the
 # struct pages stay until the filesystem is unmounted and no page is in use,

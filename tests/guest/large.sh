@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: nvdimm layout (what tests/check-local asks of a test machine)
 # Large devices (boots with a sparse 132 GiB NVDIMM, tests/check): a
 # tracked 4K devdax device over all of it has 34.6 million folios, whose
 # "initialised" bitmap is over 4 MiB, more than one physically contiguous

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: debug 2x2G (what tests/check-local asks of a test machine)
 # Debug lane only (kmemleak=on): module load/unload, platform unbind/bind and
 # create -> mount -o dax -> map -> destroy loops, then kmemleak scans.  Fails
 # on any unreferenced object allocated from pmemu code, or from an unloaded

@@ -15,9 +15,11 @@ T_SLOW=1
 # (pmemuN.dax/), neither of them ABI
 DBG=/sys/kernel/debug/pmemu
 
-# The memmap=SIZE$START ranges of this boot, as SIZE@START[,...] for ranges=.
+# The memmap=SIZE$START ranges of this boot, as SIZE@START[,...] for
+# ranges=; on a test machine, the ones tests/check-local was given.
 pmemu_boot_ranges() {
 	local r out=""
+	[ -n "${PMEMU_TEST_RANGES:-}" ] && { echo "$PMEMU_TEST_RANGES"; return; }
 	for r in $(tr ' ' '\n' < /proc/cmdline | sed -n 's/^memmap=\(.*\)\$\(.*\)$/\1@\2/p'); do
 		out=${out:+$out,}$r
 	done

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: 2x2G (what tests/check-local asks of a test machine)
 # Media errors: badblocks, injection and clearing, memory_failure routing,
 # recovery writes.
 #

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: numa nvdimm layout (what tests/check-local asks of a test machine)
 # NUMA placement: a region's struct pages (its Device zone) and block queue
 # are allocated on the node the firmware puts its range in, whichever CPU
 # creates the device.  Runs in a 2-node guest (tests/check: --numa 2) with

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: nvdimm reboot layout (what tests/check-local asks of a test machine)
 # Persistence across power cycles on the NVDIMM backend: tests/check boots
 # this twice with the same NVDIMM file (--nvdimm 2G:FILE), first with
 # "write", then with "verify"; each boot has its own plan.

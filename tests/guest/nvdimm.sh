@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: nvdimm layout (what tests/check-local asks of a test machine)
 # The NVDIMM backend (boots with --nvdimm 2G and only memmap=2G$6G, so the
 # NVDIMM is libnvdimm's region0 once nfit is loaded).
 #

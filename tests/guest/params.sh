@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: layout (what tests/check-local asks of a test machine)
 # Bad ranges= values: each load is refused with one clear message naming the
 # range and the reason, nothing is left behind (no module, no device, no
 # iomem claim), and a good load works afterwards.

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# needs: 2x2G nvdimm (what tests/check-local asks of a test machine)
 # Torture: every operation raced against every other.
 #
 # Usage: torture.sh [SECONDS [SEED [WORKERS]]]   (default 180 s, a seed from

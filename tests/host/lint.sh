@@ -116,7 +116,7 @@ test_dkms() {
 # the cached kernel source (hard links: the edits below replace files, so
 # the shared tree is never changed): drivers/pmemu + Kconfig hook, Debian's
 # config with CONFIG_PMEMU=m, and a build of drivers/pmemu/ (objects under
-# $PMEMU_CACHE/intree, kept between runs).
+# $PMEMU_CACHE/intree (intree-7.2 for KVER=7.2), kept between runs).
 intree_tree() {
 	local tree=$1
 	[ -d "$KSRC/drivers" ] || { echo "no kernel source at $KSRC (make setup)"; return 1; }
@@ -129,7 +129,7 @@ intree_tree() {
 }
 
 test_intree() {
-	local obj=$PMEMU_CACHE/intree tree=$PMEMU_CACHE/intree-src
+	local obj=$PMEMU_CACHE/intree$PMEMU_SFX tree=$PMEMU_CACHE/intree-src
 	intree_tree "$tree" || return 1
 	# The copy keeps the sources' mtimes, which can be older than the
 	# objects of an earlier build of other sources: rebuild pmemu whole.
@@ -153,7 +153,7 @@ test_intree() {
 # CONFIGFS_FS cannot link.  x86_64_defconfig has nothing else that pulls
 # configfs in.
 test_kconfig_configfs() {
-	local obj=$PMEMU_CACHE/intree-kconfig tree=$PMEMU_CACHE/intree-kconfig-src
+	local obj=$PMEMU_CACHE/intree-kconfig$PMEMU_SFX tree=$PMEMU_CACHE/intree-kconfig-src
 	intree_tree "$tree" || return 1
 	rm -rf "$obj" && mkdir -p "$obj"
 	PMEMU_BIND="$tree:/usr/src/ksrc $obj:/usr/src/kobj" in_chroot /bin/sh -ec "

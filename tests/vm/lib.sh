@@ -17,8 +17,8 @@ PMEMU_CACHE=${PMEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pmemu}
 # compiler Debian built that kernel with.
 PMEMU_KVER=${PMEMU_KVER:-7.3}
 case "$PMEMU_KVER" in
-7.3)	PMEMU_SUITE=trixie PMEMU_KPKG_SUITE=trixie-backports _sfx="" ;;
-7.2)	PMEMU_SUITE=sid PMEMU_KPKG_SUITE=sid _sfx=-7.2 ;;
+7.3)	PMEMU_SUITE=trixie PMEMU_KPKG_SUITE=trixie-backports PMEMU_SFX="" ;;
+7.2)	PMEMU_SUITE=sid PMEMU_KPKG_SUITE=sid PMEMU_SFX=-7.2 ;;
 *)	# a known kernel too old, or an unknown one
 	case "$PMEMU_KVER" in
 	[0-5].* | 6.[0-9] | 6.1[0-4]) printf 'error: %s\n' \
@@ -27,9 +27,9 @@ case "$PMEMU_KVER" in
 	esac
 	exit 2 ;;
 esac
-ROOTFS=$PMEMU_CACHE/rootfs$_sfx
-STAMPS=$PMEMU_CACHE/stamps$_sfx
-KSRC_DIR=$PMEMU_CACHE/src$_sfx
+ROOTFS=$PMEMU_CACHE/rootfs$PMEMU_SFX
+STAMPS=$PMEMU_CACHE/stamps$PMEMU_SFX
+KSRC_DIR=$PMEMU_CACHE/src$PMEMU_SFX
 
 _t0=${_t0:-$(date +%s)}
 
@@ -103,18 +103,22 @@ in_chroot() {
 # Guest kernel version installed in the rootfs (newest if several).
 guest_kver() {
 	local v
-	v=$(ls "$ROOTFS/lib/modules" 2>/dev/null | grep -- '-amd64$' | sort -V | tail -n1)
+	# Debian's package puts its kernel in /boot; the lanes' kernels
+	# (debug, a user's tree) add only modules
+	v=$(cd "$ROOTFS/boot" 2>/dev/null && ls vmlinuz-*-amd64 2>/dev/null |
+		sed 's/^vmlinuz-//' | sort -V | tail -n1)
 	[ -n "$v" ] || die "no guest kernel in $ROOTFS; run 'make setup'"
 	echo "$v"
 }
 
-# Images of the kernel the guest boots: the stock trixie-backports kernel,
-# or with PMEMU_KERNEL=debug the debug-lane kernel (tests/vm/debug-kernel).
+# Images of the kernel the guest boots: KVER's Debian kernel, or with
+# PMEMU_KERNEL=debug the debug-lane kernel (tests/vm/debug-kernel), or with
+# PMEMU_KERNEL=tree-NAME a user's tree (tests/vm/tree-kernel).
 images_dir() {
 	case "${PMEMU_KERNEL:-stock}" in
 	stock) echo "$PMEMU_CACHE/images/$(guest_kver)" ;;
-	debug | debug-*) echo "$PMEMU_CACHE/images/$PMEMU_KERNEL" ;;
-	*) die "PMEMU_KERNEL must be stock, debug or debug-VARIANT, not '$PMEMU_KERNEL'" ;;
+	debug | debug-* | tree-*) echo "$PMEMU_CACHE/images/$PMEMU_KERNEL" ;;
+	*) die "PMEMU_KERNEL must be stock, debug, debug-VARIANT or a tree-NAME lane (tests/vm/tree-kernel), not '$PMEMU_KERNEL'" ;;
 	esac
 }
 
@@ -160,4 +164,97 @@ vm_verdict() {
 	fi
 	echo "$verdict ${elapsed}s" > "$res/verdict"
 	return "$rc"
+}
+
+# Modules the initramfs loads before switch_root, if the kernel has them as
+# modules (dependencies are resolved); built in, they are skipped.
+INITRAMFS_MODS="virtio_blk virtio_pci ext4 9p 9pnet_virtio"
+
+# initramfs_modlist KVER: the modules of $INITRAMFS_MODS that KVER (in the
+# guest root) has as modules, with their dependencies, dependencies first.
+initramfs_modlist() {
+	local kver=$1 dep=$ROOTFS/lib/modules/$1/modules.dep
+	local -A seen=()
+	local out=()
+	visit() {
+		local path line d
+		path=$(grep -E "(^|/)$1\.ko(\.[a-z]+)?:" "$dep" | head -n1 | cut -d: -f1 || true)
+		if [ -z "$path" ]; then
+			grep -qE "/$1\.ko" "$ROOTFS/lib/modules/$kver/modules.builtin" ||
+				die "module $1 not found for $kver"
+			return
+		fi
+		[ -n "${seen[$path]:-}" ] && return
+		seen[$path]=1
+		line=$(grep -E "^$path:" "$dep" | cut -d: -f2)
+		for d in $line; do
+			d=$(basename "$d"); d=${d%%.ko*}
+			visit "$d"
+		done
+		out+=("$path")
+	}
+	for m in $INITRAMFS_MODS; do visit "$m"; done
+	[ ${#out[@]} -eq 0 ] || printf '%s\n' "${out[@]}"
+}
+
+# make_initramfs KVER OUT: the busybox initramfs (tests/vm/initramfs-init)
+# with the modules initramfs_modlist names for KVER.
+make_initramfs() {
+	local kver=$1 w p n mods
+	mods=$(initramfs_modlist "$kver") || return 1
+	w=$(mktemp -d)
+	mkdir -p "$w"/{bin,dev,proc,sys,newroot,lib/modules}
+	cp "$ROOTFS/bin/busybox" "$w/bin/busybox"
+	: > "$w/modules.order"
+	while read -r p; do
+		[ -n "$p" ] || continue
+		n=$(basename "$p")
+		case "$n" in
+		*.xz) xz -dc "$ROOTFS/lib/modules/$kver/$p" > "$w/lib/modules/${n%.xz}" ;;
+		*.zst) zstd -qdc "$ROOTFS/lib/modules/$kver/$p" > "$w/lib/modules/${n%.zst}" ;;
+		*) cp "$ROOTFS/lib/modules/$kver/$p" "$w/lib/modules/$n" ;;
+		esac
+		echo "${n%.*}" | sed 's/\.ko$//' >> "$w/modules.order"
+	done <<< "$mods"
+	cp "$PMEMU_TOP/tests/vm/initramfs-init" "$w/init"
+	chmod 755 "$w/init"
+	(cd "$w" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"
+	rm -rf "$w"
+	log "initramfs: $(du -h "$2" | cut -f1) ($(xargs -r -n1 basename <<< "$mods" | tr '\n' ' '))"
+}
+
+# lane_install OBJ KVER: into the guest root, the modules of the kernel
+# whose object tree is OBJ (a path inside the chroot, bound there with
+# PMEMU_BIND together with the source tree if that is elsewhere), then
+# pmemu and its test module built against OBJ (from tests/vm/build's copy
+# of the sources), W=1 as always.
+lane_install() {
+	in_chroot /bin/sh -ec "
+		rm -rf /lib/modules/$2
+		make -s -C $1 INSTALL_MOD_STRIP=1 modules_install > /dev/null
+		rm -rf /tmp/pmemu-lane && mkdir -p /tmp/pmemu-lane/tests &&
+			cp -a /usr/src/pmemu-build/driver /tmp/pmemu-lane/driver &&
+			cp -a /usr/src/pmemu-build/tests/kmod /tmp/pmemu-lane/tests/kmod
+		make -s -C /tmp/pmemu-lane/driver KDIR=$1 W=1
+		make -s -C /tmp/pmemu-lane/tests/kmod KDIR=$1 W=1
+		install -D -m 644 /tmp/pmemu-lane/driver/pmemu.ko /lib/modules/$2/updates/pmemu.ko
+		install -D -m 644 /tmp/pmemu-lane/tests/kmod/pmemu_iomem_test.ko \
+			/lib/modules/$2/updates/pmemu_iomem_test.ko
+		rm -rf /tmp/pmemu-lane
+		depmod -a $2"
+}
+
+# lane_images IMG BZIMAGE KVER: a lane's images in IMG: its kernel, an
+# initramfs for it and a root image of the guest root as it is now.
+lane_images() {
+	local img=$1 mb
+	mkdir -p "$img"
+	cp "$2" "$img/vmlinuz"
+	echo "$3" > "$img/kver"
+	make_initramfs "$3" "$img/initrd.img"
+	stage image "root.img with $3"
+	mb=$(( $(du -sm "$ROOTFS" | cut -f1) + 1024 ))
+	rm -f "$img/root.img.new"
+	mke2fs -q -t ext4 -L pmemu-root -d "$ROOTFS" "$img/root.img.new" "${mb}M"
+	mv "$img/root.img.new" "$img/root.img"
 }
