@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of the devdax bandwidth benchmark (tests/bench/run): the
 # in-tree device_dax (ndctl create-namespace -m devdax on the legacy
-# memmap=2G!4G range), pmemu sweep and pmemu tracked, all 2 GiB at align
-# 2M, in this one boot, interleaved over REPS repetitions.  Rows:
+# memmap=2G!4G range, first through nd_e820, then as a ramdax namespace),
+# pmemu sweep and pmemu tracked, all at align 2M, in this one boot.  Two
+# phases (nd_e820 and ramdax cannot hold the range at once), each
+# interleaving sweep and tracked with the phase's anchor over REPS
+# repetitions; each ratio compares samples of one phase.  Rows:
 #  - fio ioengine=mmap, 1 GiB: sequential read and write (1M) and random
 #    read and write (4K), numjobs 1 and 2, verify off, fixed runtime;
 #  - memcpy from and to the mapping (dax_bw), the limit of what the CPU
@@ -11,9 +14,42 @@
 #    a fraction of it;
 #  - O_DIRECT reads into and writes from the mapping against brd (dax_bw),
 #    i.e. I/O on devdax pages pinned with GUP (no FOLL_LONGTERM).
-# Samples: $OUT/devdax-bw.jsonl; table: $OUT/devdax-bw.md; ratios for the
-# plot: $OUT/devdax-bw.tsv.
+# Samples: $OUT/devdax-bw.jsonl; tables: $OUT/devdax-bw.md; ratios for the
+# plot: $OUT/devdax-bw.tsv (devdax-bw.sh --summary makes them again).
 . "$(dirname "$0")/lib.sh"
+
+# one table per phase: medians per row and driver, ratios to the phase's
+# anchor, fio's sequential rows as a fraction of memcpy on the same memory
+phase_table() {	# PHASE ANCHOR
+	bench_jq "$OUT/devdax-bw.jsonl" --argjson p "$1" --arg a "$2" '
+	  def meds: { d: med($a; .mib_s), s: med("sweep"; .mib_s), t: med("tracked"; .mib_s) };
+	  ph($p) | (map(select(.row == "memcpy-read")) | meds) as $mr |
+	  (map(select(.row == "memcpy-write")) | meds) as $mw |
+	  group_by([.row, .numjobs]) | map(meds + { row: .[0].row, nj: .[0].numjobs,
+	      smin: lo("sweep"; .mib_s), smax: hi("sweep"; .mib_s) }) |
+	  (["| row | numjobs | \($a) MiB/s | sweep MiB/s (min–max) | tracked MiB/s | sweep / \($a) | tracked / \($a) | of memcpy (\($a) / sweep / tracked) |",
+	    "|---|---|---|---|---|---|---|---|"] +
+	   map(. as $x |
+	     (if $x.row == "fio mmap read 1m" then $mr elif $x.row == "fio mmap write 1m" then $mw else null end) as $m |
+	     "| \($x.row) | \($x.nj) | \($x.d | round) | \($x.s | round) (\($x.smin | round)–\($x.smax | round)) | \($x.t | round) | \($x.s / $x.d | r2) | \($x.t / $x.d | r2) | " +
+	     (if $m then "\($x.d / $m.d | r2) / \($x.s / $m.s | r2) / \($x.t / $m.t | r2)" else "" end) + " |"))
+	  | .[]'
+}
+
+summary() {
+	{ echo "Phase 1, device_dax on nd_e820's namespace:"; echo
+	  phase_table 1 device_dax; echo
+	  echo "Phase 2, device_dax on a ramdax namespace:"; echo
+	  phase_table 2 ramdax; } > "$OUT/devdax-bw.md" || die "summary"
+	bench_jq "$OUT/devdax-bw.jsonl" '
+	  def r($p; $l; $a): (ph($p) | med($l; .mib_s)) / (ph($p) | med($a; .mib_s));
+	  (["row\tsweep/device_dax\ttracked/device_dax\tsweep/ramdax\ttracked/ramdax"] +
+	   (group_by([.row, .numjobs]) | map(
+	    "\(.[0].row | gsub(" "; "_"))_j\(.[0].numjobs)\t\(r(1; "sweep"; "device_dax"))\t\(r(1; "tracked"; "device_dax"))\t\(r(2; "sweep"; "ramdax"))\t\(r(2; "tracked"; "ramdax"))")))
+	  | .[]' > "$OUT/devdax-bw.tsv" || die "tsv"
+	cat "$OUT/devdax-bw.md"
+}
+[ "${1:-}" = --summary ] && { summary; exit; }
 
 LEN=1G
 
@@ -33,7 +69,6 @@ for lt in sweep tracked; do
 	DEV[$lt]=/dev/$(pmemuctl create-device --name bw-$lt --region $region --size 2G \
 		--mode devdax --align 2M --lifetime $lt | jq -r .chardev) || die "pmemu $lt"
 done
-LABELS="device_dax sweep tracked"
 
 : > "$OUT/devdax-bw.jsonl"
 fio_sample() {	# LABEL RW BS NUMJOBS
@@ -42,60 +77,54 @@ fio_sample() {	# LABEL RW BS NUMJOBS
 		--rw="$2" --bs="$3" --numjobs="$4" --size=$LEN --time_based \
 		--runtime="$RUNTIME" --group_reporting --randrepeat=0 2> /dev/null) ||
 		die "fio $*"
-	jq -c --arg l "$1" --arg rw "$2" --arg bs "$3" --argjson nj "$4" \
-		'.jobs[0] | {label: $l, row: "fio mmap \($rw) \($bs)", numjobs: $nj,
+	jq -c --arg l "$1" --arg rw "$2" --arg bs "$3" --argjson nj "$4" --argjson ph "$PHASE" \
+		'.jobs[0] | {label: $l, phase: $ph, row: "fio mmap \($rw) \($bs)", numjobs: $nj,
 		 mib_s: ((.read.bw + .write.bw) / 1024)}' <<< "$j" >> "$OUT/devdax-bw.jsonl"
 }
 
 bw_sample() {	# LABEL MODE [TARGET]
 	local j
 	j=$(dax_bw "$2" "${DEV[$1]}" 256M "$RUNTIME" ${3:+"$3"}) || die "dax_bw $*"
-	jq -c --arg l "$1" --arg m "$2" '{label: $l, row: $m, numjobs: 1, mib_s}' <<< "$j" \
+	jq -c --arg l "$1" --arg m "$2" --argjson ph "$PHASE" \
+		'{label: $l, phase: $ph, row: $m, numjobs: 1, mib_s}' <<< "$j" \
 		>> "$OUT/devdax-bw.jsonl"
 }
 
-for rep in $(seq "$REPS"); do
-	for nj in 1 2; do
-		for row in "read 1m" "write 1m" "randread 4k" "randwrite 4k"; do
-			for label in $LABELS; do
-				fio_sample $label $row $nj
+phase() {	# LABEL...
+	local rep nj row mode label
+	for rep in $(seq "$REPS"); do
+		for nj in 1 2; do
+			for row in "read 1m" "write 1m" "randread 4k" "randwrite 4k"; do
+				for label in "$@"; do
+					fio_sample $label $row $nj
+				done
 			done
 		done
-	done
-	for mode in memcpy-read memcpy-write; do
-		for label in $LABELS; do
-			bw_sample $label $mode
+		for mode in memcpy-read memcpy-write; do
+			for label in "$@"; do
+				bw_sample $label $mode
+			done
 		done
-	done
-	for mode in odirect-read odirect-write; do
-		for label in $LABELS; do
-			bw_sample $label $mode /dev/ram0
+		for mode in odirect-read odirect-write; do
+			for label in "$@"; do
+				bw_sample $label $mode /dev/ram0
+			done
 		done
+		: "$rep"
 	done
-	: "$rep"
-done
+}
+
+PHASE=1
+phase device_dax sweep tracked
+RAMDAX_REGION=$(ramdax_take_range) || exit 1
+DEV[ramdax]=/dev/$(ramdax_ns devdax -a 2M | jq -r '.daxregion.devices[0].chardev') ||
+	die "ramdax devdax namespace"
+[ -c "${DEV[ramdax]}" ] || die "no ramdax dax device"
+PHASE=2
+phase ramdax sweep tracked
 
 for lt in sweep tracked; do
 	pmemuctl destroy-device bw-$lt || die "destroy bw-$lt"
 done
 
-# medians per row and driver; ratios to device_dax; fio sequential rows as a
-# fraction of memcpy on the same memory
-bench_jq "$OUT/devdax-bw.jsonl" '
-  def meds: { d: med("device_dax"; .mib_s), s: med("sweep"; .mib_s), t: med("tracked"; .mib_s) };
-  (map(select(.row == "memcpy-read")) | meds) as $mr |
-  (map(select(.row == "memcpy-write")) | meds) as $mw |
-  group_by([.row, .numjobs]) | map(meds + { row: .[0].row, nj: .[0].numjobs,
-      smin: lo("sweep"; .mib_s), smax: hi("sweep"; .mib_s) }) |
-  (["| row | numjobs | device_dax MiB/s | sweep MiB/s (min–max) | tracked MiB/s | sweep / device_dax | tracked / device_dax | of memcpy (device_dax / sweep / tracked) |",
-    "|---|---|---|---|---|---|---|---|"] +
-   map(. as $x |
-     (if $x.row == "fio mmap read 1m" then $mr elif $x.row == "fio mmap write 1m" then $mw else null end) as $m |
-     "| \($x.row) | \($x.nj) | \($x.d | round) | \($x.s | round) (\($x.smin | round)–\($x.smax | round)) | \($x.t | round) | \($x.s / $x.d | r2) | \($x.t / $x.d | r2) | " +
-     (if $m then "\($x.d / $m.d | r2) / \($x.s / $m.s | r2) / \($x.t / $m.t | r2)" else "" end) + " |"))
-  | .[]' > "$OUT/devdax-bw.md" || die "summary"
-bench_jq "$OUT/devdax-bw.jsonl" '
-  (["row\tsweep/device_dax\ttracked/device_dax"] +
-   (group_by([.row, .numjobs]) | map("\(.[0].row | gsub(" "; "_"))_j\(.[0].numjobs)\t\(med("sweep"; .mib_s) / med("device_dax"; .mib_s))\t\(med("tracked"; .mib_s) / med("device_dax"; .mib_s))")))
-  | .[]' > "$OUT/devdax-bw.tsv" || die "tsv"
-cat "$OUT/devdax-bw.md"
+summary

@@ -14,8 +14,45 @@ OUT=${PMEMU_BENCH_OUT:-/mnt/results}
 
 die() { echo "bench: $*" >&2; exit 1; }
 
-# bench_jq JSONL FILTER: jq over every sample of JSONL (slurped, raw output)
-# with tests/bench/stats.jq included (median, med, r2).
+# bench_jq JSONL [JQ-OPTION...] FILTER: jq over every sample of JSONL
+# (slurped, raw output) with tests/bench/stats.jq included (median, med,
+# ph, r2).
 bench_jq() {
-	jq -L "$BENCH_DIR" -rs "include \"stats\"; $2" "$1"
+	local file=$1 filter=${!#}
+	jq -L "$BENCH_DIR" -rs "${@:2:$#-2}" "include \"stats\"; $filter" "$file"
+}
+
+E820=/sys/bus/platform/devices/e820_pmem
+
+# ramdax_take_range: hand the boot's legacy memmap=! range (the one
+# e820_pmem platform device) to ramdax, unbinding nd_e820 if it holds it,
+# and print the ramdax region's name.  The label area (the range's last
+# 128 KiB) is initialised afresh: an anchor measured before on the same
+# range may have written over it.  ramdax and nd_e820 cannot share the
+# range, so a benchmark measures them one after the other in the same boot.
+ramdax_take_range() {
+	local region
+	modprobe -a ramdax nd_pmem dax_pmem device_dax ||
+		die "modprobe ramdax nd_pmem dax_pmem device_dax"
+	[ -e $E820 ] || die "no e820_pmem device; boot with memmap=nn!ss"
+	if [ -e $E820/driver ]; then
+		echo e820_pmem > $E820/driver/unbind || die "unbind e820_pmem"
+	fi
+	echo ramdax > $E820/driver_override &&
+		echo e820_pmem > /sys/bus/platform/drivers/ramdax/bind ||
+		die "bind e820_pmem to ramdax"
+	wait_for 5 bash -c 'ndctl list -b ramdax -R | jq -e length > /dev/null' ||
+		die "no ramdax region"
+	region=$(ndctl list -b ramdax -R | jq -r '.[0].dev')
+	{ ndctl disable-region -b ramdax all &&
+	  ndctl init-labels -f -b ramdax all &&
+	  ndctl enable-region -b ramdax all; } > /dev/null 2>&1 ||
+		die "initialise ramdax's label area"
+	echo "$region"
+}
+
+# ramdax_ns MODE ARGS...: create a namespace on the ramdax range; prints
+# ndctl's JSON
+ramdax_ns() {
+	ndctl create-namespace -b ramdax -r "$RAMDAX_REGION" -m "$1" -M mem "${@:2}"
 }

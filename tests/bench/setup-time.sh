@@ -11,7 +11,6 @@
 BENCH_REPS=5
 . "$(dirname "$0")/lib.sh"
 
-E820=/sys/bus/platform/devices/e820_pmem
 now_ns() { date +%s%N; }
 
 # timed LABEL MODE WHAT CMD...: run CMD, record its wall time
@@ -24,7 +23,7 @@ timed() {
 }
 
 ramdax_case() {	# MODE [ARGS]
-	timed ramdax "$1" create ndctl create-namespace -b ramdax -r "$RREGION" -m "$1" -M mem -s 1G "${@:2}"
+	timed ramdax "$1" create ramdax_ns "$1" -s 1G "${@:2}"
 	timed ramdax "$1" destroy ndctl destroy-namespace -f -b ramdax all
 }
 
@@ -33,14 +32,7 @@ pmemu_case() {	# MODE [ARGS]
 	timed pmemu "$1" destroy pmemuctl destroy-device st
 }
 
-modprobe -a ramdax nd_pmem dax_pmem device_dax || die "modprobe ramdax nd_pmem dax_pmem device_dax"
-[ -e $E820 ] || die "no e820_pmem device; boot with memmap=2G!4G"
-[ -e $E820/driver ] && { echo e820_pmem > $E820/driver/unbind || die "unbind e820_pmem"; }
-echo ramdax > $E820/driver_override && echo e820_pmem > /sys/bus/platform/drivers/ramdax/bind ||
-	die "bind e820_pmem to ramdax"
-wait_for 5 bash -c 'ndctl list -b ramdax -R | jq -e length > /dev/null' || die "no ramdax region"
-RREGION=$(ndctl list -b ramdax -R | jq -r '.[0].dev')
-ndctl destroy-namespace -f -b ramdax all > /dev/null 2>&1
+RAMDAX_REGION=$(ramdax_take_range) || exit 1
 load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || die "modprobe pmemu"
 : > "$OUT/setup.jsonl"
 for rep in $(seq "$REPS"); do

@@ -16,3 +16,7 @@ def hi($l; f): map(select(.label == $l)) | map(f) | max;
 
 # a ratio rounded to two decimals
 def r2: . * 100 | round / 100;
+
+# the samples of one phase (.phase: 1 with nd_e820's anchors, 2 with
+# ramdax's; the benchmarks that measure both run them one after the other)
+def ph($p): map(select(.phase == $p));
