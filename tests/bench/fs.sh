@@ -84,9 +84,7 @@ phase() {	# LABEL...
 
 PHASE=1
 phase pmemu nd_pmem
-RAMDAX_REGION=$(ramdax_take_range) || exit 1
-DEV[ramdax]=/dev/$(ramdax_ns fsdax | jq -r .blockdev) || die "ramdax fsdax namespace"
-[ -b "${DEV[ramdax]}" ] || die "no ramdax block device"
+DEV[ramdax]=$(ramdax_fsdax) || exit 1
 PHASE=2
 phase pmemu ramdax
 

@@ -51,6 +51,17 @@ ramdax_take_range() {
 	echo "$region"
 }
 
+# ramdax_fsdax: the range handed to ramdax and one fsdax namespace made
+# over all of it (less the label area and the memmap); prints its block
+# device
+ramdax_fsdax() {
+	local dev
+	RAMDAX_REGION=$(ramdax_take_range) || exit 1
+	dev=/dev/$(ramdax_ns fsdax | jq -r .blockdev) || die "ramdax fsdax namespace"
+	[ -b "$dev" ] || die "no ramdax block device"
+	echo "$dev"
+}
+
 # ramdax_ns MODE ARGS...: create a namespace on the ramdax range; prints
 # ndctl's JSON
 ramdax_ns() {

@@ -1,17 +1,4 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Harness fixture: passes only while guest/pair-a runs at the same time
-# (JOBS > 1): each leaves a file in $PMEMU_TEST_PAIR and waits for the
-# other's, 10 s at most.
-. "$(dirname "$0")/../../../lib/tap.sh"
-meet() {
-	touch "$PMEMU_TEST_PAIR/b"
-	for _ in $(seq 100); do
-		[ -e "$PMEMU_TEST_PAIR/a" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-t_plan 1
-t_run "meets pair-a" meet
-t_done
+# Harness fixture: guest/pair-a's other half (see there).
+ME=b OTHER=a . "$(dirname "$0")/pair-a.sh"
