@@ -131,9 +131,8 @@ t_run "JOBS=3 names the same failures and closes with the same line as JOBS=1" j
 t_run "JOBS=abc is refused" \
 	eval '! check PMEMU_JOBS=abc guest/clean && grep -q "JOBS=abc: the number of guests at once" $tmp/out'
 jobs_lowered() {
-	[ "$(nproc)" -lt 8 ] || skip "$(nproc) cores: JOBS=4 fits"
-	check PMEMU_JOBS=4 guest/clean && grep -q "JOBS=4 lowered to 1: $(nproc) cores" "$tmp/out" ||
-		{ cat "$tmp/out"; fail "JOBS=4 not lowered on $(nproc) cores"; }
+	check PMEMU_JOBS=1000 guest/clean && grep -q "JOBS=1000 lowered to [0-9]*: $(nproc) cores" "$tmp/out" ||
+		{ cat "$tmp/out"; fail "JOBS=1000 not lowered on $(nproc) cores"; }
 }
 t_run "JOBS beyond the machine is lowered, saying why" jobs_lowered
 
