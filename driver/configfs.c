@@ -35,6 +35,28 @@ static struct pmemu_cfs_dev *to_cfs_dev(struct config_item *item)
 	return container_of(item, struct pmemu_cfs_dev, item);
 }
 
+/*
+ * A device of this item's name that its region's labels brought back,
+ * without an item, is the item's from the item's first use (not from
+ * mkdir: a mkdir that fails drops the item, which would destroy it).
+ */
+static void pmemu_cfs_adopt(struct pmemu_cfs_dev *d)
+{
+	lockdep_assert_held(&d->lock);
+	pmemu_dev_adopt(d->cfg.name, &d->owner, &d->cfg);
+}
+
+/* The item, with the device of its name if it has just come back. */
+static struct pmemu_cfs_dev *to_cfs_dev_adopted(struct config_item *item)
+{
+	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+
+	mutex_lock(&d->lock);
+	pmemu_cfs_adopt(d);
+	mutex_unlock(&d->lock);
+	return d;
+}
+
 static bool pmemu_cfs_enabled(struct pmemu_cfs_dev *d)
 {
 	bool enabled;
@@ -49,6 +71,7 @@ static bool pmemu_cfs_enabled(struct pmemu_cfs_dev *d)
 static int pmemu_cfs_begin_write(struct pmemu_cfs_dev *d, const char *attr)
 {
 	mutex_lock(&d->lock);
+	pmemu_cfs_adopt(d);
 	if (pmemu_cfs_enabled(d)) {
 		mutex_unlock(&d->lock);
 		pr_err("%s: %s cannot change while the device is enabled\n",
@@ -80,7 +103,7 @@ static int pmemu_cfs_invalid(struct pmemu_cfs_dev *d, const char *attr,
 
 static ssize_t pmemu_cfs_region_show(struct config_item *item, char *page)
 {
-	return sysfs_emit(page, "%d\n", to_cfs_dev(item)->cfg.region);
+	return sysfs_emit(page, "%d\n", to_cfs_dev_adopted(item)->cfg.region);
 }
 
 static ssize_t pmemu_cfs_region_store(struct config_item *item,
@@ -102,7 +125,7 @@ static ssize_t pmemu_cfs_region_store(struct config_item *item,
 
 static ssize_t pmemu_cfs_offset_show(struct config_item *item, char *page)
 {
-	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+	struct pmemu_cfs_dev *d = to_cfs_dev_adopted(item);
 
 	if (d->cfg.offset == PMEMU_OFFSET_AUTO)
 		return sysfs_emit(page, "auto\n");
@@ -133,7 +156,7 @@ static ssize_t pmemu_cfs_offset_store(struct config_item *item,
 
 static ssize_t pmemu_cfs_size_show(struct config_item *item, char *page)
 {
-	return sysfs_emit(page, "%llu\n", to_cfs_dev(item)->cfg.size);
+	return sysfs_emit(page, "%llu\n", to_cfs_dev_adopted(item)->cfg.size);
 }
 
 static ssize_t pmemu_cfs_size_store(struct config_item *item,
@@ -177,7 +200,7 @@ static int pmemu_cfs_begin_choice(struct pmemu_cfs_dev *d, const char *attr,
 static ssize_t pmemu_cfs_mode_show(struct config_item *item, char *page)
 {
 	return sysfs_emit(page, "%s\n",
-			  pmemu_mode_name(to_cfs_dev(item)->cfg.mode));
+			  pmemu_mode_name(to_cfs_dev_adopted(item)->cfg.mode));
 }
 
 static ssize_t pmemu_cfs_mode_store(struct config_item *item,
@@ -197,7 +220,7 @@ static ssize_t pmemu_cfs_mode_store(struct config_item *item,
 static ssize_t pmemu_cfs_map_show(struct config_item *item, char *page)
 {
 	return sysfs_emit(page, "%s\n",
-			  pmemu_map_name(to_cfs_dev(item)->cfg.map));
+			  pmemu_map_name(to_cfs_dev_adopted(item)->cfg.map));
 }
 
 static ssize_t pmemu_cfs_map_store(struct config_item *item,
@@ -217,7 +240,7 @@ static ssize_t pmemu_cfs_map_store(struct config_item *item,
 static ssize_t pmemu_cfs_lifetime_show(struct config_item *item, char *page)
 {
 	return sysfs_emit(page, "%s\n",
-			  pmemu_lifetime_name(to_cfs_dev(item)->cfg.lifetime));
+			  pmemu_lifetime_name(to_cfs_dev_adopted(item)->cfg.lifetime));
 }
 
 static ssize_t pmemu_cfs_lifetime_store(struct config_item *item,
@@ -237,7 +260,7 @@ static ssize_t pmemu_cfs_lifetime_store(struct config_item *item,
 
 static ssize_t pmemu_cfs_align_show(struct config_item *item, char *page)
 {
-	return sysfs_emit(page, "%llu\n", to_cfs_dev(item)->cfg.align);
+	return sysfs_emit(page, "%llu\n", to_cfs_dev_adopted(item)->cfg.align);
 }
 
 static ssize_t pmemu_cfs_align_store(struct config_item *item,
@@ -263,7 +286,7 @@ static ssize_t pmemu_cfs_align_store(struct config_item *item,
 
 static ssize_t pmemu_cfs_enable_show(struct config_item *item, char *page)
 {
-	return sysfs_emit(page, "%d\n", pmemu_cfs_enabled(to_cfs_dev(item)));
+	return sysfs_emit(page, "%d\n", pmemu_cfs_enabled(to_cfs_dev_adopted(item)));
 }
 
 static int pmemu_cfs_enable(struct pmemu_cfs_dev *d)
@@ -290,6 +313,7 @@ static ssize_t pmemu_cfs_enable_store(struct config_item *item,
 	if (kstrtobool(page, &enable))
 		return pmemu_cfs_invalid(d, "enable", page, "0 or 1");
 	mutex_lock(&d->lock);
+	pmemu_cfs_adopt(d);
 	ret = enable ? pmemu_cfs_enable(d) : pmemu_dev_disable(&d->owner, false);
 	mutex_unlock(&d->lock);
 	return ret ?: count;
@@ -297,7 +321,7 @@ static ssize_t pmemu_cfs_enable_store(struct config_item *item,
 
 static ssize_t pmemu_cfs_dev_show(struct config_item *item, char *page)
 {
-	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+	struct pmemu_cfs_dev *d = to_cfs_dev_adopted(item);
 	ssize_t len;
 
 	mutex_lock(&pmemu_lock);
@@ -309,7 +333,7 @@ static ssize_t pmemu_cfs_dev_show(struct config_item *item, char *page)
 
 static ssize_t pmemu_cfs_state_show(struct config_item *item, char *page)
 {
-	struct pmemu_cfs_dev *d = to_cfs_dev(item);
+	struct pmemu_cfs_dev *d = to_cfs_dev_adopted(item);
 	const char *state = "disabled";
 
 	mutex_lock(&pmemu_lock);

@@ -116,10 +116,39 @@ static void pmemu_dev_released(struct pmemu_dev *pd)
 	put_device(&region->dev);
 }
 
-static struct pmemu_dev *pmemu_dev_reserve(const struct pmemu_dev_config *cfg)
+/* Why a region refuses new devices (caller holds pmemu_lock), or NULL. */
+static const char *pmemu_region_refuses(struct pmemu_region *region,
+					const struct pmemu_dev_config *cfg)
 {
-	struct pmemu_region *region;
-	struct pmemu_dev *pd, *next;
+	struct pmemu_dev *pd;
+	unsigned int named = 0;
+
+	switch (READ_ONCE(region->labels.state)) {
+	case PMEMU_LABELS_DAMAGED:
+		return "its label area is damaged; 'pmemuctl init-labels' starts it afresh";
+	case PMEMU_LABELS_INCOMPLETE:
+		return "its labels are left as they are (a recorded device was not restored)";
+	case PMEMU_LABELS_OK:
+		list_for_each_entry(pd, &region->devs, region_node)
+			named += pd->cfg.name[0] != 0;
+		if (cfg->name[0] && named >= pmemu_labels_max())
+			return "its labels record no more devices";
+		return NULL;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Reserve @cfg's extent on @region, or (NULL) on the region @cfg names,
+ * open to creators.
+ */
+static struct pmemu_dev *pmemu_dev_reserve(struct pmemu_region *region,
+					   const struct pmemu_dev_config *cfg,
+					   const uuid_t *uuid)
+{
+	struct pmemu_dev *pd, *next, *other;
+	const char *why;
 	int ret;
 
 	pd = kzalloc_obj(*pd);
@@ -127,6 +156,10 @@ static struct pmemu_dev *pmemu_dev_reserve(const struct pmemu_dev_config *cfg)
 		return ERR_PTR(-ENOMEM);
 	pd->cfg = *cfg;
 	pd->released = pmemu_dev_released;
+	if (uuid)
+		uuid_copy(&pd->uuid, uuid);
+	else
+		uuid_gen(&pd->uuid);
 	ret = pmemu_media_init(pd);
 	if (ret)
 		goto err_free;
@@ -136,10 +169,24 @@ static struct pmemu_dev *pmemu_dev_reserve(const struct pmemu_dev_config *cfg)
 	pd->id = ret;
 
 	mutex_lock(&pmemu_lock);
-	region = pmemu_region_find(cfg->region);
-	if (!region) {
+	if (!region)
+		region = pmemu_region_find(cfg->region);
+	if (!region || region->dying) {
 		pr_err("%s: region%d does not exist\n", cfg->name, cfg->region);
 		ret = -EINVAL;
+		goto err_unlock;
+	}
+	why = pmemu_region_refuses(region, cfg);
+	if (why) {
+		pr_err("%s: region%d: %s\n", cfg->name, region->id, why);
+		ret = -EBUSY;
+		goto err_unlock;
+	}
+	other = cfg->name[0] ? pmemu_region_dev_named(cfg->name) : NULL;
+	if (other) {
+		pr_err("%s: a device of this name exists already (/dev/%s on region%d)\n",
+		       cfg->name, other->devname, other->region->id);
+		ret = -EEXIST;
 		goto err_unlock;
 	}
 	next = pmemu_region_place(region, &pd->cfg,
@@ -167,6 +214,48 @@ err_media:
 err_free:
 	kfree(pd);
 	return ERR_PTR(ret);
+}
+
+/*
+ * Record @region's live named devices in its labels: 0, -ENODEV for a
+ * region being destroyed (unbind, unload), which keeps the labels it has
+ * so that its devices come back at the next probe, -EBUSY for labels left
+ * as they are (damaged, incomplete, being restored), -ENOSPC.
+ */
+static int pmemu_dev_record(struct pmemu_region *region)
+{
+	struct pmemu_labels *ls = &region->labels;
+	struct pmemu_dev *pd;
+	unsigned int n = 0;
+	int ret = 0;
+
+	if (READ_ONCE(ls->state) == PMEMU_LABELS_NONE)
+		return 0;
+	mutex_lock(&ls->lock);
+	mutex_lock(&pmemu_lock);
+	if (region->dying) {
+		ret = -ENODEV;
+	} else if (ls->state != PMEMU_LABELS_OK || !region->populated) {
+		/* left as they are; a restore in progress records nothing */
+		ret = -EBUSY;
+	} else {
+		list_for_each_entry(pd, &region->devs, region_node) {
+			if (pd->state != PMEMU_LIVE || !pd->cfg.name[0])
+				continue;
+			if (n == pmemu_labels_max()) {
+				ret = -ENOSPC;
+				break;
+			}
+			ls->snap[n].uuid = pd->uuid;
+			ls->snap[n].cfg = pd->cfg;
+			n++;
+		}
+	}
+	mutex_unlock(&pmemu_lock);
+	if (!ret)
+		ret = pmemu_labels_commit(region, ls->snap, n);
+	mutex_unlock(&ls->lock);
+	return ret;
 }
 
 /**
@@ -218,20 +307,50 @@ static u64 pmemu_memmap_bytes(const struct pmemu_dev_config *cfg)
 	return ALIGN(PHYS_PFN(cfg->size) * sizeof(struct page), align);
 }
 
-/**
- * pmemu_dev_create() - carve a device from a region and bring it up
- * @cfg: what to create; offset may be PMEMU_OFFSET_AUTO and size 0
- * @owner: the creator's links, cleared if the device is torn down
- *	elsewhere; or NULL
- *
- * Return: the live device or an ERR_PTR(): -EINVAL (bad configuration, no
- * such region, overlap), -ENOSPC (no free extent fits), -ENODEV (the
- * region went away meanwhile), or an allocation/registration error.
+/*
+ * Tear down a device that went live but cannot stay; @dev is the caller's
+ * reference to its node, consumed.
  */
-struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
-				   struct pmemu_owner *owner)
+static void pmemu_dev_undo(struct pmemu_dev *pd, struct device *dev)
+{
+	if (!pmemu_dev_claim_teardown(pd)) {
+		put_device(dev);
+		return;
+	}
+	pmemu_dev_take_down(pd, dev);
+	pmemu_pages_drain_flush();
+}
+
+/* Record a new live device in its region's labels, or take it down. */
+static int pmemu_dev_record_new(struct pmemu_dev *pd, struct device *dev)
+{
+	struct pmemu_region *region = pd->region;
+	int ret;
+
+	ret = pmemu_dev_record(region);
+	if (ret) {
+		pr_err("%s: region%d's labels cannot record it (%pe): taken down again\n",
+		       pd->cfg.name, region->id, ERR_PTR(ret));
+		pmemu_dev_undo(pd, dev);
+	} else {
+		put_device(dev);
+	}
+	put_device(&region->dev);
+	return ret;
+}
+
+/*
+ * Carve @cfg from @region (NULL: the region @cfg names) and bring it up;
+ * @uuid is NULL for a new identity.  @record: write the region's labels
+ * once it is live.
+ */
+static struct pmemu_dev *pmemu_dev_build(struct pmemu_region *region,
+					 const struct pmemu_dev_config *cfg,
+					 struct pmemu_owner *owner,
+					 const uuid_t *uuid, bool record)
 {
 	struct pmemu_dev_config checked = *cfg;
+	struct device *dev = NULL;
 	struct pmemu_dev *pd;
 	bool dying;
 	int ret;
@@ -244,7 +363,7 @@ struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
 		       cfg->name, cfg->size);
 		return ERR_PTR(-EINVAL);
 	}
-	pd = pmemu_dev_reserve(&checked);
+	pd = pmemu_dev_reserve(region, &checked, uuid);
 	if (IS_ERR(pd))
 		return pd;
 	pd->ops = pd->cfg.mode == PMEMU_MODE_DEVDAX ? &pmemu_devdax_ops :
@@ -283,11 +402,22 @@ struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
 			pd->owner = owner;
 			owner->live = pd;
 		}
+		/* live, it may be torn down and freed by others: hold it */
+		if (record && pd->cfg.name[0]) {
+			dev = get_device(pd->ops->device(pd));
+			get_device(&pd->region->dev);
+		}
 	}
 	mutex_unlock(&pmemu_lock);
 	if (dying) {
 		pmemu_dev_take_down(pd, get_device(pd->ops->device(pd)));
 		return ERR_PTR(-ENODEV);
+	}
+	/* enable returns once the labels say the device exists */
+	if (dev) {
+		ret = pmemu_dev_record_new(pd, dev);
+		if (ret)
+			return ERR_PTR(ret);
 	}
 	return pd;
 
@@ -297,18 +427,144 @@ err_release:
 }
 
 /**
+ * pmemu_dev_create() - carve a device from a region and bring it up
+ * @cfg: what to create; offset may be PMEMU_OFFSET_AUTO and size 0
+ * @owner: the creator's links, cleared if the device is torn down
+ *	elsewhere; or NULL
+ *
+ * A named device of a region with labels is recorded in them before this
+ * returns.
+ *
+ * Return: the live device or an ERR_PTR(): -EINVAL (bad configuration, no
+ * such region, overlap), -ENOSPC (no free extent fits), -EEXIST (a device
+ * has the name), -EBUSY (the region's labels refuse new devices), -ENODEV
+ * (the region went away meanwhile), or an allocation/registration error.
+ */
+struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
+				   struct pmemu_owner *owner)
+{
+	return pmemu_dev_build(NULL, cfg, owner, NULL, true);
+}
+
+/**
+ * pmemu_dev_adopt() - give a configfs item the device of its name
+ * @name: the item's name
+ * @owner: the item's links
+ * @cfg: set to the device's configuration if there is one
+ *
+ * A device restored from labels has no item; the item of its name
+ * manages it from then on (disable, destroy, reconfigure).  Nothing
+ * happens if @owner has a device or while the region is being restored.
+ *
+ * Return: true if @owner took a device.
+ */
+bool pmemu_dev_adopt(const char *name, struct pmemu_owner *owner,
+		     struct pmemu_dev_config *cfg)
+{
+	struct pmemu_dev *pd;
+	bool adopted = false;
+
+	mutex_lock(&pmemu_lock);
+	pd = owner->live ? NULL : pmemu_region_dev_named(name);
+	if (pd && pd->state == PMEMU_LIVE && !pd->owner &&
+	    pd->region->populated) {
+		pd->owner = owner;
+		owner->live = pd;
+		*cfg = pd->cfg;
+		adopted = true;
+		pr_info("%s: the configfs item manages /dev/%s, restored from region%d's labels\n",
+			name, pd->devname, pd->region->id);
+	}
+	mutex_unlock(&pmemu_lock);
+	return adopted;
+}
+
+/* A new region's devices without labels: one fsdax device over it all. */
+static int pmemu_region_autocreate(struct pmemu_region *region)
+{
+	struct pmemu_dev_config cfg = {
+		.region = region->id,
+		.offset = 0,
+		.size = region->capacity,
+		.mode = PMEMU_MODE_FSDAX,
+		.map = PMEMU_MAP_MEM,
+	};
+
+	return PTR_ERR_OR_ZERO(pmemu_dev_build(region, &cfg, NULL, NULL,
+					       false));
+}
+
+/* Bring back the devices @region's labels record. */
+static void pmemu_region_restore(struct pmemu_region *region)
+{
+	struct pmemu_labels *ls = &region->labels;
+	unsigned int i, restored = 0;
+	struct pmemu_dev *pd;
+
+	for (i = 0; i < ls->nr_found; i++) {
+		pd = pmemu_dev_build(region, &ls->found[i].cfg, NULL,
+				     &ls->found[i].uuid, false);
+		if (IS_ERR(pd))
+			pr_err("region%d: recorded device %s [%llu, +%llu) not restored: %pe\n",
+			       region->id, ls->found[i].cfg.name,
+			       ls->found[i].cfg.offset, ls->found[i].cfg.size, pd);
+		else
+			restored++;
+	}
+	if (restored == ls->nr_found) {
+		dev_info(&region->dev, "devices restored from its labels: %u\n",
+			 restored);
+		return;
+	}
+	pmemu_region_set_labels(region, PMEMU_LABELS_INCOMPLETE);
+	dev_err(&region->dev, "%u of %u recorded devices restored: labels left as they are and no device created until a probe restores all or 'pmemuctl init-labels' (no device left) starts afresh\n",
+		restored, ls->nr_found);
+}
+
+/**
+ * pmemu_region_populate() - bring up what a new region holds, then open it
+ * @region: a region just added, closed to creators
+ * @autocreate: make one fsdax device over a region that records none
+ *
+ * The devices the labels record come back first, with their names; a
+ * region whose labels record devices or are damaged gets no autocreated
+ * device.
+ *
+ * Return: 0, or the error of the autocreated device (a device that
+ * cannot be restored is reported and leaves the labels "incomplete").
+ */
+int pmemu_region_populate(struct pmemu_region *region, bool autocreate)
+{
+	int ret = 0;
+
+	if (region->labels.nr_found)
+		pmemu_region_restore(region);
+	else if (autocreate &&
+		 READ_ONCE(region->labels.state) != PMEMU_LABELS_DAMAGED)
+		ret = pmemu_region_autocreate(region);
+	pmemu_labels_forget_found(region);
+	pmemu_region_open(region);
+	return ret;
+}
+
+/**
  * pmemu_dev_disable() - tear down the device a configfs item created
  * @owner: the item's links to its device
  * @force: tear down even if the device is open
  *
- * If no page is in use, the extent is free on return.
+ * If no page is in use, the extent is free on return.  The region's labels
+ * are rewritten without the device; if they cannot be (the region is
+ * going away, its labels are left as they are), one message says that the
+ * device comes back at the next probe.
  *
  * Return: 0 (also if the device was already gone), or -EBUSY if it is open.
  */
 int pmemu_dev_disable(struct pmemu_owner *owner, bool force)
 {
+	struct pmemu_region *region;
 	struct pmemu_dev *pd;
 	struct device *dev = NULL;
+	char name[PMEMU_NAME_LEN];
 	int ret;
 
 	mutex_lock(&pmemu_lock);
@@ -328,7 +584,16 @@ int pmemu_dev_disable(struct pmemu_owner *owner, bool force)
 		put_device(dev);
 		return ret == -ENODEV ? 0 : ret;
 	}
+	/* @pd may be freed once taken down; its region and name are needed */
+	region = pd->region;
+	get_device(&region->dev);
+	strscpy(name, pd->cfg.name);
 	pmemu_dev_take_down(pd, dev);
+	ret = pmemu_dev_record(region);
+	if (ret)
+		dev_err(&region->dev, "labels not rewritten (%pe): %s comes back at the next probe\n",
+			ERR_PTR(ret), name);
+	put_device(&region->dev);
 	pmemu_pages_drain_flush();
 	return 0;
 }

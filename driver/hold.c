@@ -23,9 +23,12 @@ static struct pmemu_hold_point pmemu_holds[PMEMU_HOLD_NR] = {
 	[PMEMU_HOLD_FAULT_INSERT] = { .name = "fault_insert" },
 	[PMEMU_HOLD_DESTROY_CLAIMED] = { .name = "destroy_claimed" },
 	[PMEMU_HOLD_UNPUBLISH_CHECKED] = { .name = "unpublish_checked" },
+	[PMEMU_HOLD_LABEL_HALF] = { .name = "label_half" },
+	[PMEMU_HOLD_LABEL_WRITTEN] = { .name = "label_written" },
 };
 
 static struct dentry *pmemu_debugfs;
+static struct dentry *pmemu_hold_dir;
 
 /**
  * pmemu_debugfs_root() - /sys/kernel/debug/pmemu, for others' files
@@ -106,29 +109,42 @@ static const struct file_operations pmemu_hold_fops = {
  */
 void pmemu_debugfs_init(void)
 {
-	struct dentry *dir;
 	int i;
 
 	pmemu_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	dir = debugfs_create_dir("hold", pmemu_debugfs);
+	pmemu_hold_dir = debugfs_create_dir("hold", pmemu_debugfs);
 	for (i = 0; i < PMEMU_HOLD_NR; i++) {
 		init_waitqueue_head(&pmemu_holds[i].wq);
-		debugfs_create_file(pmemu_holds[i].name, 0600, dir,
+		debugfs_create_file(pmemu_holds[i].name, 0600, pmemu_hold_dir,
 				    &pmemu_holds[i], &pmemu_hold_fops);
 	}
 }
 
 /**
- * pmemu_debugfs_exit() - remove the debugfs tree and release held tasks
+ * pmemu_holds_exit() - remove the hold points and release held tasks
  *
- * The files go first, so that no point can be armed again.
+ * The files go first, so that no point can be armed again.  Module unload
+ * calls this before tearing devices down, which may wait for held tasks.
  */
-void pmemu_debugfs_exit(void)
+void pmemu_holds_exit(void)
 {
 	int i;
 
-	debugfs_remove(pmemu_debugfs);
-	pmemu_debugfs = NULL;
+	debugfs_remove(pmemu_hold_dir);
+	pmemu_hold_dir = NULL;
 	for (i = 0; i < PMEMU_HOLD_NR; i++)
 		pmemu_hold_set(&pmemu_holds[i], false);
+}
+
+/**
+ * pmemu_debugfs_exit() - remove the debugfs tree
+ *
+ * Also releases held tasks.  Last at unload: every device's directory
+ * under the root is gone once the devices have drained.
+ */
+void pmemu_debugfs_exit(void)
+{
+	pmemu_holds_exit();
+	debugfs_remove(pmemu_debugfs);
+	pmemu_debugfs = NULL;
 }

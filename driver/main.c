@@ -22,7 +22,12 @@ MODULE_PARM_DESC(ranges,
 static bool autocreate = true;
 module_param(autocreate, bool, 0444);
 MODULE_PARM_DESC(autocreate,
-		 "Create one fsdax device over each region at probe (default Y; N leaves regions empty for configfs)");
+		 "Create one fsdax device over each region at probe unless its labels record devices (default Y; N leaves regions empty for configfs)");
+
+static bool labels;
+module_param(labels, bool, 0444);
+MODULE_PARM_DESC(labels,
+		 "Keep a label area (the last 128 KiB; 2 MiB taken from the region) on reserved-RAM regions too, so that their devices come back after a warm reboot or kexec (default N; NVDIMM regions always have one)");
 
 static bool nvdimm = true;
 module_param(nvdimm, bool, 0444);
@@ -119,7 +124,7 @@ static int __init pmemu_init(void)
 	ret = pmemu_class_register();
 	if (ret)
 		goto out_drain;
-	ret = pmemu_platform_register(autocreate);
+	ret = pmemu_platform_register(autocreate, labels);
 	if (ret)
 		goto out_class;
 	ret = pmemu_ctl_init();
@@ -157,12 +162,14 @@ out:
 
 static void __exit pmemu_exit(void)
 {
-	pmemu_debugfs_exit();
+	pmemu_holds_exit();
 	pmemu_configfs_exit();
 	pmemu_ctl_exit();
 	pmemu_platform_unregister();
 	pmemu_drain_exit();
 	pmemu_class_unregister();
+	/* devdax devices remove their directories as they drain */
+	pmemu_debugfs_exit();
 }
 
 module_init(pmemu_init);

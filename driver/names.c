@@ -70,6 +70,24 @@ const char *pmemu_lifetime_name(enum pmemu_lifetime lifetime)
 	return pmemu_lifetime_names[lifetime];
 }
 
+static const char * const pmemu_labels_state_names[] = {
+	[PMEMU_LABELS_NONE] = "none",
+	[PMEMU_LABELS_OK] = "ok",
+	[PMEMU_LABELS_DAMAGED] = "damaged",
+	[PMEMU_LABELS_INCOMPLETE] = "incomplete",
+};
+
+/**
+ * pmemu_labels_state_name() - state of a region's labels, as sysfs shows it
+ * @state: the state
+ *
+ * Return: "none", "ok", "damaged" or "incomplete".
+ */
+const char *pmemu_labels_state_name(enum pmemu_labels_state state)
+{
+	return pmemu_labels_state_names[state];
+}
+
 /**
  * pmemu_mode_parse() - mode named by a configfs write
  * @buf: the written text (a trailing newline is ignored)

@@ -12,20 +12,31 @@
 #include "pmemu.h"
 
 static bool pmemu_autocreate;
+static bool pmemu_labels_ram;
 
-static int pmemu_region_autocreate(struct pmemu_region *region)
+/* NVDIMM regions keep labels; reserved RAM when loaded with labels=1. */
+static bool pmemu_source_labels(enum pmemu_source source)
 {
-	struct pmemu_dev_config cfg = {
-		.region = region->id,
-		.offset = 0,
-		.size = region->size,
-		.mode = PMEMU_MODE_FSDAX,
-		.map = PMEMU_MAP_MEM,
-	};
+	return source == PMEMU_SRC_NFIT || source == PMEMU_SRC_NDCTL ||
+	       pmemu_labels_ram;
+}
 
-	if (!pmemu_autocreate)
-		return 0;
-	return PTR_ERR_OR_ZERO(pmemu_dev_create(&cfg, NULL));
+/* Claim a range as a region, then restore or autocreate its devices. */
+static struct pmemu_region *pmemu_region_bring_up(struct device *parent,
+						  u64 start, u64 size,
+						  enum pmemu_source source,
+						  int *err)
+{
+	struct pmemu_region *region;
+
+	region = pmemu_region_add(parent, start, size, source,
+				  pmemu_source_labels(source));
+	if (IS_ERR(region)) {
+		*err = PTR_ERR(region);
+		return NULL;
+	}
+	*err = pmemu_region_populate(region, pmemu_autocreate);
+	return region;
 }
 
 struct pmemu_e820_walk {
@@ -39,15 +50,11 @@ static int pmemu_add_e820_range(struct resource *res, void *arg)
 	struct pmemu_e820_walk *w = arg;
 	struct pmemu_region *region;
 
-	region = pmemu_region_add(w->parent, res->start, resource_size(res),
-				  PMEMU_SRC_E820);
-	if (IS_ERR(region)) {
-		w->err = PTR_ERR(region);
-		return w->err;
-	}
-	if (!w->first)
+	region = pmemu_region_bring_up(w->parent, res->start,
+				       resource_size(res), PMEMU_SRC_E820,
+				       &w->err);
+	if (region && !w->first)
 		w->first = region;
-	w->err = pmemu_region_autocreate(region);
 	return w->err;
 }
 
@@ -80,15 +87,11 @@ static int pmemu_probe_ranges(struct platform_device *pdev)
 			res = platform_get_resource(pdev, IORESOURCE_MEM, i);
 			if (!res)
 				break;
-			region = pmemu_region_add(&pdev->dev, res->start,
-						  resource_size(res), source);
-			if (IS_ERR(region)) {
-				w.err = PTR_ERR(region);
-				break;
-			}
-			if (!w.first)
+			region = pmemu_region_bring_up(&pdev->dev, res->start,
+						       resource_size(res), source,
+						       &w.err);
+			if (region && !w.first)
 				w.first = region;
-			w.err = pmemu_region_autocreate(region);
 		}
 		if (!w.err && !w.first) {
 			dev_err(&pdev->dev, "platform device has no memory resource\n");
@@ -267,13 +270,15 @@ static void pmemu_ranges_remove_all(void)
 
 /**
  * pmemu_platform_register() - register the pmemu platform driver
- * @autocreate: make one fsdax device over each region at probe
+ * @autocreate: make one fsdax device over each region without labels
+ * @labels: keep a label area on reserved-RAM regions too
  *
  * Return: 0 or a negative errno.
  */
-int pmemu_platform_register(bool autocreate)
+int pmemu_platform_register(bool autocreate, bool labels)
 {
 	pmemu_autocreate = autocreate;
+	pmemu_labels_ram = labels;
 	return platform_driver_register(&pmemu_driver);
 }
 

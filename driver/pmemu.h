@@ -12,6 +12,7 @@
 #include <linux/pfn.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uuid.h>
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
@@ -25,6 +26,9 @@
 #define PMEMU_NAME_LEN		32
 #define PMEMU_OFFSET_AUTO	U64_MAX
 #define PMEMU_TOUCH_LOCKS	64
+/* Labels: the last 128 KiB of a range, as ramdax; 2 MiB kept from carving */
+#define PMEMU_LABEL_AREA	SZ_128K
+#define PMEMU_LABEL_RESERVED	PMEMU_MIN_ALIGN
 
 struct dentry;
 struct gendisk;
@@ -57,42 +61,6 @@ struct pmemu_pdata {
 	enum pmemu_source source;
 	bool probed;
 	int probe_err;
-};
-
-/**
- * struct pmemu_region - a physical range owned by pmemu
- * @dev: class device regionN; its release drops the iomem claim
- * @node: entry in the region list
- * @devs: devices carved from the region, ordered by offset
- * @parent: platform device the region was probed from (referenced)
- * @start: physical start address
- * @size: length in bytes
- * @id: region number (regionN)
- * @source: where the range came from
- * @persistent: NVDIMM-backed: fsdax devices advertise a write cache
- * @res: the iomem claim on the range
- * @name: iomem resource name, "pmemu.regionN"
- * @dying: being torn down; no new devices
- * @closed: remove_region is taking it away; no new devices unless that fails
- * @nid: NUMA node of the range
- *
- * @node, @devs, @dying and @closed are protected by pmemu_lock.
- */
-struct pmemu_region {
-	struct device dev;
-	struct list_head node;
-	struct list_head devs;
-	struct device *parent;
-	phys_addr_t start;
-	u64 size;
-	int id;
-	enum pmemu_source source;
-	bool persistent;
-	struct resource *res;
-	char name[32];
-	bool dying;
-	bool closed;
-	int nid;
 };
 
 /**
@@ -159,6 +127,100 @@ struct pmemu_dev_config {
 	enum pmemu_map map;
 	u64 align;
 	enum pmemu_lifetime lifetime;
+};
+
+/**
+ * enum pmemu_labels_state - what a region's label area holds
+ * @PMEMU_LABELS_NONE: the region has no label area
+ * @PMEMU_LABELS_OK: the label area records the region's named devices
+ * @PMEMU_LABELS_DAMAGED: neither copy is valid; nothing is created or
+ *	written until the labels are initialised again
+ * @PMEMU_LABELS_INCOMPLETE: a recorded device could not be restored; the
+ *	labels are left as they are (no device is created) until initialised
+ */
+enum pmemu_labels_state {
+	PMEMU_LABELS_NONE,
+	PMEMU_LABELS_OK,
+	PMEMU_LABELS_DAMAGED,
+	PMEMU_LABELS_INCOMPLETE,
+};
+
+/**
+ * struct pmemu_label - one recorded device, as the label area keeps it
+ * @uuid: the device's uuid
+ * @cfg: name, offset, size, mode, map, align and lifetime (region unset)
+ */
+struct pmemu_label {
+	uuid_t uuid;
+	struct pmemu_dev_config cfg;
+};
+
+/**
+ * struct pmemu_labels - a region's label area (label.c, docs/design.md)
+ * @lock: serialises label writes and their snapshot of the devices
+ * @state: see enum pmemu_labels_state; changed under @lock and pmemu_lock,
+ *	read under either
+ * @area: the label area's mapping, or NULL
+ * @buf: one copy's worth, where the next copy is built (under @lock)
+ * @seq: sequence number of the active copy (0: none yet)
+ * @active: the slot of the active copy
+ * @found: the devices the active copy recorded at probe, until restored
+ * @nr_found: entries of @found
+ * @snap: room for the devices a write records (under @lock)
+ */
+struct pmemu_labels {
+	struct mutex lock;	/* see above */
+	enum pmemu_labels_state state;
+	void *area;
+	void *buf;
+	u64 seq;
+	unsigned int active;
+	struct pmemu_label *found;
+	unsigned int nr_found;
+	struct pmemu_label *snap;
+};
+
+/**
+ * struct pmemu_region - a physical range owned by pmemu
+ * @dev: class device regionN; its release drops the iomem claim
+ * @node: entry in the region list
+ * @devs: devices carved from the region, ordered by offset
+ * @parent: platform device the region was probed from (referenced)
+ * @start: physical start address
+ * @size: length in bytes
+ * @capacity: bytes devices can be carved from: @size less the label area
+ * @id: region number (regionN)
+ * @source: where the range came from
+ * @persistent: NVDIMM-backed: fsdax devices advertise a write cache
+ * @res: the iomem claim on the range
+ * @name: iomem resource name, "pmemu.regionN"
+ * @dying: being torn down; no new devices
+ * @closed: remove_region is taking it away; no new devices unless that fails
+ * @populated: its recorded devices (or autocreated one) are up; creators
+ *	may use it
+ * @nid: NUMA node of the range
+ * @labels: the label area
+ *
+ * @node, @devs, @dying, @closed and @populated are protected by pmemu_lock.
+ */
+struct pmemu_region {
+	struct device dev;
+	struct list_head node;
+	struct list_head devs;
+	struct device *parent;
+	phys_addr_t start;
+	u64 size;
+	u64 capacity;
+	int id;
+	enum pmemu_source source;
+	bool persistent;
+	struct resource *res;
+	char name[32];
+	bool dying;
+	bool closed;
+	bool populated;
+	int nid;
+	struct pmemu_labels labels;
 };
 
 /**
@@ -246,6 +308,7 @@ struct pmemu_owner {
  * @region: region the device is carved from (holds a reference)
  * @region_node: entry in @region->devs (under pmemu_lock)
  * @owner: the configfs item's links (under pmemu_lock), or NULL
+ * @uuid: identity the labels record it by
  * @id: device number (pmemuN)
  * @devname: name of the node in /dev ("pmemu3", "pmemu4.dax")
  * @phys: physical start of the extent
@@ -280,6 +343,7 @@ struct pmemu_dev {
 	struct pmemu_region *region;
 	struct list_head region_node;
 	struct pmemu_owner *owner;
+	uuid_t uuid;
 	int id;
 	char devname[PMEMU_NAME_LEN];
 	phys_addr_t phys;
@@ -362,12 +426,17 @@ struct dax_device *inode_dax(struct inode *inode);
  * @PMEMU_HOLD_FAULT_INSERT: devdax fault, after the media check
  * @PMEMU_HOLD_DESTROY_CLAIMED: region destroy, after claiming a device
  * @PMEMU_HOLD_UNPUBLISH_CHECKED: unpublish work, before del_gendisk()
+ * @PMEMU_HOLD_LABEL_HALF: label write, half of the new copy on the media
+ * @PMEMU_HOLD_LABEL_WRITTEN: label write, the new copy flushed, not yet
+ *	reported
  * @PMEMU_HOLD_NR: number of points
  */
 enum pmemu_hold_id {
 	PMEMU_HOLD_FAULT_INSERT,
 	PMEMU_HOLD_DESTROY_CLAIMED,
 	PMEMU_HOLD_UNPUBLISH_CHECKED,
+	PMEMU_HOLD_LABEL_HALF,
+	PMEMU_HOLD_LABEL_WRITTEN,
 	PMEMU_HOLD_NR,
 };
 
@@ -375,6 +444,7 @@ enum pmemu_hold_id {
 void pmemu_hold(enum pmemu_hold_id point);
 void pmemu_debugfs_init(void);
 struct dentry *pmemu_debugfs_root(void);
+void pmemu_holds_exit(void);
 void pmemu_debugfs_exit(void);
 
 /* names.c */
@@ -385,6 +455,15 @@ const char *pmemu_lifetime_name(enum pmemu_lifetime lifetime);
 int pmemu_mode_parse(const char *buf);
 int pmemu_map_parse(const char *buf);
 int pmemu_lifetime_parse(const char *buf);
+const char *pmemu_labels_state_name(enum pmemu_labels_state state);
+
+/* label.c */
+int pmemu_labels_open(struct pmemu_region *region);
+void pmemu_labels_forget_found(struct pmemu_region *region);
+void pmemu_labels_close(struct pmemu_region *region);
+unsigned int pmemu_labels_max(void);
+int pmemu_labels_commit(struct pmemu_region *region,
+			const struct pmemu_label *labels, unsigned int nr);
 
 /* media.c */
 int pmemu_media_init(struct pmemu_dev *pd);
@@ -441,7 +520,12 @@ int pmemu_check_range(const char *who, u64 start, u64 size,
 		      enum pmemu_source source);
 int pmemu_source_of(u64 start, u64 size);
 struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
-				      u64 size, enum pmemu_source source);
+				      u64 size, enum pmemu_source source,
+				      bool labels);
+void pmemu_region_open(struct pmemu_region *region);
+struct pmemu_dev *pmemu_region_dev_named(const char *name);
+void pmemu_region_set_labels(struct pmemu_region *region,
+			     enum pmemu_labels_state state);
 struct pmemu_region *pmemu_region_find(int id);
 struct pmemu_region *pmemu_region_last_of(struct device *parent);
 struct pmemu_dev *pmemu_region_place(struct pmemu_region *region,
@@ -450,12 +534,15 @@ struct pmemu_dev *pmemu_region_place(struct pmemu_region *region,
 /* dev.c */
 struct pmemu_dev *pmemu_dev_create(const struct pmemu_dev_config *cfg,
 				   struct pmemu_owner *owner);
+bool pmemu_dev_adopt(const char *name, struct pmemu_owner *owner,
+		     struct pmemu_dev_config *cfg);
+int pmemu_region_populate(struct pmemu_region *region, bool autocreate);
 int pmemu_dev_disable(struct pmemu_owner *owner, bool force);
 void pmemu_owner_release(struct pmemu_owner *owner);
 void pmemu_regions_destroy(struct device *parent);
 
 /* platform.c */
-int pmemu_platform_register(bool autocreate);
+int pmemu_platform_register(bool autocreate, bool labels);
 void pmemu_platform_unregister(void);
 int pmemu_range_add(u64 start, u64 size, enum pmemu_source source);
 int pmemu_range_remove(struct device *parent);

@@ -155,8 +155,8 @@ static void pmemu_region_holes(struct pmemu_region *region,
 			return;
 		pos = pd->cfg.offset + pd->cfg.size;
 	}
-	if (region->size > pos)
-		fn(arg, pos, region->size, NULL);
+	if (region->capacity > pos)
+		fn(arg, pos, region->capacity, NULL);
 }
 
 struct pmemu_space {
@@ -194,7 +194,7 @@ static DEVICE_ATTR_RO(id);
 static ssize_t size_show(struct device *dev, struct device_attribute *attr,
 			 char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", to_pmemu_region(dev)->size);
+	return sysfs_emit(buf, "%llu\n", to_pmemu_region(dev)->capacity);
 }
 static DEVICE_ATTR_RO(size);
 
@@ -246,6 +246,65 @@ static ssize_t numa_node_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(numa_node);
 
+static ssize_t labels_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct pmemu_region *region = to_pmemu_region(dev);
+
+	return sysfs_emit(buf, "%s\n",
+			  pmemu_labels_state_name(READ_ONCE(region->labels.state)));
+}
+
+/* Write the empty layout to both copies: the user's word for a fresh start. */
+static int pmemu_region_init_labels(struct pmemu_region *region)
+{
+	struct pmemu_labels *ls = &region->labels;
+	const char *why = NULL;
+	int ret;
+
+	mutex_lock(&ls->lock);
+	mutex_lock(&pmemu_lock);
+	if (!region->populated || region->closed || region->dying)
+		why = "it is being restored or taken away";
+	else if (!list_empty(&region->devs))
+		why = "devices are carved from it: destroy them first";
+	mutex_unlock(&pmemu_lock);
+	if (why) {
+		dev_err(&region->dev, "labels not initialised: %s\n", why);
+		ret = -EBUSY;
+		goto out;
+	}
+	ret = pmemu_labels_commit(region, NULL, 0);
+	if (ret)
+		goto out;
+	mutex_lock(&pmemu_lock);
+	WRITE_ONCE(ls->state, PMEMU_LABELS_OK);
+	mutex_unlock(&pmemu_lock);
+	dev_info(&region->dev, "labels initialised: no device recorded\n");
+out:
+	mutex_unlock(&ls->lock);
+	return ret;
+}
+
+static ssize_t labels_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	struct pmemu_region *region = to_pmemu_region(dev);
+	int ret;
+
+	if (!sysfs_streq(buf, "init")) {
+		dev_err(dev, "labels: expected \"init\"\n");
+		return -EINVAL;
+	}
+	if (READ_ONCE(region->labels.state) == PMEMU_LABELS_NONE) {
+		dev_err(dev, "has no label area (reserved RAM has one with the module parameter labels=1)\n");
+		return -EINVAL;
+	}
+	ret = pmemu_region_init_labels(region);
+	return ret ?: count;
+}
+static DEVICE_ATTR_ADMIN_RW(labels);
+
 static struct attribute *pmemu_region_attrs[] = {
 	&dev_attr_id.attr,
 	&dev_attr_size.attr,
@@ -255,6 +314,7 @@ static struct attribute *pmemu_region_attrs[] = {
 	&dev_attr_source.attr,
 	&dev_attr_start.attr,
 	&dev_attr_numa_node.attr,
+	&dev_attr_labels.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(pmemu_region);
@@ -273,6 +333,8 @@ static void pmemu_region_release(struct device *dev)
 	if (!list_empty(&region->node))
 		list_del(&region->node);
 	mutex_unlock(&pmemu_lock);
+	pmemu_labels_close(region);
+	mutex_destroy(&region->labels.lock);
 	if (region->res)
 		release_mem_region(region->start, region->size);
 	if (region->id >= 0)
@@ -287,19 +349,28 @@ static void pmemu_region_release(struct device *dev)
  * @start: physical start
  * @size: bytes
  * @source: where the range comes from
+ * @labels: keep a label area at the end of the range
+ *
+ * The region is closed to creators until pmemu_region_open().
  *
  * Return: the region, shown in sysfs, or an ERR_PTR(): -EINVAL for a range
  * that is not usable or overlaps another region, -EBUSY if a draining
  * region or another driver holds it, -ENOMEM.
  */
 struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
-				      u64 size, enum pmemu_source source)
+				      u64 size, enum pmemu_source source,
+				      bool labels)
 {
 	struct pmemu_region *region, *other;
 	int ret;
 
 	if (pmemu_check_range(dev_name(parent), start, size, source))
 		return ERR_PTR(-EINVAL);
+	if (labels && size <= PMEMU_LABEL_RESERVED) {
+		dev_err(parent, "range [%#llx-%#llx]: no room for devices beside the label area (2 MiB are kept for it)\n",
+			start, start + size - 1);
+		return ERR_PTR(-EINVAL);
+	}
 
 	region = kzalloc_obj(*region);
 	if (!region)
@@ -308,6 +379,7 @@ struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 	region->parent = get_device(parent);
 	region->start = start;
 	region->size = size;
+	region->capacity = labels ? size - PMEMU_LABEL_RESERVED : size;
 	region->source = source;
 	/* as nd_e820: the firmware's node, or the nearest online one */
 	region->nid = numa_map_to_online_node(phys_to_target_node(start));
@@ -316,6 +388,7 @@ struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 	region->id = -1;
 	INIT_LIST_HEAD(&region->node);
 	INIT_LIST_HEAD(&region->devs);
+	mutex_init(&region->labels.lock);
 	device_initialize(&region->dev);
 	region->dev.class = &pmemu_class;
 	region->dev.type = &pmemu_region_type;
@@ -352,6 +425,13 @@ struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 	list_add_tail(&region->node, &pmemu_regions);
 	mutex_unlock(&pmemu_lock);
 
+	if (labels) {
+		ret = pmemu_labels_open(region);
+		if (ret) {
+			put_device(&region->dev);
+			return ERR_PTR(ret);
+		}
+	}
 	ret = dev_set_name(&region->dev, "region%d", region->id);
 	if (!ret)
 		ret = device_add(&region->dev);
@@ -359,9 +439,10 @@ struct pmemu_region *pmemu_region_add(struct device *parent, u64 start,
 		put_device(&region->dev);
 		return ERR_PTR(ret);
 	}
-	dev_info(parent, "region%d: [mem %#llx-%#llx] from %s%s\n", region->id,
-		 start, start + size - 1, pmemu_source_name(source),
-		 region->persistent ? " (persistent, write cache flushed)" : "");
+	dev_info(parent, "region%d: [mem %#llx-%#llx] from %s%s, labels %s\n",
+		 region->id, start, start + size - 1, pmemu_source_name(source),
+		 region->persistent ? " (persistent, write cache flushed)" : "",
+		 pmemu_labels_state_name(region->labels.state));
 	return region;
 
 err_unlock:
@@ -455,12 +536,13 @@ struct pmemu_dev *pmemu_region_place(struct pmemu_region *region,
 		       align);
 		return ERR_PTR(-EINVAL);
 	}
-	if (cfg->size > region->size ||
-	    (!pl.auto_off && (cfg->offset >= region->size ||
-			      cfg->size > region->size - cfg->offset))) {
-		pr_err("%s: extent [%llu, +%llu) is beyond region%d (%llu bytes)\n",
+	if (cfg->size > region->capacity ||
+	    (!pl.auto_off && (cfg->offset >= region->capacity ||
+			      cfg->size > region->capacity - cfg->offset))) {
+		pr_err("%s: extent [%llu, +%llu) is beyond region%d (%llu bytes%s)\n",
 		       cfg->name, pl.auto_off ? 0 : cfg->offset, cfg->size,
-		       region->id, region->size);
+		       region->id, region->capacity,
+		       region->labels.state ? ", the label area after them" : "");
 		return ERR_PTR(-EINVAL);
 	}
 	pmemu_region_holes(region, pmemu_try_hole, &pl);
@@ -492,9 +574,58 @@ struct pmemu_region *pmemu_region_find(int id)
 	struct pmemu_region *region;
 
 	list_for_each_entry(region, &pmemu_regions, node)
-		if (region->id == id && !region->dying && !region->closed)
+		if (region->id == id && region->populated && !region->dying &&
+		    !region->closed)
 			return region;
 	return NULL;
+}
+
+/**
+ * pmemu_region_dev_named() - the device of a name, being made or live
+ * @name: a configfs name, not ""
+ *
+ * The caller holds pmemu_lock.
+ *
+ * Return: the device, or NULL.
+ */
+struct pmemu_dev *pmemu_region_dev_named(const char *name)
+{
+	struct pmemu_region *region;
+	struct pmemu_dev *pd;
+
+	lockdep_assert_held(&pmemu_lock);
+	list_for_each_entry(region, &pmemu_regions, node)
+		list_for_each_entry(pd, &region->devs, region_node)
+			if ((pd->state == PMEMU_NEW || pd->state == PMEMU_LIVE) &&
+			    !strcmp(pd->cfg.name, name))
+				return pd;
+	return NULL;
+}
+
+/**
+ * pmemu_region_open() - let creators carve devices from a new region
+ * @region: the region, its recorded devices restored
+ */
+void pmemu_region_open(struct pmemu_region *region)
+{
+	mutex_lock(&pmemu_lock);
+	region->populated = true;
+	mutex_unlock(&pmemu_lock);
+}
+
+/**
+ * pmemu_region_set_labels() - change the state of a region's labels
+ * @region: the region
+ * @state: the new state
+ */
+void pmemu_region_set_labels(struct pmemu_region *region,
+			     enum pmemu_labels_state state)
+{
+	mutex_lock(&region->labels.lock);
+	mutex_lock(&pmemu_lock);
+	WRITE_ONCE(region->labels.state, state);
+	mutex_unlock(&pmemu_lock);
+	mutex_unlock(&region->labels.lock);
 }
 
 /**

@@ -31,6 +31,7 @@ static ssize_t _name##_show(struct device *dev,				\
 static DEVICE_ATTR_RO(_name)
 
 PMEMU_DEV_ATTR(name, "%s", pd->cfg.name);
+PMEMU_DEV_ATTR(uuid, "%pUb", &pd->uuid);
 PMEMU_DEV_ATTR(region, "%d", pd->cfg.region);
 PMEMU_DEV_ATTR(offset, "%llu", pd->cfg.offset);
 PMEMU_DEV_ATTR(size, "%llu", pd->cfg.size);
@@ -137,6 +138,7 @@ static DEVICE_ATTR_RW(sw_poison);
 
 static struct attribute *pmemu_dev_attrs[] = {
 	&dev_attr_name.attr,
+	&dev_attr_uuid.attr,
 	&dev_attr_region.attr,
 	&dev_attr_offset.attr,
 	&dev_attr_size.attr,
