@@ -153,19 +153,6 @@ static void fail_class_write(const char *verb, int err, const char *attr,
 	     PMEMU_CLASS_DIR, attr, extra);
 }
 
-static int print_region(const char *verb, int id)
-{
-	struct json_object *o = region_to_json(id, 0);
-
-	if (!o) {
-		fail(verb, ENOENT, "region%d", id);
-		return RC_FAIL;
-	}
-	print_json(o);
-	json_object_put(o);
-	return RC_OK;
-}
-
 /* Refuse a region whose range pmemu has already (claimed before). */
 static int not_claimed(const char *verb, struct ndctl_region *region)
 {
@@ -214,7 +201,7 @@ static int claim(const char *verb, struct ndctl_region *region)
 		return RC_FAIL;
 	}
 	id = pmemu_region_at(start);
-	return id < 0 ? RC_OK : print_region(verb, id);
+	return id < 0 ? RC_OK : region_print(verb, id);
 }
 
 static int start_region_verb(const char *verb, int argc, char **argv,

@@ -120,7 +120,10 @@ static int create_dir(const char *want, char *name, size_t len)
 		err = cfg_path(dir, sizeof(dir), name);
 		if (err)
 			return err;
-		if (!mkdir(dir, 0755))
+		/* mkdir of a restored device's name would hand it over */
+		if (dev_name_live(name))
+			errno = EEXIST;
+		else if (!mkdir(dir, 0755))
 			return 0;
 		if (errno != EEXIST || want)
 			return -errno;

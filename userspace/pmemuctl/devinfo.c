@@ -5,13 +5,16 @@
  * whose sysfs directory describes the carved extent: /sys/block/pmemuN/pmemu/
  * for an fsdax block device, /sys/class/pmemu/pmemuN.dax/ for a devdax
  * character device.  Devices the module creates at load time have only the
- * (fsdax) block device.
+ * (fsdax) block device; devices a region's labels brought back have a node
+ * and a name but no configfs directory until one is made (mkdir NAME hands
+ * the device to it).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -78,25 +81,135 @@ static int dev_load_node(struct pmemu_dev *d)
 			 !attr_read_u64(dir, "data_offset", &d->data_offset);
 	if (attr_read(dir, "phys_start", d->phys_start, sizeof(d->phys_start)))
 		d->phys_start[0] = '\0';
+	if (attr_read(dir, "uuid", d->uuid, sizeof(d->uuid)))
+		d->uuid[0] = '\0';
 	return 0;
 }
 
-/* A device known only by its block device (made by the module at load). */
-static int dev_load_block_only(const char *blockdev, struct pmemu_dev *d)
+/*
+ * A device known only by its node: made by the module at load (no name),
+ * or restored from labels (a name, no configfs directory yet).
+ */
+static int dev_load_node_only(const char *node, struct pmemu_dev *d)
 {
 	char dir[PATH_MAX];
 	int err;
 
 	dev_init(d);
-	err = block_path(dir, sizeof(dir), blockdev);
+	err = node_path(dir, sizeof(dir), node);
 	if (err)
 		return err;
 	err = attr_read(dir, "name", d->name, sizeof(d->name));
 	if (err)
 		return err;
-	COPY(d->node, blockdev);
+	COPY(d->node, node);
+	d->no_item = d->name[0] != '\0';
 	d->enabled = true;
 	return dev_load_node(d);
+}
+
+/*
+ * Call @fn with each pmemu node (pmemuN block devices, then pmemuN.dax
+ * character devices) and its name until it returns non-zero.
+ */
+static int for_each_node(int (*fn)(const char *node, const char *name,
+				   void *arg),
+			 void *arg)
+{
+	static const char *const dirs[] = { BLOCK_DIR, PMEMU_CLASS_DIR };
+	char path[PATH_MAX], name[NAME_MAX + 1];
+	struct dirent *de;
+	int err = 0;
+	size_t i;
+	DIR *dir;
+
+	for (i = 0; !err && i < ARRAY_SIZE(dirs); i++) {
+		err = sys_path(path, sizeof(path), "%s", dirs[i]);
+		if (err)
+			return err;
+		dir = opendir(path);
+		if (!dir) {
+			if (errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		while (!err && (de = readdir(dir))) {
+			if (strncmp(de->d_name, "pmemu", 5) ||
+			    (i == 1) != node_is_chardev(de->d_name) ||
+			    node_path(path, sizeof(path), de->d_name) ||
+			    attr_read(path, "name", name, sizeof(name)))
+				continue;
+			err = fn(de->d_name, name, arg);
+		}
+		closedir(dir);
+	}
+	return err;
+}
+
+struct node_by_name {
+	const char *name;
+	char node[NAME_MAX + 1];
+};
+
+static int match_name(const char *node, const char *name, void *arg)
+{
+	struct node_by_name *m = arg;
+
+	if (strcmp(name, m->name))
+		return 0;
+	COPY(m->node, node);
+	return 1;
+}
+
+/* The node of the live device named @name, or -ENOENT. */
+static int node_of_name(const char *name, char *node, size_t len)
+{
+	struct node_by_name m = { .name = name };
+	int ret = for_each_node(match_name, &m);
+
+	if (ret < 0)
+		return ret;
+	if (!ret)
+		return -ENOENT;
+	snprintf(node, len, "%s", m.node);
+	return 0;
+}
+
+/**
+ * dev_name_live() - a live device has this name
+ * @name: a configfs name
+ *
+ * Return: true also for a device restored from labels that has no
+ * configfs directory yet (mkdir @name would hand it over, not make one).
+ */
+bool dev_name_live(const char *name)
+{
+	char node[NAME_MAX + 1];
+
+	return !node_of_name(name, node, sizeof(node));
+}
+
+/**
+ * dev_adopt() - make the configfs directory of a device restored from labels
+ * @d: the device (d->no_item); loaded again from configfs on success
+ *
+ * Return: 0 or -errno.
+ */
+int dev_adopt(struct pmemu_dev *d)
+{
+	char dir[PATH_MAX], name[NAME_MAX + 1];
+	int err;
+
+	COPY(name, d->name);
+	err = cfg_path(dir, sizeof(dir), name);
+	if (err)
+		return err;
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	err = dev_load_cfg(name, d);
+	if (!err && !d->enabled)
+		err = -ENODEV;	/* went away meanwhile */
+	return err;
 }
 
 /* Load configfs device NAME (and its block device if enabled). */
@@ -138,11 +251,12 @@ int dev_load_cfg(const char *name, struct pmemu_dev *d)
 /*
  * Find a device by configfs name or by /dev name (pmemuN, pmemuN.dax).
  * -ENODEV if there is none.  A device made by the module at load time is
- * returned with an empty name.
+ * returned with an empty name; one restored from labels with no configfs
+ * directory yet with d->no_item set.
  */
 int dev_find(const char *arg, struct pmemu_dev *d)
 {
-	char dir[PATH_MAX], name[NAME_MAX + 1];
+	char dir[PATH_MAX], name[NAME_MAX + 1], node[NAME_MAX + 1];
 	int err;
 
 	err = dev_load_cfg(arg, d);
@@ -150,6 +264,8 @@ int dev_find(const char *arg, struct pmemu_dev *d)
 		return err;
 	if (strchr(arg, '/'))
 		return -ENODEV;
+	if (!node_of_name(arg, node, sizeof(node)))
+		return dev_load_node_only(node, d);
 	err = node_path(dir, sizeof(dir), arg);
 	if (err)
 		return err;
@@ -159,9 +275,9 @@ int dev_find(const char *arg, struct pmemu_dev *d)
 	if (err)
 		return err;
 	if (!name[0])
-		return dev_load_block_only(arg, d);
+		return dev_load_node_only(arg, d);
 	err = dev_load_cfg(name, d);
-	return err == -ENOENT ? -ENODEV : err;
+	return err == -ENOENT ? dev_load_node_only(arg, d) : err;
 }
 
 const char *dev_key(const struct pmemu_dev *d)
@@ -224,40 +340,38 @@ static int list_cfg(struct dev_vec *devs)
 	return err;
 }
 
-/*
- * Every pmemu block device that list_cfg() does not already cover: those
- * made by the module, or all of them when configfs could not be read.
- */
-static int list_block(struct dev_vec *devs, bool with_cfg)
-{
-	char path[PATH_MAX], name[NAME_MAX + 1];
-	struct pmemu_dev *d;
-	struct dirent *de;
-	int err = 0;
-	DIR *dir;
+struct node_list {
+	struct dev_vec *devs;
+	bool with_cfg;
+};
 
-	err = sys_path(path, sizeof(path), BLOCK_DIR);
-	if (err)
-		return err;
-	dir = opendir(path);
-	if (!dir)
-		return errno == ENOENT ? 0 : -errno;
-	while (!err && (de = readdir(dir))) {
-		if (strncmp(de->d_name, "pmemu", 5) ||
-		    block_path(path, sizeof(path), de->d_name) ||
-		    attr_read(path, "name", name, sizeof(name)) ||
-		    (name[0] && with_cfg))
-			continue;
-		d = dev_vec_add(devs);
-		if (!d) {
-			err = -ENOMEM;
-			break;
-		}
-		if (!dev_load_block_only(de->d_name, d))
-			devs->n++;
-	}
-	closedir(dir);
-	return err;
+static int list_one_node(const char *node, const char *name, void *arg)
+{
+	struct node_list *l = arg;
+	char dir[PATH_MAX];
+	struct pmemu_dev *d;
+
+	if (name[0] && l->with_cfg && !cfg_path(dir, sizeof(dir), name) &&
+	    is_dir(dir))
+		return 0;	/* list_cfg() has it */
+	d = dev_vec_add(l->devs);
+	if (!d)
+		return -ENOMEM;
+	if (!dev_load_node_only(node, d))
+		l->devs->n++;
+	return 0;
+}
+
+/*
+ * Every pmemu device that list_cfg() does not already cover: those made
+ * by the module or restored from labels, or all of them when configfs
+ * could not be read.
+ */
+static int list_nodes(struct dev_vec *devs, bool with_cfg)
+{
+	struct node_list l = { .devs = devs, .with_cfg = with_cfg };
+
+	return for_each_node(list_one_node, &l);
 }
 
 /* All devices, sorted by their "dev" key (dev2 before dev10). */
@@ -270,7 +384,7 @@ int dev_list(struct dev_vec *devs, bool with_cfg)
 	if (with_cfg)
 		err = list_cfg(devs);
 	if (!err)
-		err = list_block(devs, with_cfg);
+		err = list_nodes(devs, with_cfg);
 	if (err) {
 		dev_vec_free(devs);
 		return err;
@@ -324,6 +438,8 @@ struct json_object *dev_to_json(const struct pmemu_dev *d, unsigned int flags)
 		size = d->extent_size - d->data_offset;
 	add_str(o, "dev", dev_key(d));
 	add_str(o, "name", d->name);
+	if (d->uuid[0])
+		add_str(o, "uuid", d->uuid);
 	if (d->mode[0])
 		add_str(o, "mode", d->mode);
 	if (d->map[0])

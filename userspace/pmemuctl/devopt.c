@@ -159,6 +159,15 @@ int find_cfg_dev(const char *verb, const char *arg, struct pmemu_dev *d)
 		fail(verb, EOPNOTSUPP, "%s was made by the module at load time", arg);
 		return RC_FAIL;
 	}
+	if (d->no_item) {
+		/* restored from its region's labels: its item manages it */
+		err = dev_adopt(d);
+		if (err) {
+			fail(verb, -err, "make the configfs directory of %s (restored from its region's labels)",
+			     arg);
+			return RC_FAIL;
+		}
+	}
 	return RC_OK;
 }
 

@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "inject-error", cmd_inject_error },
 	{ "claim-region", cmd_claim_region },
 	{ "release-region", cmd_release_region },
+	{ "init-labels", cmd_init_labels },
 };
 
 static const struct command *find_command(const char *name)

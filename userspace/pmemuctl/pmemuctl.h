@@ -77,12 +77,16 @@ int region_parse(const char *arg);
 int region_ids(int **ids, size_t *count);
 bool region_exists(int id);
 struct json_object *region_to_json(int id, unsigned int flags);
+int region_print(const char *verb, int id);
 
 #define MODE_MAX 16
 
 /* devinfo.c: devices (configfs directories and pmemu block devices) */
 struct pmemu_dev {
 	char name[NAME_MAX + 1];	/* configfs name; "" if made by the module */
+	bool no_item;			/* named, restored from labels, no
+					 * configfs directory yet */
+	char uuid[40];			/* while enabled; "" if unknown */
 	char node[NAME_MAX + 1];	/* /dev name while enabled ("pmemuN" block,
 					 * "pmemuN.dax" char), else "" */
 	bool enabled;
@@ -109,6 +113,8 @@ struct dev_vec {
 int cfg_path(char *buf, size_t len, const char *name);
 int dev_load_cfg(const char *name, struct pmemu_dev *d);
 int dev_find(const char *arg, struct pmemu_dev *d);
+bool dev_name_live(const char *name);
+int dev_adopt(struct pmemu_dev *d);
 int dev_list(struct dev_vec *devs, bool with_cfg);
 void dev_vec_free(struct dev_vec *devs);
 const char *dev_key(const struct pmemu_dev *d);
@@ -129,6 +135,7 @@ int cmd_reconfigure(int argc, char **argv);
 int cmd_inject_error(int argc, char **argv);
 int cmd_claim_region(int argc, char **argv);
 int cmd_release_region(int argc, char **argv);
+int cmd_init_labels(int argc, char **argv);
 
 /* devopt.c: options and lookups shared by the device verbs */
 int parse_name_only(const char *verb, int argc, char **argv,

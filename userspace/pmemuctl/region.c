@@ -138,7 +138,22 @@ struct json_object *region_to_json(int id, unsigned int flags)
 	add_size(o, dir, "max_available_extent", human);
 	add_size(o, dir, "align", human);
 	add_string(o, dir, "source");
+	add_string(o, dir, "labels");
 	if (flags & JF_VERBOSE)
 		add_string(o, dir, "start");
 	return o;
+}
+
+/* Print region @id as JSON, as a verb that changed it does. */
+int region_print(const char *verb, int id)
+{
+	struct json_object *o = region_to_json(id, 0);
+
+	if (!o) {
+		fail(verb, ENOENT, "region%d", id);
+		return RC_FAIL;
+	}
+	print_json(o);
+	json_object_put(o);
+	return RC_OK;
 }

@@ -140,7 +140,7 @@ test_list_default() {
 	fresh
 	expect 0 list
 	same_json list
-	[ "$(names)" = "dev0 dev1 pmemu3" ] || fail "listed $(names)"
+	[ "$(names)" = "dev0 dev1 keep pmemu3" ] || fail "listed $(names)"
 	for o in -N --namespaces -D --devices; do
 		expect 0 list $o
 		same_json list
@@ -150,7 +150,7 @@ test_list_default() {
 test_list_idle() {
 	fresh
 	expect 0 list -i
-	[ "$(names)" = "dev0 dev1 dev2 pmemu3" ] || fail "list -i: $(names)"
+	[ "$(names)" = "dev0 dev1 dev2 keep pmemu3" ] || fail "list -i: $(names)"
 	jq -e '.[] | select(.dev == "dev2") | .enabled == false and .state == "disabled"' \
 		"$T/out" > /dev/null || fail "dev2 not listed as disabled"
 }
@@ -201,7 +201,7 @@ test_list_mode_filter() {
 	expect 0 list -m devdax
 	[ "$(names)" = dev1 ] || fail "list -m devdax: $(names)"
 	expect 0 list -i --mode fsdax
-	[ "$(names)" = "dev0 dev2 pmemu3" ] || fail "list -i --mode fsdax: $(names)"
+	[ "$(names)" = "dev0 dev2 keep pmemu3" ] || fail "list -i --mode fsdax: $(names)"
 }
 
 # ndctl's human form: sizes from 5000 KiB as "X.XX MiB (Y.YY MB)", GiB from
@@ -359,11 +359,43 @@ test_bash_completion() {
 	check "devdax fsdax" pmemuctl create-device --mode ""
 	check "region0 region1" pmemuctl list -r reg
 	check "dev0 dev1 dev2" pmemuctl destroy-device dev
-	check "pmemu0 pmemu1.dax pmemu3" pmemuctl enable-device pmemu
+	check "keep" pmemuctl destroy-device ke
+	check "pmemu0 pmemu1.dax pmemu3 pmemu4" pmemuctl enable-device pmemu
 	check "reconfigure-device" pmemuctl help reco
 }
 
-t_plan 20
+# a device restored from labels (no configfs item): listed by name with its
+# uuid, found by name and node; its name is not free for create-device
+test_restored_device() {
+	fresh
+	expect 0 list -n keep
+	jq -e 'length == 1 and .[0].dev == "keep" and .[0].blockdev == "pmemu4" and
+		(.[0].uuid | startswith("7f9e8d6c"))' "$T/out" > /dev/null || fail "list -n keep: $(cat "$T/out")"
+	expect 0 list -n pmemu4
+	[ "$(names)" = keep ] || fail "list -n pmemu4: $(names)"
+	refused 1 create-device --name keep --region 0 --mode fsdax --size 64M
+	grep -q "create keep: File exists" "$T/err" || fail "$(cat "$T/err")"
+}
+
+# init-labels writes "init" to the region's labels attribute and prints
+# the region; bad input changes nothing
+test_init_labels() {
+	fresh
+	refused 2 init-labels
+	refused 2 init-labels --region
+	refused 2 init-labels --region foo
+	refused 2 init-labels --region 1 extra
+	refused 1 init-labels --region 7
+	grep -q "region7: No such device" "$T/err" || fail "$(cat "$T/err")"
+	expect 0 init-labels --region region1
+	[ "$(cat $FX/sys/class/pmemu/region1/labels)" = init ] || fail "labels not written"
+	jq -e '.dev == "region1"' "$T/out" > /dev/null || fail "init-labels printed $(cat "$T/out")"
+	rm $FX/sys/class/pmemu/region0/labels
+	expect 1 init-labels -r 0
+	grep -q "region0: " "$T/err" || fail "$(cat "$T/err")"
+}
+
+t_plan 22
 t_run "--version, -v and -V print the version" test_version
 t_run "--list-cmds lists every command; each --help and 'help CMD' print its usage" test_list_cmds_and_help
 t_run "--help is the command's man page, and every option it documents is taken" test_help_is_the_man_page
@@ -383,5 +415,7 @@ t_run "enable-device and disable-device write enable; refusals" test_enable_disa
 t_run "destroy-device and disable-device bad input" test_destroy_bad_input
 t_run "reconfigure-device bad input" test_reconfigure_bad_input
 t_run "inject-error bad input" test_inject_error_bad_input
+t_run "a device restored from labels: listed by name with its uuid, its name not free" test_restored_device
+t_run "init-labels: writes the region's labels attribute; bad input refused" test_init_labels
 t_run "bash completion: commands, options from each help, device and region names" test_bash_completion
 t_done
