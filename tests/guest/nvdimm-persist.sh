@@ -6,7 +6,8 @@
 # "write", then with "verify"; each boot has its own plan.
 #
 # write:  on pmemu's nfit region, ext4 -o dax (offset 0, 512 MiB), xfs -o
-#         dax (512 MiB, 1 GiB) and devdax sweep 2M (1.5 GiB, 512 MiB) get
+#         dax (512 MiB, 1 GiB) and devdax sweep 2M (1.5 GiB, 510 MiB: the
+#         last 2 MiB hold the label area) get
 #         data written by fio with crc32c verification headers (files
 #         through psync and mmap; devdax through mmap); the filesystems are
 #         unmounted and the guest powers off.
@@ -72,7 +73,7 @@ devices() {
 	id=$(region_with_source nfit) || { ls $R; fail "no nfit region"; }
 	EXT4=$(cfs_device p-ext4 "$id" 512M fsdax offset=0) || fail "create p-ext4"
 	XFS=$(cfs_device p-xfs "$id" 1G fsdax offset=512M) || fail "create p-xfs"
-	DAX=$(cfs_device p-dax "$id" 512M devdax offset=1536M align=2M lifetime=sweep) || fail "create p-dax"
+	DAX=$(cfs_device p-dax "$id" 510M devdax offset=1536M align=2M lifetime=sweep) || fail "create p-dax"
 }
 
 # undo: a test's clean-up (also on failure): nothing mounted, no device.

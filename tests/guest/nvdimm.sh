@@ -41,7 +41,10 @@ test_nfit_region() {
 	dmesg_mark nfit-region
 	load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || fail "modprobe pmemu"
 	id=$(region_with_source nfit) || { ls $R; fail "no region with source nfit"; }
-	[ "$(cat $R/region$id/size)" = $((2 << 30)) ] || fail "nfit region size $(cat $R/region$id/size)"
+	# the last 2 MiB hold the label area (docs/nvdimm.md, tests/guest/labels.sh)
+	[ "$(cat $R/region$id/size)" = $(((2 << 30) - (2 << 20))) ] || fail "nfit region size $(cat $R/region$id/size)"
+	[ "$(cat $R/region$id/labels)" = ok ] || fail "nfit region labels: $(cat $R/region$id/labels)"
+	[ "$(cat $R/region0/labels)" = none ] || fail "reserved-RAM region labels: $(cat $R/region0/labels)"
 	dmesg_since nfit-region | grep -q "region$id: .* from nfit (persistent" || fail "no persistent-region message"
 	dev=$(cfs_device nv-fs "$id" 512M fsdax) || fail "create nv-fs"
 	[ "$(cat /sys/block/$dev/queue/write_cache)" = "write back" ] ||
@@ -164,8 +167,9 @@ test_claim_release_round_trip() {
 	[ -e /dev/pmem0 ] && fail "/dev/pmem0 still there"
 	# a second claim changes nothing: libnvdimm's region stays disabled
 	pmemuctl_refused 1 "already pmemu's region$id" claim-region --ndctl-region region0
-	# pmemu formats it and writes data (fsdax over the whole range, map=mem)
-	dev=$(cfs_device nv-claim "$id" 2G fsdax) || fail "create nv-claim"
+	# pmemu formats it and writes data (fsdax over all but the label
+	# area, map=mem)
+	dev=$(cfs_device nv-claim "$id" 0 fsdax offset=0) || fail "create nv-claim"
 	mkfs.ext4 -q -F "/dev/$dev" || fail "mkfs"
 	mount_dax ext4 "/dev/$dev" /mnt/nv
 	dd if=/dev/urandom of=/mnt/nv/data bs=1M count=16 conv=fsync status=none || fail "write"

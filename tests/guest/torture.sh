@@ -851,6 +851,15 @@ test_release() {
 		echo 0 > "$d/enable" 2> /dev/null
 		rmdir "$d" || problem="$problem; rmdir $d failed"
 	done
+	# devices the NVDIMM's labels brought back (a claim after an rmmod or
+	# unbind took them down) have no item: mkdir hands one to it, rmdir
+	# destroys it
+	for d in /sys/block/pmemu*/pmemu $CLS/pmemu*.dax; do
+		[ -e "$d/name" ] || continue
+		dev=$(cat "$d/name")
+		[ -n "$dev" ] && [ ! -d "$C/$dev" ] || continue
+		mkdir "$C/$dev" && rmdir "$C/$dev" || problem="$problem; restored $dev not destroyed"
+	done
 	for d in /sys/bus/platform/devices/pmemu.*; do
 		[ -e "$d" ] && [ ! -e "$d/driver" ] || continue
 		echo "${d##*/}" 2> /dev/null > $PDRV/bind && continue
