@@ -9,7 +9,6 @@
  * libnvdimm region again.  Nothing changes when either step is refused.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,29 +23,10 @@
 static int parse_region_opt(const char *verb, int argc, char **argv,
 			    const char **name)
 {
-	static const struct option longopts[] = {
-		{ "ndctl-region", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	int rc = parse_r_opt(verb, argc, argv, "ndctl-region", name);
 
-	*name = NULL;
-	while ((c = getopt_long(argc, argv, ":r:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			*name = optarg;
-			break;
-		case 'h':
-			return print_help(verb);
-		default:
-			return option_error(verb, c, argv);
-		}
-	}
-	if (optind < argc)
-		return usage_error(verb, "unexpected argument '%s'", argv[optind]);
-	if (!*name)
-		return usage_error(verb, "--ndctl-region is required");
+	if (rc != RC_OK)
+		return rc;
 	if (strncmp(*name, "region", 6) || !(*name)[6] ||
 	    strspn(*name + 6, "0123456789") != strlen(*name + 6))
 		return usage_error(verb, "'%s' is not a region name (regionN)", *name);

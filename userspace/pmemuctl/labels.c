@@ -4,40 +4,20 @@
  * init-labels does for a DIMM's (/sys/class/pmemu/regionN/labels).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 
 #include "pmemuctl.h"
 
 static int parse_init_labels(int argc, char **argv, int *id)
 {
-	const char *verb = "init-labels";
-	static const struct option longopts[] = {
-		{ "region", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	const char *verb = "init-labels", *arg;
+	int rc = parse_r_opt(verb, argc, argv, "region", &arg);
 
-	*id = -1;
-	while ((c = getopt_long(argc, argv, ":r:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			*id = region_parse(optarg);
-			if (*id < 0)
-				return usage_error(verb, "'%s' is not a region (N or regionN)",
-						   optarg);
-			break;
-		case 'h':
-			return print_help(verb);
-		default:
-			return option_error(verb, c, argv);
-		}
-	}
-	if (optind < argc)
-		return usage_error(verb, "unexpected argument '%s'", argv[optind]);
+	if (rc != RC_OK)
+		return rc;
+	*id = region_parse(arg);
 	if (*id < 0)
-		return usage_error(verb, "--region is required");
+		return usage_error(verb, "'%s' is not a region (N or regionN)", arg);
 	return RC_OK;
 }
 

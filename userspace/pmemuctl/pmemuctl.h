@@ -38,6 +38,8 @@ PRINTF(3, 4) void fail(const char *verb, int errnum, const char *fmt, ...);
 PRINTF(2, 3) void note(const char *verb, const char *fmt, ...);
 PRINTF(2, 3) int usage_error(const char *verb, const char *fmt, ...);
 int option_error(const char *verb, int opt, char **argv);
+int parse_r_opt(const char *verb, int argc, char **argv, const char *longname,
+		const char **arg);
 bool require_root(const char *verb);
 int check_name(const char *verb, const char *name);
 const char *strip_dev(const char *arg);

@@ -80,6 +80,39 @@ int option_error(const char *verb, int opt, char **argv)
 	return usage_error(verb, "unknown option '%s'", what);
 }
 
+/*
+ * A verb whose one option is "-r, --LONGNAME ARG", required, and no
+ * operand (claim-region, release-region, init-labels): *@arg is ARG.
+ */
+int parse_r_opt(const char *verb, int argc, char **argv, const char *longname,
+		const char **arg)
+{
+	const struct option longopts[] = {
+		{ longname, required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*arg = NULL;
+	while ((c = getopt_long(argc, argv, ":r:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			*arg = optarg;
+			break;
+		case 'h':
+			return print_help(verb);
+		default:
+			return option_error(verb, c, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error(verb, "unexpected argument '%s'", argv[optind]);
+	if (!*arg)
+		return usage_error(verb, "--%s is required", longname);
+	return RC_OK;
+}
+
 bool require_root(const char *verb)
 {
 	if (geteuid() == 0)
