@@ -851,15 +851,6 @@ test_release() {
 		echo 0 > "$d/enable" 2> /dev/null
 		rmdir "$d" || problem="$problem; rmdir $d failed"
 	done
-	# devices the NVDIMM's labels brought back (a claim after an rmmod or
-	# unbind took them down) have no item: mkdir hands one to it, rmdir
-	# destroys it
-	for d in /sys/block/pmemu*/pmemu $CLS/pmemu*.dax; do
-		[ -e "$d/name" ] || continue
-		dev=$(cat "$d/name")
-		[ -n "$dev" ] && [ ! -d "$C/$dev" ] || continue
-		mkdir "$C/$dev" && rmdir "$C/$dev" || problem="$problem; restored $dev not destroyed"
-	done
 	for d in /sys/bus/platform/devices/pmemu.*; do
 		[ -e "$d" ] && [ ! -e "$d/driver" ] || continue
 		echo "${d##*/}" 2> /dev/null > $PDRV/bind && continue
@@ -869,6 +860,16 @@ test_release() {
 			problem="$problem; bind ${d##*/}"
 	done
 	W=release restore_regions control
+	# devices the NVDIMM's labels brought back (a claim or a bind after an
+	# rmmod or unbind took them down; the binds above too) have no item:
+	# the item made for one takes it at its first use, rmdir destroys it
+	for d in /sys/block/pmemu*/pmemu $CLS/pmemu*.dax; do
+		[ -e "$d/name" ] || continue
+		dev=$(cat "$d/name")
+		[ -n "$dev" ] && [ ! -d "$C/$dev" ] || continue
+		mkdir "$C/$dev" && cat "$C/$dev/enable" > /dev/null && rmdir "$C/$dev" ||
+			problem="$problem; restored $dev not destroyed"
+	done
 	problem="$problem$(nvdimm_release | sed 's/^/; /' | tr -d '\n')"
 	for r in $(regions); do
 		wait_for 30 region_free "$r" || problem="$problem; region$r not free"
