@@ -20,6 +20,9 @@
 #   make check KERNEL=/path/to/linux  the suites on a kernel tree you built
 #                       (in-tree or O=; bzImage and modules; its .config
 #                       must have tests/vm/guest.config's options)
+#   make check-upstream  the in-tree stack's lifetime bugs reproduced, each
+#                       beside pmemu's run of the same scenario (docs/upstream;
+#                       SCENARIOS="devdax-vmsplice" for one)
 #   make check-local RANGES=2G@6G,2G@9G   the guest suites on this machine
 #                       (no QEMU; root; pmemu installed; ranges this boot
 #                       reserved with memmap=); KTAP; skips what it lacks
@@ -61,6 +64,13 @@ endif
 endif
 
 # On a test machine (no QEMU), as root, pmemu and its tools installed:
+# the in-tree stack's lifetime bugs reproduced beside pmemu (docs/upstream)
+check-upstream: build
+ifeq ($(KERNEL),debug)
+	tests/vm/debug-kernel
+endif
+	PMEMU_KERNEL=$(KERNEL) tests/check-upstream $(SCENARIOS)
+
 check-local:
 	tests/check-local $(RANGES) $(SUITES)
 
@@ -89,4 +99,4 @@ rebuild-cache:
 clean:
 	rm -rf results
 
-.PHONY: all setup build check check-local torture lint bench demo shell rebuild-cache clean
+.PHONY: all setup build check check-upstream check-local torture lint bench demo shell rebuild-cache clean

@@ -50,7 +50,7 @@ failing() {
 		{ cat "$tmp/out"; fail "failures do not name '$needle'"; }
 }
 
-t_plan 32
+t_plan 34
 
 t_run "clean suite passes (2 tests + guest clean)" \
 	eval 'check guest/clean && closing "3 passed, 0 failed"'
@@ -212,6 +212,63 @@ EOF
 	"$top/tests/vm/judge" "$tmp/clean" || fail "judge failed a clean log"
 }
 t_run "judge passes a clean log (markers, recovered memory failures)" judge_clean
+
+# With PMEMU_JUDGE_EXPECT (tests/check-upstream) the judge excuses the
+# report of the expected bug, records its signature, and still fails every
+# other report: one before it, one after it, and each class on its own.
+judge_expect() {
+	local sig='RIP: 0010:page_cache_pipe_buf_release+0x10/0x60'
+	cat > "$tmp/expect" <<EOF
+<6>[    1.000000] pmemu: loaded
+<1>[    2.000000] BUG: unable to handle page fault for address: ffeb2b9204008008
+<4>[    2.000000] $sig
+<4>[    2.000000] Call Trace:
+<4>[    2.000000]  free_pipe_info+0x8c/0x130
+<4>[    2.000000] ---[ end trace 0000000000000000 ]---
+<6>[    3.000000] pipe released
+EOF
+	PMEMU_JUDGE_EXPECT='page_cache_pipe_buf_release' PMEMU_JUDGE_EXCUSED=$tmp/excused \
+		"$top/tests/vm/judge" "$tmp/expect" || fail "judge failed the expected report"
+	[ "$(cat "$tmp/excused")" = "$tmp/expect:3:<4>[    2.000000] $sig" ] ||
+		{ cat "$tmp/excused"; fail "signature not recorded"; }
+	{ echo '<4>[    0.500000] WARNING: CPU: 0 PID: 1 at mm/memremap.c:1 x+0x1/0x2'
+	  echo '<4>[    0.500000] ---[ end trace 0000000000000000 ]---'
+	  cat "$tmp/expect"
+	  echo '<3>[    9.000000] INFO: task umount:99 blocked for more than 122 seconds.'
+	} > "$tmp/expect2"
+	PMEMU_JUDGE_EXPECT='page_cache_pipe_buf_release' \
+		"$top/tests/vm/judge" "$tmp/expect2" > "$tmp/judge.out" && fail "judge passed other reports"
+	grep -q 'mm/memremap.c' "$tmp/judge.out" && grep -q 'umount:99' "$tmp/judge.out" &&
+		! grep -q 'ffeb2b9204008008' "$tmp/judge.out" ||
+		{ cat "$tmp/judge.out"; fail "judge printed the wrong lines"; }
+	PMEMU_JUDGE_EXPECT='no such signature' judge_classes
+}
+t_run "judge with PMEMU_JUDGE_EXPECT excuses the expected report, no other" judge_expect
+
+# tests/check-upstream through the stub, on fixture scenarios
+# (tests/host/harness/upstream/): a reproduction (with a consequence
+# after it), a fixed bug, a scenario that cannot run its steps with a
+# pmemu run that makes a report, and another report before the expected
+# one.  Only the last three fail; one scenario alone passes.
+upstream_lane() {
+	local run=(env PMEMU_VM="$fix/vm-stub" PMEMU_UPSTREAM_DIR="$fix/upstream"
+		   PMEMU_CHECK_RESULTS="$tmp/upstream" "$top/tests/check-upstream")
+	"${run[@]}" > "$tmp/up.tap" 2>&1 && { cat "$tmp/up.tap"; fail "the lane passed with failures"; }
+	grep -qx '6 passed, 3 failed' "$tmp/up.tap" &&
+		grep -q '^ok [0-9] - a: the stub bug: reproduced (RIP: 0010:stub_bug+0x10/0x60)$' "$tmp/up.tap" &&
+		grep -q '^ok [0-9] - b: the stub bug: reproduced' "$tmp/up.tap" &&
+		grep -q '^#   INFO: task stub:9 blocked' "$tmp/up.tap" &&
+		grep -q '^ok [0-9] - a: the fixed bug: not reproduced on 7.3.4$' "$tmp/up.tap" &&
+		grep -q '^not ok [0-9] - a: the broken scenario: the scenario did not run to its end' "$tmp/up.tap" &&
+		grep -q '^not ok [0-9] - pmemu: broken: kernel-log' "$tmp/up.tap" &&
+		grep -q '^not ok [0-9] - a: the bug after another: another report before the expected one' "$tmp/up.tap" ||
+		{ cat "$tmp/up.tap"; fail "wrong results"; }
+	"${run[@]}" repro > "$tmp/up1.tap" 2>&1 && grep -qx '3 passed, 0 failed' "$tmp/up1.tap" ||
+		{ cat "$tmp/up1.tap"; fail "one clean scenario did not pass"; }
+	"${run[@]}" no-such-scenario > /dev/null 2>&1 && fail "an unknown scenario ran"
+	return 0
+}
+t_run "check-upstream: reproduced, not reproduced, and its failures" upstream_lane
 
 judge_missing() {
 	"$top/tests/vm/judge" "$tmp/no-such-log" 2>/dev/null
