@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hole_writers - threads writing through a shared mapping into the
+ * unwritten extents of an fallocate()d file, then reading every write back.
+ *
+ * Usage: hole_writers FILE SIZE THREADS [ROUNDS]
+ *
+ * Each round: FILE is truncated to 0 and fallocate()d to SIZE bytes
+ * (unwritten extents), mapped shared once, and THREADS threads write an
+ * 8-byte tag into the first bytes of every page, thread t taking the pages
+ * p with p % THREADS == t (neighbouring pages go to different threads, so
+ * their first-touch write faults land in the same extent at once).  After
+ * the threads are joined every page is read back through the mapping, and
+ * again with pread() after munmap and fsync.  A page whose tag is missing
+ * is a lost write.
+ *
+ * Prints one line a round, "round R: N pages, L lost (mapping), P lost
+ * (pread)", the first lost pages, and exits 1 if any write was lost, 0 if
+ * none, 2 on a usage or set-up error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define PG 4096UL
+
+struct job {
+	char *map;
+	size_t pages;
+	unsigned int t, threads, round;
+	pthread_barrier_t *start;
+};
+
+static uint64_t tag(unsigned int round, size_t page)
+{
+	return 0x7a6b000000000000ULL ^ ((uint64_t)round << 40) ^ page;
+}
+
+static void *writer(void *arg)
+{
+	struct job *j = arg;
+	size_t p;
+
+	pthread_barrier_wait(j->start);
+	for (p = j->t; p < j->pages; p += j->threads)
+		*(volatile uint64_t *)(j->map + p * PG) = tag(j->round, p);
+	return NULL;
+}
+
+static size_t parse(const char *s)
+{
+	char *end;
+	size_t n = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'K': return n << 10;
+	case 'M': return n << 20;
+	case 'G': return n << 30;
+	default: return *end ? 0 : n;
+	}
+}
+
+/* one round; returns the writes lost, or -1 on an error */
+static long round_trip(int fd, size_t size, unsigned int threads, unsigned int r)
+{
+	size_t pages = size / PG, p, lost_map = 0, lost_read = 0, shown = 0;
+	pthread_t *tid = calloc(threads, sizeof(*tid));
+	struct job *jobs = calloc(threads, sizeof(*jobs));
+	pthread_barrier_t start;
+	uint64_t v;
+	unsigned int t;
+	char *map;
+
+	if (!tid || !jobs || ftruncate(fd, 0) || fallocate(fd, 0, 0, size)) {
+		perror("hole_writers: truncate/fallocate");
+		return -1;
+	}
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		perror("hole_writers: mmap");
+		return -1;
+	}
+	pthread_barrier_init(&start, NULL, threads);
+	for (t = 0; t < threads; t++) {
+		jobs[t] = (struct job){ map, pages, t, threads, r, &start };
+		pthread_create(&tid[t], NULL, writer, &jobs[t]);
+	}
+	for (t = 0; t < threads; t++)
+		pthread_join(tid[t], NULL);
+	pthread_barrier_destroy(&start);
+	for (p = 0; p < pages; p++) {
+		v = *(volatile uint64_t *)(map + p * PG);
+		if (v != tag(r, p)) {
+			lost_map++;
+			if (shown++ < 8)
+				printf("  page %zu (byte %zu): %#llx through the mapping\n",
+				       p, p * PG, (unsigned long long)v);
+		}
+	}
+	munmap(map, size);
+	fsync(fd);
+	for (p = 0; p < pages; p++) {
+		if (pread(fd, &v, sizeof(v), p * PG) != sizeof(v)) {
+			perror("hole_writers: pread");
+			return -1;
+		}
+		lost_read += v != tag(r, p);
+	}
+	printf("round %u: %zu pages, %zu lost (mapping), %zu lost (pread)\n",
+	       r, pages, lost_map, lost_read);
+	fflush(stdout);
+	free(tid);
+	free(jobs);
+	return lost_map + lost_read;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int threads, rounds = 1, r;
+	long lost, total = 0;
+	size_t size;
+	int fd;
+
+	if (argc < 4 || argc > 5) {
+		fprintf(stderr, "usage: hole_writers FILE SIZE THREADS [ROUNDS]\n");
+		return 2;
+	}
+	size = parse(argv[2]);
+	threads = strtoul(argv[3], NULL, 0);
+	if (argc == 5)
+		rounds = strtoul(argv[4], NULL, 0);
+	if (!size || size % PG || !threads || !rounds) {
+		fprintf(stderr, "hole_writers: SIZE a multiple of 4K, THREADS and ROUNDS above 0\n");
+		return 2;
+	}
+	fd = open(argv[1], O_RDWR | O_CREAT, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "hole_writers: %s: %s\n", argv[1], strerror(errno));
+		return 2;
+	}
+	for (r = 0; r < rounds; r++) {
+		lost = round_trip(fd, size, threads, r);
+		if (lost < 0)
+			return 2;
+		total += lost;
+	}
+	close(fd);
+	return total ? 1 : 0;
+}
