@@ -23,22 +23,15 @@
 driver=${1:?usage: badblocks-show.sh nd_e820|pmemu}
 sector0=1000000
 
-case $driver in
-nd_e820)
-	nd_e820_namespace
-	dev=pmem0
-	wait_for 10 test -b /dev/$dev || fail "no /dev/$dev"
-	# record SECTOR: one bad sector, through the disk's attribute
-	record() { echo "$1 1" > /sys/block/$dev/badblocks; }
-	;;
-pmemu)
-	pmemu_on_e820
-	dev=pmemu0
-	wait_for 10 test -b /dev/$dev || fail "no /dev/$dev"
+block_dev "$driver"
+dev=$DEV
+# record SECTOR: one bad sector, through the disk's attribute (in-tree) or
+# pmemu's error injection
+if [ "$driver" = pmemu ]; then
 	record() { echo "$(($1 * 512)) 512" > /sys/block/$dev/pmemu/inject_error; }
-	;;
-*) fail "unknown driver $driver" ;;
-esac
+else
+	record() { echo "$1 1" > /sys/block/$dev/badblocks; }
+fi
 accepted=0 refused=0
 for i in $(seq 0 599); do
 	if record $((sector0 + 2 * i)) 2> /tmp/e.err; then

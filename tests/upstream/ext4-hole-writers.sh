@@ -9,9 +9,11 @@
 # neighbouring pages to different threads (their first write faults land
 # in one extent at once); each page is then checked through the mapping
 # and with pread() after munmap and fsync.  Runs on ext4 and xfs -o dax,
-# 1, 2 and 4 threads, 64 KiB, 2 MiB and 64 MiB, 5 rounds each; then fio's
-# mmap engine, 4 threads, randwrite with crc32c verify, fallocate native
-# and none, 3 runs each.
+# 1, 2 and 4 threads, 64 KiB, 2 MiB and 64 MiB, 5 rounds each; 4 threads
+# at 2 MiB and 64 MiB reading each page before writing it, writing into
+# punched holes, and into zeroed ranges of a written file; then fio's mmap
+# engine, 4 threads, randwrite with crc32c verify, fallocate native and
+# none, 3 runs each.
 # A lost write was reported on 7.3.4 (issue #22), seen alike on nd_pmem and
 # pmemu; the variants here have not reproduced it yet.  In-tree, a lost
 # write is "reproduced"; on pmemu it is noted (it would be the
@@ -25,31 +27,31 @@ driver=${1:?usage: ext4-hole-writers.sh nd_e820|pmemu}
 MNT=/mnt/dax
 : > /tmp/findings
 
-case $driver in
-nd_e820)
-	nd_e820_namespace
-	dev=pmem0
-	;;
-pmemu)
-	pmemu_on_e820
-	dev=pmemu0
-	;;
-*) fail "unknown driver $driver" ;;
-esac
-wait_for 10 test -b /dev/$dev || fail "no /dev/$dev"
+block_dev "$driver"
+dev=$DEV
+# writers FS SIZE THREADS [OPTION]: one hole_writers variant, 5 rounds
+writers() {
+	local rc=0
+	timeout $((120 * T_SLOW)) hole_writers ${4:+"$4"} $MNT/f "$2" "$3" 5 > /tmp/hw.out || rc=$?
+	case $rc in
+	0) ;;
+	1) echo "$1 hole_writers $4 $3 threads $2" >> /tmp/findings
+	   grep -m4 -E 'lost|page' /tmp/hw.out ;;
+	*) cat /tmp/hw.out; fail "hole_writers $4 on $1, $3 threads, $2: status $rc" ;;
+	esac
+}
+
 for fs in ext4 xfs; do
 	mkfs_dax $fs /dev/$dev > /dev/null || fail "mkfs.$fs /dev/$dev"
 	mount_dax $fs /dev/$dev $MNT
 	for threads in 1 2 4; do
 		for size in 64K 2M 64M; do
-			rc=0
-			timeout $((120 * T_SLOW)) hole_writers $MNT/f $size $threads 5 > /tmp/hw.out || rc=$?
-			case $rc in
-			0) ;;
-			1) echo "$fs hole_writers $threads threads $size" >> /tmp/findings
-			   grep -m4 -E 'lost|page' /tmp/hw.out ;;
-			*) cat /tmp/hw.out; fail "hole_writers $fs $threads threads $size: status $rc" ;;
-			esac
+			writers $fs $size $threads
+		done
+	done
+	for how in --read-first --punch --zero-range; do
+		for size in 2M 64M; do
+			writers $fs $size 4 $how
 		done
 	done
 	for fa in native none; do
@@ -62,7 +64,7 @@ for fs in ext4 xfs; do
 				  echo "$fs fio-mmap fallocate=$fa run $run" >> /tmp/findings; }
 		done
 	done
-	say "$fs: $(grep -c "^$fs " /tmp/findings) of 15 variants lost writes"
+	say "$fs: $(grep -c "^$fs " /tmp/findings) of 21 variants lost writes"
 	rm -f $MNT/f $MNT/t.*
 	timeout $((30 * T_SLOW)) umount $MNT || fail "umount $fs"
 done

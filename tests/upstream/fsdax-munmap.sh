@@ -24,27 +24,13 @@
 driver=${1:?usage: fsdax-munmap.sh nd_e820|pmemu}
 MNT=/mnt/dax
 
-case $driver in
-nd_e820)
-	nd_e820_namespace
-	dev=pmem0
-	unbind="echo namespace0.0 > /sys/bus/nd/drivers/nd_pmem/unbind"
-	;;
-pmemu)
-	pmemu_on_e820
-	dev=pmemu0
-	unbind="echo e820_pmem > /sys/bus/platform/drivers/pmemu/unbind"
-	;;
-*) fail "unknown driver $driver" ;;
-esac
-wait_for 10 test -b /dev/$dev || fail "no /dev/$dev"
-mkfs_dax ext4 /dev/$dev > /dev/null || fail "mkfs.ext4 /dev/$dev"
-mount_dax ext4 /dev/$dev $MNT
+block_dev "$driver"
+ext4_dax $MNT
 mmap_hold $MNT/f $((8 << 20)) > /tmp/hold.out 2>&1 &
 pid=$!
 await_line /tmp/hold.out ready 20
-say "8 MiB of $MNT/f mapped and written; $unbind"
-timeout $((30 * T_SLOW)) bash -c "$unbind" || fail "unbind failed or hung"
+say "8 MiB of $MNT/f mapped and written; $UNBIND"
+timeout $((30 * T_SLOW)) bash -c "$UNBIND" || fail "unbind failed or hung"
 say "unbind returned; the process reads its pages and unmaps them"
 kill -TERM $pid
 reap $pid mmap_hold
@@ -57,7 +43,7 @@ fi
 say "unmounting the dead filesystem"
 if [ "$driver" = pmemu ]; then
 	timeout $((30 * T_SLOW)) umount $MNT || fail "umount of the dead filesystem failed or hung"
-	wait_for 10 test ! -e /dev/$dev || fail "/dev/$dev still there after umount"
+	wait_for 10 test ! -e /dev/$DEV || fail "/dev/$DEV still there after umount"
 elif ! out=$(timeout $((30 * T_SLOW)) umount $MNT 2>&1); then
 	# in-tree, the process the munmap fault left dying still holds the file
 	say "umount failed: $out"

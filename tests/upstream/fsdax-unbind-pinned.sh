@@ -32,28 +32,14 @@ unbind_waits() {
 	grep -q dax_break_layout_final "/proc/$1/stack" 2> /dev/null
 }
 
-case $driver in
-nd_e820)
-	nd_e820_namespace
-	dev=pmem0
-	unbind="echo namespace0.0 > /sys/bus/nd/drivers/nd_pmem/unbind"
-	;;
-pmemu)
-	pmemu_on_e820
-	dev=pmemu0
-	unbind="echo e820_pmem > /sys/bus/platform/drivers/pmemu/unbind"
-	;;
-*) fail "unknown driver $driver" ;;
-esac
-wait_for 10 test -b /dev/$dev || fail "no /dev/$dev"
-mkfs_dax ext4 /dev/$dev > /dev/null || fail "mkfs.ext4 /dev/$dev"
-mount_dax ext4 /dev/$dev $MNT
+block_dev "$driver"
+ext4_dax $MNT
 dd if=/dev/zero of=$MNT/f bs=1M count=8 status=none && sync || fail "write $MNT/f"
 pin_hold $MNT/f 8388608 > /tmp/pin.out 2>&1 &
 pid=$!
 await_line /tmp/pin.out pinned 20
-say "page of $MNT/f in a pipe, file closed and unmapped; $unbind"
-bash -c "$unbind" &
+say "page of $MNT/f in a pipe, file closed and unmapped; $UNBIND"
+bash -c "$UNBIND" &
 upid=$!
 # the unbind returns, or waits where the in-tree stack waits
 if ! wait_for 60 eval "gone $upid || unbind_waits $upid"; then
@@ -64,7 +50,7 @@ fi
 if gone $upid; then
 	wait $upid || fail "unbind failed"
 	say "unbind returned with the page in the pipe"
-	[ "$driver" = pmemu ] && { [ -b /dev/$dev ] || fail "/dev/$dev went before the pin"; }
+	[ "$driver" = pmemu ] && { [ -b /dev/$DEV ] || fail "/dev/$DEV went before the pin"; }
 else
 	say "unbind (pid $upid) waits in state $(awk '{ print $3 }' /proc/$upid/stat): blocked tasks follow"
 	echo w > /proc/sysrq-trigger
@@ -78,6 +64,6 @@ cat /tmp/pin.out
 	fail "pin_hold: exit $REAPED, pipe data not intact"
 reap $upid unbind
 say "unbind ended ($REAPED)"
-wait_for 10 test ! -e /dev/$dev || fail "/dev/$dev still there after the pin went"
+wait_for 10 test ! -e /dev/$DEV || fail "/dev/$DEV still there after the pin went"
 timeout $((30 * T_SLOW)) umount $MNT || fail "umount of the dead filesystem failed or hung"
 say "done"

@@ -51,6 +51,32 @@ pmemu_on_e820() {
 	wait_for 10 test -d /sys/class/pmemu/region0 || fail "no pmemu region0"
 }
 
+# block_dev DRIVER: the range's block device on DRIVER, in DEV (nd_e820:
+# nd_pmem's pmem0; pmemu: pmemu0, made over the whole range), and in
+# UNBIND the command that takes the driver away from under it.
+block_dev() {
+	case $1 in
+	nd_e820)
+		nd_e820_namespace
+		DEV=pmem0
+		UNBIND="echo namespace0.0 > /sys/bus/nd/drivers/nd_pmem/unbind"
+		;;
+	pmemu)
+		pmemu_on_e820
+		DEV=pmemu0
+		UNBIND="echo e820_pmem > /sys/bus/platform/drivers/pmemu/unbind"
+		;;
+	*) fail "unknown driver $1" ;;
+	esac
+	wait_for 10 test -b "/dev/$DEV" || fail "no /dev/$DEV"
+}
+
+# ext4_dax DIR: ext4 on /dev/$DEV (block_dev), mounted -o dax at DIR.
+ext4_dax() {
+	mkfs_dax ext4 "/dev/$DEV" > /dev/null || fail "mkfs.ext4 /dev/$DEV"
+	mount_dax ext4 "/dev/$DEV" "$1"
+}
+
 # await_line FILE TEXT SECONDS: FILE (a helper's output) has a line
 # containing TEXT within SECONDS.
 await_line() {

@@ -3,13 +3,22 @@
  * hole_writers - threads writing through a shared mapping into the
  * unwritten extents of an fallocate()d file, then reading every write back.
  *
- * Usage: hole_writers FILE SIZE THREADS [ROUNDS]
+ * Usage: hole_writers [--read-first] [--punch | --zero-range]
+ *                     FILE SIZE THREADS [ROUNDS]
  *
  * Each round: FILE is truncated to 0 and fallocate()d to SIZE bytes
  * (unwritten extents), mapped shared once, and THREADS threads write an
  * 8-byte tag into the first bytes of every page, thread t taking the pages
  * p with p % THREADS == t (neighbouring pages go to different threads, so
- * their first-touch write faults land in the same extent at once).  After
+ * their first-touch write faults land in the same extent at once).
+ *   --read-first  each thread reads a page before writing it (a read
+ *                 fault on the hole first, then the write upgrade)
+ *   --punch       the file is written whole first, then every other
+ *                 64 KiB is punched out (FALLOC_FL_PUNCH_HOLE): the
+ *                 threads write into holes and over data alike
+ *   --zero-range  the same with FALLOC_FL_ZERO_RANGE (unwritten extents
+ *                 inside a written file)
+ * After
  * the threads are joined every page is read back through the mapping, and
  * again with pread() after munmap and fsync.  A page whose tag is missing
  * is a lost write.
@@ -22,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +40,13 @@
 #include <unistd.h>
 
 #define PG 4096UL
+
+enum holes { HOLES_FALLOCATE, HOLES_PUNCH, HOLES_ZERO_RANGE };
+
+static bool read_first;
+static enum holes holes = HOLES_FALLOCATE;
+
+#define CHUNK (64UL << 10)
 
 struct job {
 	char *map;
@@ -49,8 +66,11 @@ static void *writer(void *arg)
 	size_t p;
 
 	pthread_barrier_wait(j->start);
-	for (p = j->t; p < j->pages; p += j->threads)
+	for (p = j->t; p < j->pages; p += j->threads) {
+		if (read_first)
+			(void)*(volatile uint64_t *)(j->map + p * PG);
 		*(volatile uint64_t *)(j->map + p * PG) = tag(j->round, p);
+	}
 	return NULL;
 }
 
@@ -67,6 +87,30 @@ static size_t parse(const char *s)
 	}
 }
 
+/* FILE as the round starts: SIZE bytes, with holes as the options say */
+static int make_holes(int fd, size_t size)
+{
+	int mode = holes == HOLES_PUNCH ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE :
+		   FALLOC_FL_ZERO_RANGE;
+	char buf[CHUNK];
+	size_t off;
+
+	if (ftruncate(fd, 0) || fallocate(fd, 0, 0, size))
+		return -1;
+	if (holes == HOLES_FALLOCATE)
+		return 0;
+	memset(buf, 0xab, sizeof(buf));
+	for (off = 0; off < size; off += CHUNK)
+		if (pwrite(fd, buf, size - off < CHUNK ? size - off : CHUNK, off) < 0)
+			return -1;
+	if (fsync(fd))
+		return -1;
+	for (off = 0; off < size; off += 2 * CHUNK)
+		if (fallocate(fd, mode, off, size - off < CHUNK ? size - off : CHUNK))
+			return -1;
+	return 0;
+}
+
 /* one round; returns the writes lost, or -1 on an error */
 static long round_trip(int fd, size_t size, unsigned int threads, unsigned int r)
 {
@@ -78,8 +122,8 @@ static long round_trip(int fd, size_t size, unsigned int threads, unsigned int r
 	unsigned int t;
 	char *map;
 
-	if (!tid || !jobs || ftruncate(fd, 0) || fallocate(fd, 0, 0, size)) {
-		perror("hole_writers: truncate/fallocate");
+	if (!tid || !jobs || make_holes(fd, size)) {
+		perror("hole_writers: making the holes");
 		return -1;
 	}
 	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -128,8 +172,18 @@ int main(int argc, char **argv)
 	size_t size;
 	int fd;
 
+	for (; argc > 1 && argv[1][0] == '-'; argc--, argv++) {
+		if (!strcmp(argv[1], "--read-first"))
+			read_first = true;
+		else if (!strcmp(argv[1], "--punch"))
+			holes = HOLES_PUNCH;
+		else if (!strcmp(argv[1], "--zero-range"))
+			holes = HOLES_ZERO_RANGE;
+		else
+			break;
+	}
 	if (argc < 4 || argc > 5) {
-		fprintf(stderr, "usage: hole_writers FILE SIZE THREADS [ROUNDS]\n");
+		fprintf(stderr, "usage: hole_writers [--read-first] [--punch | --zero-range] FILE SIZE THREADS [ROUNDS]\n");
 		return 2;
 	}
 	size = parse(argv[2]);
