@@ -3,7 +3,7 @@
  * hole_writers - threads writing through a shared mapping into the
  * unwritten extents of an fallocate()d file, then reading every write back.
  *
- * Usage: hole_writers [--read-first] [--punch | --zero-range]
+ * Usage: hole_writers [--read-first] [--sync] [--punch | --zero-range]
  *                     FILE SIZE THREADS [ROUNDS]
  *
  * Each round: FILE is truncated to 0 and fallocate()d to SIZE bytes
@@ -18,13 +18,14 @@
  *                 threads write into holes and over data alike
  *   --zero-range  the same with FALLOC_FL_ZERO_RANGE (unwritten extents
  *                 inside a written file)
+ *   --sync        the mapping is MAP_SYNC (synchronous faults)
  * After
- * the threads are joined every page is read back through the mapping, and
- * again with pread() after munmap and fsync.  A page whose tag is missing
- * is a lost write.
+ * the threads are joined every page is read back through the mapping,
+ * with pread() while the mapping is still there, and again with pread()
+ * after munmap and fsync.  A page whose tag is missing is a lost write.
  *
- * Prints one line a round, "round R: N pages, L lost (mapping), P lost
- * (pread)", the first lost pages, and exits 1 if any write was lost, 0 if
+ * Prints one line a round, "round R: N pages, L lost (mapping), M lost
+ * (pread while mapped), P lost (pread)", the first lost pages, and exits 1 if any write was lost, 0 if
  * none, 2 on a usage or set-up error.
  */
 #define _GNU_SOURCE
@@ -43,7 +44,7 @@
 
 enum holes { HOLES_FALLOCATE, HOLES_PUNCH, HOLES_ZERO_RANGE };
 
-static bool read_first;
+static bool read_first, map_sync;
 static enum holes holes = HOLES_FALLOCATE;
 
 #define CHUNK (64UL << 10)
@@ -115,6 +116,7 @@ static int make_holes(int fd, size_t size)
 static long round_trip(int fd, size_t size, unsigned int threads, unsigned int r)
 {
 	size_t pages = size / PG, p, lost_map = 0, lost_read = 0, shown = 0;
+	size_t lost_mapped_read = 0;
 	pthread_t *tid = calloc(threads, sizeof(*tid));
 	struct job *jobs = calloc(threads, sizeof(*jobs));
 	pthread_barrier_t start;
@@ -126,7 +128,8 @@ static long round_trip(int fd, size_t size, unsigned int threads, unsigned int r
 		perror("hole_writers: making the holes");
 		return -1;
 	}
-	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   map_sync ? MAP_SHARED_VALIDATE | MAP_SYNC : MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED) {
 		perror("hole_writers: mmap");
 		return -1;
@@ -148,6 +151,13 @@ static long round_trip(int fd, size_t size, unsigned int threads, unsigned int r
 				       p, p * PG, (unsigned long long)v);
 		}
 	}
+	for (p = 0; p < pages; p++) {
+		if (pread(fd, &v, sizeof(v), p * PG) != sizeof(v)) {
+			perror("hole_writers: pread");
+			return -1;
+		}
+		lost_mapped_read += v != tag(r, p);
+	}
 	munmap(map, size);
 	fsync(fd);
 	for (p = 0; p < pages; p++) {
@@ -157,12 +167,12 @@ static long round_trip(int fd, size_t size, unsigned int threads, unsigned int r
 		}
 		lost_read += v != tag(r, p);
 	}
-	printf("round %u: %zu pages, %zu lost (mapping), %zu lost (pread)\n",
-	       r, pages, lost_map, lost_read);
+	printf("round %u: %zu pages, %zu lost (mapping), %zu lost (pread while mapped), %zu lost (pread)\n",
+	       r, pages, lost_map, lost_mapped_read, lost_read);
 	fflush(stdout);
 	free(tid);
 	free(jobs);
-	return lost_map + lost_read;
+	return lost_map + lost_mapped_read + lost_read;
 }
 
 int main(int argc, char **argv)
@@ -179,11 +189,13 @@ int main(int argc, char **argv)
 			holes = HOLES_PUNCH;
 		else if (!strcmp(argv[1], "--zero-range"))
 			holes = HOLES_ZERO_RANGE;
+		else if (!strcmp(argv[1], "--sync"))
+			map_sync = true;
 		else
 			break;
 	}
 	if (argc < 4 || argc > 5) {
-		fprintf(stderr, "usage: hole_writers [--read-first] [--punch | --zero-range] FILE SIZE THREADS [ROUNDS]\n");
+		fprintf(stderr, "usage: hole_writers [--read-first] [--sync] [--punch | --zero-range] FILE SIZE THREADS [ROUNDS]\n");
 		return 2;
 	}
 	size = parse(argv[2]);
