@@ -37,11 +37,7 @@ for rw in read write; do
 		{
 			echo "### $label, psync $rw 1M: $bw MiB/s"
 			echo
-			echo '```'
-			perf report -i /tmp/perf.data --stdio --sort symbol --percent-limit 2 \
-				2> /dev/null | grep -E '^ +[0-9]' | head -n $TOP |
-				sed -e 's/ *- *- *$//' -e 's/  */ /g'
-			echo '```'
+			perf_top /tmp/perf.data 2 $TOP
 			echo
 		} >> "$OUT/block-profile.md"
 	done

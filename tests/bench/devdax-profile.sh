@@ -35,11 +35,7 @@ profile() {
 	{
 		echo "### $1, align $2: populate $(jq -s 'map(.populate_ns) | sort | .[length / 2 | floor] / 1e6 | round' /tmp/runs.jsonl) ms, munmap $(jq -s 'map(.munmap_ns) | sort | .[length / 2 | floor] / 1e6 | round' /tmp/runs.jsonl) ms (medians of $4, under perf)"
 		echo
-		echo '```'
-		perf report -i /tmp/perf.data --stdio --sort symbol --percent-limit 0.5 \
-			2> /dev/null | grep -E '^ +[0-9]' | head -n $TOP |
-			sed -e 's/ *- *- *$//' -e 's/  */ /g'
-		echo '```'
+		perf_top /tmp/perf.data 0.5 $TOP
 		echo
 	} >> "$OUT/devdax-profile.md"
 }

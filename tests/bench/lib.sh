@@ -67,3 +67,12 @@ ramdax_fsdax() {
 ramdax_ns() {
 	ndctl create-namespace -b ramdax -r "$RAMDAX_REGION" -m "$1" -M mem "${@:2}"
 }
+
+# perf_top DATA LIMIT N: the top N symbols of perf record's DATA at LIMIT
+# percent or more, as a fenced block for a .md report
+perf_top() {
+	echo '```'
+	perf report -i "$1" --stdio --sort symbol --percent-limit "$2" 2> /dev/null |
+		grep -E '^ +[0-9]' | head -n "$3" | sed -e 's/ *- *- *$//' -e 's/  */ /g'
+	echo '```'
+}
