@@ -22,8 +22,6 @@ bench_jq() {
 	jq -L "$BENCH_DIR" -rs "${@:2:$#-2}" "include \"stats\"; $filter" "$file"
 }
 
-E820=/sys/bus/platform/devices/e820_pmem
-
 # ramdax_take_range: hand the boot's legacy memmap=! range (the one
 # e820_pmem platform device) to ramdax, unbinding nd_e820 if it holds it,
 # and print the ramdax region's name.  The label area (the range's last
@@ -34,16 +32,7 @@ ramdax_take_range() {
 	local region
 	modprobe -a ramdax nd_pmem dax_pmem device_dax ||
 		die "modprobe ramdax nd_pmem dax_pmem device_dax"
-	[ -e $E820 ] || die "no e820_pmem device; boot with memmap=nn!ss"
-	if [ -e $E820/driver ]; then
-		echo e820_pmem > $E820/driver/unbind || die "unbind e820_pmem"
-	fi
-	echo ramdax > $E820/driver_override &&
-		echo e820_pmem > /sys/bus/platform/drivers/ramdax/bind ||
-		die "bind e820_pmem to ramdax"
-	wait_for 5 bash -c 'ndctl list -b ramdax -R | jq -e length > /dev/null' ||
-		die "no ramdax region"
-	region=$(ndctl list -b ramdax -R | jq -r '.[0].dev')
+	region=$(ramdax_region) || die "bind e820_pmem to ramdax: no ramdax region (boot with memmap=nn!ss)"
 	{ ndctl disable-region -b ramdax all &&
 	  ndctl init-labels -f -b ramdax all &&
 	  ndctl enable-region -b ramdax all; } > /dev/null 2>&1 ||

@@ -13,7 +13,7 @@ t_plan 6
 . "$(dirname "$0")/fio-jobs.sh"
 
 MNT=/mnt/dax
-E820=/sys/bus/platform/devices/e820_pmem
+E820=$E820_PMEM
 
 ext4_dax_job() {
 	[ -b "$1" ] || fail "$1 is not a block device"
@@ -52,8 +52,7 @@ test_release_nd_pmem() {
 test_bind_pmemu() {
 	modprobe pmemu || fail "modprobe pmemu (no ranges)"
 	[ ! -e /dev/pmemu0 ] || fail "pmemu created a device without ranges="
-	echo pmemu > $E820/driver_override || fail "driver_override"
-	echo e820_pmem > /sys/bus/platform/drivers/pmemu/bind || fail "bind e820_pmem to pmemu"
+	e820_bind pmemu || fail "bind e820_pmem to pmemu (driver_override)"
 	[ "$(basename "$(readlink $E820/driver)")" = pmemu ] || fail "e820_pmem not bound to pmemu"
 	wait_node /dev/pmemu0
 	[ "$(size_bytes /dev/pmemu0)" = $((1 << 30)) ] || fail "unexpected size $(size_bytes /dev/pmemu0)"
@@ -99,11 +98,7 @@ ns_create() {
 }
 
 ramdax_bind() {
-	echo ramdax > $E820/driver_override && echo e820_pmem > $RAMDAX_DRV/bind ||
-		fail "bind e820_pmem to ramdax"
-	wait_for 5 bash -c 'ndctl list -b ramdax -R | jq -e length > /dev/null' ||
-		fail "no region on the ramdax bus"
-	RAMDAX_REGION=$(ndctl list -b ramdax -R | jq -r '.[0].dev')
+	RAMDAX_REGION=$(ramdax_region) || fail "bind e820_pmem to ramdax: no region on the ramdax bus"
 }
 
 # ramdax: the range (less its 128 KiB label area) is a region; ndctl

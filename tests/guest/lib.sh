@@ -206,6 +206,29 @@ require_dax_mount() {
 		{ grep " $1 " /proc/mounts >&2; fail "$1 is not mounted ${2:+$2 }with dax=always"; }
 }
 
+# The legacy memmap=! range's platform device, which nd_e820, ramdax and
+# pmemu can each drive.
+E820_PMEM=/sys/bus/platform/devices/e820_pmem
+
+# e820_bind DRIVER: hand e820_pmem to DRIVER (pmemu, ramdax) through
+# driver_override, unbinding it first from whatever holds it.
+e820_bind() {
+	[ -e $E820_PMEM ] || { echo "no e820_pmem platform device (memmap=!)" >&2; return 1; }
+	if [ -e $E820_PMEM/driver ]; then
+		echo e820_pmem > $E820_PMEM/driver/unbind || return 1
+	fi
+	echo "$1" > $E820_PMEM/driver_override &&
+		echo e820_pmem > "/sys/bus/platform/drivers/$1/bind"
+}
+
+# ramdax_region: e820_pmem bound to ramdax (e820_bind) and its region up;
+# prints the region's name.
+ramdax_region() {
+	e820_bind ramdax || return 1
+	wait_for 10 bash -c 'ndctl list -b ramdax -R | jq -e length > /dev/null' || return 1
+	ndctl list -b ramdax -R | jq -r '.[0].dev'
+}
+
 # proc_state PID STATE: the process PID is in state STATE (R, S, D ...).
 proc_state() {
 	[ "$(awk '{ print $3 }' "/proc/$1/stat" 2> /dev/null)" = "$2" ]

@@ -41,13 +41,16 @@ let_go() {
 }
 
 in_tree() {
-	local ns dev
+	local ns dev region
 	if [ "$driver" = nd_e820 ]; then
 		nd_e820_namespace
 		ns=$(ndctl create-namespace -f -e namespace0.0 -m devdax -M mem -a 2M) ||
 			fail "ndctl create-namespace -m devdax"
 	else
-		ns=$(ndctl create-namespace -b ramdax -r "$(ramdax_region)" -m devdax -M mem -a 2M) ||
+		modprobe -a ramdax nd_pmem dax_pmem device_dax ||
+			fail "modprobe ramdax (CONFIG_RAMDAX) nd_pmem dax_pmem device_dax"
+		region=$(ramdax_region) || fail "bind e820_pmem to ramdax: no region on the ramdax bus"
+		ns=$(ndctl create-namespace -b ramdax -r "$region" -m devdax -M mem -a 2M) ||
 			fail "ndctl create-namespace -m devdax on ramdax"
 	fi
 	dev=$(jq -r '.daxregion.devices[0].chardev' <<< "$ns")

@@ -13,8 +13,6 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/../guest/lib.sh"
 
-E820=/sys/bus/platform/devices/e820_pmem
-
 # say MSG: a step, on the output and as a marker in the kernel log (a
 # marker also ends a report for tests/vm/judge, so steps are told apart).
 say() {
@@ -25,29 +23,16 @@ say() {
 # nd_e820_namespace: the in-tree drivers on the range: nd_e820 makes
 # namespace0.0 (raw, then nd_pmem's /dev/pmem0).
 nd_e820_namespace() {
-	[ -e $E820 ] || fail "no e820_pmem platform device (memmap=!)"
+	[ -e $E820_PMEM ] || fail "no e820_pmem platform device (memmap=!)"
 	modprobe -a nd_e820 nd_pmem dax_pmem device_dax || fail "modprobe nd_e820 nd_pmem dax_pmem device_dax"
 	wait_for 10 test -e /sys/bus/nd/devices/namespace0.0 || fail "no namespace0.0"
-}
-
-# ramdax_region: the range bound to ramdax; prints the region's name.
-ramdax_region() {
-	[ -e $E820 ] || fail "no e820_pmem platform device (memmap=!)"
-	modprobe -a ramdax nd_pmem dax_pmem device_dax || fail "modprobe ramdax (CONFIG_RAMDAX) nd_pmem dax_pmem device_dax"
-	echo ramdax > $E820/driver_override && echo e820_pmem > /sys/bus/platform/drivers/ramdax/bind ||
-		fail "bind e820_pmem to ramdax"
-	wait_for 10 bash -c 'ndctl list -b ramdax -R | jq -e length > /dev/null' ||
-		fail "no region on the ramdax bus"
-	ndctl list -b ramdax -R | jq -r '.[0].dev'
 }
 
 # pmemu_on_e820 [PARAMS...]: pmemu loaded with PARAMS and bound to the same
 # range; with autocreate (the default) /dev/pmemu0 covers it.
 pmemu_on_e820() {
-	[ -e $E820 ] || fail "no e820_pmem platform device (memmap=!)"
 	modprobe pmemu "$@" || fail "modprobe pmemu $*"
-	echo pmemu > $E820/driver_override && echo e820_pmem > /sys/bus/platform/drivers/pmemu/bind ||
-		fail "bind e820_pmem to pmemu"
+	e820_bind pmemu || fail "bind e820_pmem to pmemu"
 	wait_for 10 test -d /sys/class/pmemu/region0 || fail "no pmemu region0"
 }
 
