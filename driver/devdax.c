@@ -111,7 +111,9 @@ static vm_fault_t pmemu_devdax_fault_locked(struct pmemu_dev *pd,
 
 	pmemu_hold(PMEMU_HOLD_FAULT_INSERT);
 	folio = pfn_folio(pmemu_data_pfn(pd, 0) + pgoff);
-	pmemu_folio_prepare_insert(pd, folio, vma->vm_file->f_mapping, pgoff);
+	if (pmemu_folio_prepare_insert(pd, folio, vma->vm_file->f_mapping,
+				       pgoff))
+		return VM_FAULT_SIGBUS;
 	ret = pmemu_insert(vmf, folio, order, vmf->flags & FAULT_FLAG_WRITE);
 	pmemu_folio_finish_insert(pd, folio);
 	/* an error injected since the check found nothing to unmap yet */
@@ -124,7 +126,7 @@ static vm_fault_t pmemu_devdax_huge_fault(struct vm_fault *vmf,
 					  unsigned int order)
 {
 	struct pmemu_dev *pd = vmf->vma->vm_file->private_data;
-	struct pmemu_devdax_stats *st = &pd->dax.stats;
+	struct pmemu_devdax_stats __percpu *st = pd->dax.stats;
 	vm_fault_t ret;
 	int id;
 
@@ -133,13 +135,13 @@ static vm_fault_t pmemu_devdax_huge_fault(struct vm_fault *vmf,
 	dax_read_unlock(id);
 
 	if (ret & VM_FAULT_FALLBACK)
-		atomic_long_inc(&st->fallbacks);
+		this_cpu_inc(st->fallbacks);
 	else if (ret & (VM_FAULT_SIGBUS | VM_FAULT_HWPOISON))
-		atomic_long_inc(&st->sigbus);
+		this_cpu_inc(st->sigbus);
 	else if (ret == VM_FAULT_NOPAGE)
-		atomic_long_inc(&st->faults[order == PUD_ORDER ? PMEMU_FAULT_PUD :
-					    order ? PMEMU_FAULT_PMD :
-						    PMEMU_FAULT_PTE]);
+		this_cpu_inc(st->faults[order == PUD_ORDER ? PMEMU_FAULT_PUD :
+					order ? PMEMU_FAULT_PMD :
+						PMEMU_FAULT_PTE]);
 	return ret;
 }
 
@@ -304,7 +306,7 @@ static int pmemu_sweep_memory_failure(struct dev_pagemap *pgmap,
 
 	if (off < 0)
 		return off;
-	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
+	this_cpu_add(pd->dax.stats->memory_failures, nr_pages);
 	return -EOPNOTSUPP;
 }
 
@@ -355,7 +357,7 @@ static int pmemu_tracked_memory_failure(struct dev_pagemap *pgmap,
 
 	if (off < 0)
 		return off;
-	atomic_long_add(nr_pages, &pd->dax.stats.memory_failures);
+	this_cpu_add(pd->dax.stats->memory_failures, nr_pages);
 	if (!record)
 		addr = pmemu_current_addr(pd, off);
 	smp_mb();	/* see pmemu_media_recheck() */
@@ -373,9 +375,10 @@ static const struct dev_pagemap_ops pmemu_tracked_pgmap_ops = {
 
 static void *pmemu_devdax_map_pages(struct pmemu_dev *pd)
 {
+	/* both build the folios once; tracked ones start free, at refcount 0 */
 	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)
 		return pmemu_pages_map(pd, MEMORY_DEVICE_COHERENT,
-				       &pmemu_tracked_pgmap_ops, 0);
+				       &pmemu_tracked_pgmap_ops, pd->dax.order);
 	return pmemu_pages_map(pd, MEMORY_DEVICE_GENERIC, &pmemu_sweep_pgmap_ops,
 			       pd->dax.order);
 }

@@ -9,7 +9,6 @@
 
 #include <linux/bitmap.h>
 #include <linux/dax.h>
-#include <linux/hash.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -28,17 +27,17 @@ static unsigned long pmemu_folio_index(struct pmemu_dev *pd,
 /**
  * pmemu_tracked_folio_free() - the core's last put of a tracked folio
  * @folio: the folio, free again (called in any context)
+ *
+ * The core has cleared folio->mapping and drops the folio's page map
+ * references after this returns.
  */
 void pmemu_tracked_folio_free(struct folio *folio)
 {
 	struct pmemu_dev *pd = pmemu_pgmap_dev(folio->pgmap);
-	unsigned long idx = pmemu_folio_index(pd, folio);
-	unsigned long flags;
 
-	spin_lock_irqsave(&pd->dax.live_lock, flags);
-	__clear_bit(idx, pd->dax.live);
-	spin_unlock_irqrestore(&pd->dax.live_lock, flags);
-	atomic_long_inc(&pd->dax.stats.folio_frees);
+	this_cpu_inc(pd->dax.stats->folio_frees);
+	/* release: a fault that claims the folio next sees it free */
+	clear_bit_unlock(pmemu_folio_index(pd, folio), pd->dax.live);
 	if (atomic_long_dec_and_test(&pd->dax.nr_live)) {
 		/* the barrier of the decrement pairs with pmemu_pages_drain() */
 		if (smp_load_acquire(&pd->drain_on_free))
@@ -51,42 +50,59 @@ void pmemu_tracked_folio_free(struct folio *folio)
 	}
 }
 
-/* live_lock orders the bit test and folio_try_get() against folio_free() */
-static void pmemu_tracked_get(struct pmemu_dev *pd, struct folio *folio,
+/*
+ * Make a free tracked folio live, with the fault's reference.  The page
+ * map built the compound folio (vmemmap_shift) and free_zone_device_folio()
+ * leaves it built, so only what a free undoes is set again here: what
+ * zone_device_folio_init() would do, without rewriting 1 << order struct
+ * pages on every first touch.
+ */
+static int pmemu_tracked_init(struct pmemu_dev *pd, struct folio *folio,
 			      struct address_space *mapping, pgoff_t pgoff)
 {
-	unsigned long idx = pmemu_folio_index(pd, folio);
-	struct mutex *touch;	/* serialises first touches of this folio */
-	unsigned long flags;
-	bool live, got;
+	VM_WARN_ON_ONCE_FOLIO(folio_ref_count(folio), folio);
+	VM_WARN_ON_ONCE_FOLIO(folio_order(folio) != pd->dax.order, folio);
+	/* fails only once memunmap_pages() killed it: no fault gets here then */
+	if (WARN_ON_ONCE(!percpu_ref_tryget_many(&pd->pgmap.ref,
+						 1 << pd->dax.order)))
+		return -ENXIO;
+	if (pd->dax.order && !folio_test_large_rmappable(folio))
+		folio_set_large_rmappable(folio);
+	folio->mapping = mapping;
+	folio->index = pgoff;
+	this_cpu_inc(pd->dax.stats->folio_inits);
+	/* the fault holds the file, so the module is pinned already */
+	if (atomic_long_inc_return(&pd->dax.nr_live) == 1)
+		__module_get(THIS_MODULE);
+	/* a folio_try_get() that sees the count sees the folio set up */
+	smp_wmb();
+	folio_set_count(folio, 1);
+	return 0;
+}
 
-	touch = &pd->dax.touch_lock[hash_long(idx, ilog2(PMEMU_TOUCH_LOCKS))];
-	mutex_lock(touch);
+/*
+ * A bit set in dax.live claims a folio from its first touch until
+ * folio_free(): the claimer initialises it, everyone else takes a reference
+ * once it is published (refcount 1) or waits while it is being set up or is
+ * dying (refcount 0, folio_free() not yet run).
+ */
+static int pmemu_tracked_get(struct pmemu_dev *pd, struct folio *folio,
+			     struct address_space *mapping, pgoff_t pgoff)
+{
+	unsigned long idx = pmemu_folio_index(pd, folio);
+	int ret;
+
 	for (;;) {
-		spin_lock_irqsave(&pd->dax.live_lock, flags);
-		live = test_bit(idx, pd->dax.live);
-		got = live && folio_try_get(folio);
-		spin_unlock_irqrestore(&pd->dax.live_lock, flags);
-		if (!live || got)
+		if (folio_try_get(folio))
+			return 0;
+		if (!test_and_set_bit_lock(idx, pd->dax.live))
 			break;
-		/* dying: the last put happened, folio_free() is running */
 		cond_resched();
 	}
-	if (!live) {
-		/* takes 1 << order pgmap references; returns it locked */
-		zone_device_folio_init(folio, &pd->pgmap, pd->dax.order);
-		folio_unlock(folio);
-		folio->mapping = mapping;
-		folio->index = pgoff;
-		spin_lock_irqsave(&pd->dax.live_lock, flags);
-		__set_bit(idx, pd->dax.live);
-		spin_unlock_irqrestore(&pd->dax.live_lock, flags);
-		atomic_long_inc(&pd->dax.stats.folio_inits);
-		/* the fault holds the file, so the module is pinned already */
-		if (atomic_long_inc_return(&pd->dax.nr_live) == 1)
-			__module_get(THIS_MODULE);
-	}
-	mutex_unlock(touch);
+	ret = pmemu_tracked_init(pd, folio, mapping, pgoff);
+	if (ret)
+		clear_bit_unlock(idx, pd->dax.live);
+	return ret;
 }
 
 /**
@@ -96,22 +112,23 @@ static void pmemu_tracked_get(struct pmemu_dev *pd, struct folio *folio,
  * @mapping: the address_space every opener shares
  * @pgoff: file offset, in pages, of the folio's first page
  *
- * Sets folio->mapping and ->index, which memory-failure rmap needs.  The
- * caller drops what this took with pmemu_folio_finish_insert() after the
- * insert.
+ * Sets folio->mapping and ->index, which memory-failure rmap needs.  On
+ * success the caller drops what this took with pmemu_folio_finish_insert()
+ * after the insert.
+ *
+ * Return: 0, or -ENXIO if the device's page map is already dead.
  */
-void pmemu_folio_prepare_insert(struct pmemu_dev *pd, struct folio *folio,
-				struct address_space *mapping, pgoff_t pgoff)
+int pmemu_folio_prepare_insert(struct pmemu_dev *pd, struct folio *folio,
+			       struct address_space *mapping, pgoff_t pgoff)
 {
-	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED) {
-		pmemu_tracked_get(pd, folio, mapping, pgoff);
-		return;
-	}
+	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)
+		return pmemu_tracked_get(pd, folio, mapping, pgoff);
 	/* sweep: idle GENERIC folios sit at refcount 1 already */
 	if (!folio->mapping) {
 		folio->mapping = mapping;
 		folio->index = pgoff;
 	}
+	return 0;
 }
 
 /**
@@ -156,15 +173,13 @@ unsigned long pmemu_folios_in_use(struct pmemu_dev *pd)
  */
 int pmemu_folios_init(struct pmemu_dev *pd)
 {
-	int i;
-
 	pd->dax.order = ilog2(pd->cfg.align >> PAGE_SHIFT);
 	pd->dax.nr_folios = (pd->cfg.size - pd->data_offset) >>
 			    (PAGE_SHIFT + pd->dax.order);
-	spin_lock_init(&pd->dax.live_lock);
 	atomic_long_set(&pd->dax.nr_live, 0);
-	for (i = 0; i < PMEMU_TOUCH_LOCKS; i++)
-		mutex_init(&pd->dax.touch_lock[i]);
+	pd->dax.stats = alloc_percpu(struct pmemu_devdax_stats);
+	if (!pd->dax.stats)
+		return -ENOMEM;
 	if (pd->cfg.lifetime != PMEMU_LIFETIME_TRACKED)
 		return 0;
 	/* over 4 MiB for a 4K device beyond 128 GiB: not a kmalloc */
@@ -183,10 +198,8 @@ int pmemu_folios_init(struct pmemu_dev *pd)
  */
 void pmemu_folios_exit(struct pmemu_dev *pd)
 {
-	int i;
-
 	kvfree(pd->dax.live);
 	pd->dax.live = NULL;
-	for (i = 0; i < PMEMU_TOUCH_LOCKS; i++)
-		mutex_destroy(&pd->dax.touch_lock[i]);
+	free_percpu(pd->dax.stats);
+	pd->dax.stats = NULL;
 }

@@ -25,7 +25,6 @@
 #define PMEMU_MAX_RANGES	16
 #define PMEMU_NAME_LEN		32
 #define PMEMU_OFFSET_AUTO	U64_MAX
-#define PMEMU_TOUCH_LOCKS	64
 /* Labels: the last 128 KiB of a range, as ramdax; 2 MiB kept from carving */
 #define PMEMU_LABEL_AREA	SZ_128K
 #define PMEMU_LABEL_RESERVED	PMEMU_MIN_ALIGN
@@ -247,12 +246,12 @@ enum pmemu_dev_state {
  * @memory_failures: pages memory_failure() reported to the device
  */
 struct pmemu_devdax_stats {
-	atomic_long_t faults[PMEMU_FAULT_NR];
-	atomic_long_t fallbacks;
-	atomic_long_t sigbus;
-	atomic_long_t folio_inits;
-	atomic_long_t folio_frees;
-	atomic_long_t memory_failures;
+	unsigned long faults[PMEMU_FAULT_NR];
+	unsigned long fallbacks;
+	unsigned long sigbus;
+	unsigned long folio_inits;
+	unsigned long folio_frees;
+	unsigned long memory_failures;
 };
 
 /**
@@ -264,11 +263,9 @@ struct pmemu_devdax_stats {
  * @unwound: completed by the release of a @dev that never went live
  * @order: folio order, log2(align / PAGE_SIZE)
  * @nr_folios: folios of the data area
- * @live: tracked: bitmap of initialised folios (under @live_lock)
- * @live_lock: IRQ-safe: folio_free() may run in any context
+ * @live: tracked: a bit per folio, set from its first touch to folio_free()
  * @nr_live: tracked: folios initialised and not yet freed (exact)
- * @touch_lock: tracked: hashed locks serialising a folio's first touch
- * @stats: counters shown in debugfs
+ * @stats: per-CPU counters shown in debugfs
  * @debugfs: the device's debugfs directory
  */
 struct pmemu_devdax {
@@ -280,10 +277,8 @@ struct pmemu_devdax {
 	unsigned int order;
 	unsigned long nr_folios;
 	unsigned long *live;
-	spinlock_t live_lock;	/* see above */
 	atomic_long_t nr_live;
-	struct mutex touch_lock[PMEMU_TOUCH_LOCKS];	/* see above */
-	struct pmemu_devdax_stats stats;
+	struct pmemu_devdax_stats __percpu *stats;
 	struct dentry *debugfs;
 };
 
@@ -492,8 +487,8 @@ void pmemu_pages_idle(struct pmemu_dev *pd);
 /* folio.c */
 int pmemu_folios_init(struct pmemu_dev *pd);
 void pmemu_folios_exit(struct pmemu_dev *pd);
-void pmemu_folio_prepare_insert(struct pmemu_dev *pd, struct folio *folio,
-				struct address_space *mapping, pgoff_t pgoff);
+int pmemu_folio_prepare_insert(struct pmemu_dev *pd, struct folio *folio,
+			       struct address_space *mapping, pgoff_t pgoff);
 void pmemu_folio_finish_insert(struct pmemu_dev *pd, struct folio *folio);
 unsigned long pmemu_folios_in_use(struct pmemu_dev *pd);
 void pmemu_tracked_folio_free(struct folio *folio);

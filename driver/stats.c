@@ -15,8 +15,21 @@ static int pmemu_stat_##_name##_show(struct seq_file *m, void *v)	\
 }									\
 DEFINE_SHOW_ATTRIBUTE(pmemu_stat_##_name)
 
+/* Summed when read: an exact total once the counted events are over */
+static unsigned long pmemu_stat_sum(struct pmemu_dev *pd, size_t offset)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *(unsigned long *)((char *)per_cpu_ptr(pd->dax.stats, cpu) +
+					  offset);
+	return sum;
+}
+
 #define PMEMU_COUNTER(_name, _counter)					\
-	PMEMU_STAT(_name, "%ld", atomic_long_read(&pd->dax.stats._counter))
+	PMEMU_STAT(_name, "%lu", pmemu_stat_sum(pd,			\
+		   offsetof(struct pmemu_devdax_stats, _counter)))
 
 PMEMU_COUNTER(faults_pte, faults[PMEMU_FAULT_PTE]);
 PMEMU_COUNTER(faults_pmd, faults[PMEMU_FAULT_PMD]);
