@@ -3,8 +3,9 @@
  * hole_writers - threads writing through a shared mapping into the
  * unwritten extents of an fallocate()d file, then reading every write back.
  *
- * Usage: hole_writers [--read-first] [--sync] [--punch | --zero-range]
- *                     FILE SIZE THREADS [ROUNDS]
+ * Usage: hole_writers [--read-first] [--sync]
+ *                     [--punch | --zero-range | --keep-size]
+ *                     [--race=zero|punch|truncate] FILE SIZE THREADS [ROUNDS]
  *
  * Each round: FILE is truncated to 0 and fallocate()d to SIZE bytes
  * (unwritten extents), mapped shared once, and THREADS threads write an
@@ -18,7 +19,15 @@
  *                 threads write into holes and over data alike
  *   --zero-range  the same with FALLOC_FL_ZERO_RANGE (unwritten extents
  *                 inside a written file)
+ *   --keep-size   the extents are allocated beyond EOF
+ *                 (FALLOC_FL_KEEP_SIZE), then the size is set by ftruncate()
  *   --sync        the mapping is MAP_SYNC (synchronous faults)
+ *   --race=MODE   the file is 2 * SIZE bytes; while the threads write the
+ *                 first half, one more thread changes the extents of the
+ *                 second half, 64 KiB at a time, until they are done:
+ *                 zero (FALLOC_FL_ZERO_RANGE), punch (punch the hole and
+ *                 fallocate it again) or truncate (shrink the file to
+ *                 SIZE + 64 KiB and fallocate it back to 2 * SIZE)
  * After
  * the threads are joined every page is read back through the mapping,
  * with pread() while the mapping is still there, and again with pread()
@@ -32,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,10 +52,12 @@
 
 #define PG 4096UL
 
-enum holes { HOLES_FALLOCATE, HOLES_PUNCH, HOLES_ZERO_RANGE };
+enum holes { HOLES_FALLOCATE, HOLES_PUNCH, HOLES_ZERO_RANGE, HOLES_KEEP_SIZE };
+enum race { RACE_NONE, RACE_ZERO, RACE_PUNCH, RACE_TRUNCATE };
 
 static bool read_first, map_sync;
 static enum holes holes = HOLES_FALLOCATE;
+static enum race race = RACE_NONE;
 
 #define CHUNK (64UL << 10)
 
@@ -54,6 +66,15 @@ struct job {
 	size_t pages;
 	unsigned int t, threads, round;
 	pthread_barrier_t *start;
+};
+
+struct racer {
+	int fd;
+	size_t size;
+	pthread_barrier_t *start;
+	atomic_bool stop;
+	long changes;
+	int err;
 };
 
 static uint64_t tag(unsigned int round, size_t page)
@@ -71,6 +92,43 @@ static void *writer(void *arg)
 		if (read_first)
 			(void)*(volatile uint64_t *)(j->map + p * PG);
 		*(volatile uint64_t *)(j->map + p * PG) = tag(j->round, p);
+	}
+	return NULL;
+}
+
+/* One change to the extents of 64 KiB at @off in the second half. */
+static int race_once(struct racer *rc, size_t off)
+{
+	switch (race) {
+	case RACE_ZERO:
+		return fallocate(rc->fd, FALLOC_FL_ZERO_RANGE, off, CHUNK);
+	case RACE_PUNCH:
+		if (fallocate(rc->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      off, CHUNK))
+			return -1;
+		return fallocate(rc->fd, 0, off, CHUNK);
+	case RACE_TRUNCATE:
+		if (ftruncate(rc->fd, rc->size + CHUNK))
+			return -1;
+		return fallocate(rc->fd, 0, rc->size, rc->size);
+	default:
+		return 0;
+	}
+}
+
+static void *racer(void *arg)
+{
+	struct racer *rc = arg;
+	size_t off = 0;
+
+	pthread_barrier_wait(rc->start);
+	while (!atomic_load(&rc->stop)) {
+		if (race_once(rc, rc->size + off)) {
+			rc->err = errno;
+			break;
+		}
+		rc->changes++;
+		off = (off + CHUNK) % rc->size;
 	}
 	return NULL;
 }
@@ -96,7 +154,12 @@ static int make_holes(int fd, size_t size)
 	char buf[CHUNK];
 	size_t off;
 
-	if (ftruncate(fd, 0) || fallocate(fd, 0, 0, size))
+	if (ftruncate(fd, 0))
+		return -1;
+	if (holes == HOLES_KEEP_SIZE)
+		return fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, size) ||
+		       ftruncate(fd, size) ? -1 : 0;
+	if (fallocate(fd, 0, 0, size))
 		return -1;
 	if (holes == HOLES_FALLOCATE)
 		return 0;
@@ -124,7 +187,11 @@ static long round_trip(int fd, size_t size, unsigned int threads, unsigned int r
 	unsigned int t;
 	char *map;
 
-	if (!tid || !jobs || make_holes(fd, size)) {
+	struct racer rc = { .fd = fd, .size = size, .start = &start };
+	pthread_t rtid;
+
+	if (!tid || !jobs || make_holes(fd, size) ||
+	    (race && fallocate(fd, 0, size, size))) {
 		perror("hole_writers: making the holes");
 		return -1;
 	}
@@ -134,13 +201,24 @@ static long round_trip(int fd, size_t size, unsigned int threads, unsigned int r
 		perror("hole_writers: mmap");
 		return -1;
 	}
-	pthread_barrier_init(&start, NULL, threads);
+	pthread_barrier_init(&start, NULL, threads + (race != RACE_NONE));
 	for (t = 0; t < threads; t++) {
 		jobs[t] = (struct job){ map, pages, t, threads, r, &start };
 		pthread_create(&tid[t], NULL, writer, &jobs[t]);
 	}
+	if (race)
+		pthread_create(&rtid, NULL, racer, &rc);
 	for (t = 0; t < threads; t++)
 		pthread_join(tid[t], NULL);
+	if (race) {
+		atomic_store(&rc.stop, true);
+		pthread_join(rtid, NULL);
+		if (rc.err) {
+			fprintf(stderr, "hole_writers: racing extent change: %s\n",
+				strerror(rc.err));
+			return -1;
+		}
+	}
 	pthread_barrier_destroy(&start);
 	for (p = 0; p < pages; p++) {
 		v = *(volatile uint64_t *)(map + p * PG);
@@ -167,8 +245,11 @@ static long round_trip(int fd, size_t size, unsigned int threads, unsigned int r
 		}
 		lost_read += v != tag(r, p);
 	}
-	printf("round %u: %zu pages, %zu lost (mapping), %zu lost (pread while mapped), %zu lost (pread)\n",
+	printf("round %u: %zu pages, %zu lost (mapping), %zu lost (pread while mapped), %zu lost (pread)",
 	       r, pages, lost_map, lost_mapped_read, lost_read);
+	if (race)
+		printf(", %ld racing extent changes", rc.changes);
+	printf("\n");
 	fflush(stdout);
 	free(tid);
 	free(jobs);
@@ -189,21 +270,29 @@ int main(int argc, char **argv)
 			holes = HOLES_PUNCH;
 		else if (!strcmp(argv[1], "--zero-range"))
 			holes = HOLES_ZERO_RANGE;
+		else if (!strcmp(argv[1], "--keep-size"))
+			holes = HOLES_KEEP_SIZE;
 		else if (!strcmp(argv[1], "--sync"))
 			map_sync = true;
+		else if (!strcmp(argv[1], "--race=zero"))
+			race = RACE_ZERO;
+		else if (!strcmp(argv[1], "--race=punch"))
+			race = RACE_PUNCH;
+		else if (!strcmp(argv[1], "--race=truncate"))
+			race = RACE_TRUNCATE;
 		else
 			break;
 	}
 	if (argc < 4 || argc > 5) {
-		fprintf(stderr, "usage: hole_writers [--read-first] [--sync] [--punch | --zero-range] FILE SIZE THREADS [ROUNDS]\n");
+		fprintf(stderr, "usage: hole_writers [--read-first] [--sync] [--punch | --zero-range | --keep-size] [--race=zero|punch|truncate] FILE SIZE THREADS [ROUNDS]\n");
 		return 2;
 	}
 	size = parse(argv[2]);
 	threads = strtoul(argv[3], NULL, 0);
 	if (argc == 5)
 		rounds = strtoul(argv[4], NULL, 0);
-	if (!size || size % PG || !threads || !rounds) {
-		fprintf(stderr, "hole_writers: SIZE a multiple of 4K, THREADS and ROUNDS above 0\n");
+	if (!size || size % (race ? CHUNK : PG) || !threads || !rounds) {
+		fprintf(stderr, "hole_writers: SIZE a multiple of 4K (64K with --race), THREADS and ROUNDS above 0\n");
 		return 2;
 	}
 	fd = open(argv[1], O_RDWR | O_CREAT, 0644);
