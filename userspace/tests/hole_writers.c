@@ -55,9 +55,10 @@
 enum holes { HOLES_FALLOCATE, HOLES_PUNCH, HOLES_ZERO_RANGE, HOLES_KEEP_SIZE };
 enum race { RACE_NONE, RACE_ZERO, RACE_PUNCH, RACE_TRUNCATE };
 
-static bool read_first, map_sync;
-static enum holes holes = HOLES_FALLOCATE;
-static enum race race = RACE_NONE;
+/* ints, so that the option table below can set any of them */
+static int read_first, map_sync;
+static int holes = HOLES_FALLOCATE;	/* enum holes */
+static int race = RACE_NONE;		/* enum race */
 
 #define CHUNK (64UL << 10)
 
@@ -131,6 +132,35 @@ static void *racer(void *arg)
 		off = (off + CHUNK) % rc->size;
 	}
 	return NULL;
+}
+
+static const struct {
+	const char *name;
+	int *var;
+	int value;
+} options[] = {
+	{ "--read-first", &read_first, 1 },
+	{ "--sync", &map_sync, 1 },
+	{ "--punch", &holes, HOLES_PUNCH },
+	{ "--zero-range", &holes, HOLES_ZERO_RANGE },
+	{ "--keep-size", &holes, HOLES_KEEP_SIZE },
+	{ "--race=zero", &race, RACE_ZERO },
+	{ "--race=punch", &race, RACE_PUNCH },
+	{ "--race=truncate", &race, RACE_TRUNCATE },
+};
+
+/* Sets what option @arg names; false if it names none. */
+static bool set_option(const char *arg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		if (!strcmp(arg, options[i].name)) {
+			*options[i].var = options[i].value;
+			return true;
+		}
+	}
+	return false;
 }
 
 static size_t parse(const char *s)
@@ -264,24 +294,10 @@ int main(int argc, char **argv)
 	int fd;
 
 	for (; argc > 1 && argv[1][0] == '-'; argc--, argv++) {
-		if (!strcmp(argv[1], "--read-first"))
-			read_first = true;
-		else if (!strcmp(argv[1], "--punch"))
-			holes = HOLES_PUNCH;
-		else if (!strcmp(argv[1], "--zero-range"))
-			holes = HOLES_ZERO_RANGE;
-		else if (!strcmp(argv[1], "--keep-size"))
-			holes = HOLES_KEEP_SIZE;
-		else if (!strcmp(argv[1], "--sync"))
-			map_sync = true;
-		else if (!strcmp(argv[1], "--race=zero"))
-			race = RACE_ZERO;
-		else if (!strcmp(argv[1], "--race=punch"))
-			race = RACE_PUNCH;
-		else if (!strcmp(argv[1], "--race=truncate"))
-			race = RACE_TRUNCATE;
-		else
-			break;
+		if (!set_option(argv[1])) {
+			fprintf(stderr, "hole_writers: unknown option %s\n", argv[1]);
+			return 2;
+		}
 	}
 	if (argc < 4 || argc > 5) {
 		fprintf(stderr, "usage: hole_writers [--read-first] [--sync] [--punch | --zero-range | --keep-size] [--race=zero|punch|truncate] FILE SIZE THREADS [ROUNDS]\n");
