@@ -373,13 +373,15 @@ static const struct dev_pagemap_ops pmemu_tracked_pgmap_ops = {
 	.memory_failure = pmemu_tracked_memory_failure,
 };
 
+/* Both lifetimes build the folios once; tracked ones start free (refcount 0). */
 static void *pmemu_devdax_map_pages(struct pmemu_dev *pd)
 {
-	/* both build the folios once; tracked ones start free, at refcount 0 */
-	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)
-		return pmemu_pages_map(pd, MEMORY_DEVICE_COHERENT,
-				       &pmemu_tracked_pgmap_ops, pd->dax.order);
-	return pmemu_pages_map(pd, MEMORY_DEVICE_GENERIC, &pmemu_sweep_pgmap_ops,
+	bool tracked = pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED;
+
+	return pmemu_pages_map(pd, tracked ? MEMORY_DEVICE_COHERENT :
+					     MEMORY_DEVICE_GENERIC,
+			       tracked ? &pmemu_tracked_pgmap_ops :
+					 &pmemu_sweep_pgmap_ops,
 			       pd->dax.order);
 }
 

@@ -40,7 +40,7 @@ writers() {
 	local rc=0
 	timeout $((240 * T_SLOW)) hole_writers ${4:+"$4"} $MNT/f "$2" "$3" "${5:-5}" > /tmp/hw.out || rc=$?
 	case $4 in
-	--race=*) say "$1 $4: $(awk '/racing extent changes/ { n += $(NF - 3) } END { print n + 0 }' /tmp/hw.out) racing extent changes in 5 rounds" ;;
+	--race=*) say "$1 $4: $(awk '/racing extent changes/ { n += $(NF - 3) } END { print n + 0 }' /tmp/hw.out) racing extent changes in ${5:-5} rounds" ;;
 	esac
 	case $rc in
 	0) ;;
