@@ -10,11 +10,14 @@
 # symbols of each, with
 # the populate and munmap medians of those runs, go to
 # $OUT/devdax-profile.md (slower than devdax-populate: sampling costs
-# under TCG; only the shares matter).
+# under TCG; only the shares matter).  At 4K a second profile samples the
+# munmap alone (perf enabled around it through --control), MUNMAP_RUNS
+# runs per driver, with the top symbols and the callers of the free path.
 BENCH_REPS=3
 . "$(dirname "$0")/lib.sh"
 
 TOP=24
+MUNMAP_RUNS=$((REPS * 4))
 
 command -v perf > /dev/null || die "perf not installed (linux-perf)"
 modprobe -a nd_e820 nd_pmem dax_pmem device_dax || die "in-tree nvdimm/dax modules"
@@ -40,6 +43,26 @@ profile() {
 	} >> "$OUT/devdax-profile.md"
 }
 
+# profile_munmap LABEL DEV RUNS: RUNS populate runs of DEV, perf sampling
+# only their munmap (dax_populate --perf-control enables it around the
+# unmap and waits for perf's ack)
+profile_munmap() {
+	: > /tmp/runs.jsonl
+	rm -f /tmp/perf.ctl /tmp/perf.ack
+	mkfifo /tmp/perf.ctl /tmp/perf.ack || die "mkfifo"
+	perf record -q -e cpu-clock -D -1 --control fifo:/tmp/perf.ctl,/tmp/perf.ack \
+		-o /tmp/perf.data -- bash -c "
+		for i in \$(seq $3); do
+			dax_populate --perf-control /tmp/perf.ctl,/tmp/perf.ack /dev/$2 1G >> /tmp/runs.jsonl || exit 1
+		done" || die "perf/dax_populate munmap $1"
+	{
+		echo "### munmap only, $1, align 4K: munmap $(jq -s 'map(.munmap_ns) | sort | .[length / 2 | floor] / 1e6 | round' /tmp/runs.jsonl) ms (median of $3, under perf)"
+		echo
+		perf_top /tmp/perf.data 0.5 $TOP
+		echo
+	} >> "$OUT/devdax-profile.md"
+}
+
 : > "$OUT/devdax-profile.md"
 for align in 4K 2M; do
 	ad=$(ndctl create-namespace -f -e namespace0.0 -m devdax -M mem -a $align |
@@ -54,6 +77,11 @@ for align in 4K 2M; do
 	profile device_dax $align "$ad" $runs
 	profile sweep $align "$sw" $runs
 	profile tracked $align "$tr" $runs
+	if [ $align = 4K ]; then
+		profile_munmap device_dax "$ad" $MUNMAP_RUNS
+		profile_munmap sweep "$sw" $MUNMAP_RUNS
+		profile_munmap tracked "$tr" $MUNMAP_RUNS
+	fi
 	pmemuctl destroy-device sw && pmemuctl destroy-device tr || die "destroy sw, tr"
 done
 cat "$OUT/devdax-profile.md"

@@ -2,7 +2,7 @@
 /*
  * dax_populate - time how long populating a DAX mapping takes.
  *
- * Usage: dax_populate DEVICE LENGTH
+ * Usage: dax_populate [--perf-control CTL,ACK] DEVICE LENGTH
  *
  * Maps LENGTH bytes of DEVICE (a devdax character device: /dev/pmemuN.dax
  * or /dev/daxX.Y) shared at offset 0, writes one byte per 4 KiB page, then
@@ -10,6 +10,10 @@
  *   {"device":..., "bytes":N, "populate_ns":N, "munmap_ns":N, "minflt":N}
  * minflt is the number of minor faults the touching took, which shows the
  * page size the kernel mapped (1 GiB: 262144 at 4K, 512 at 2M, 1 at 1G).
+ * With --perf-control, CTL and ACK are the FIFOs of a
+ * `perf record -D -1 --control fifo:CTL,ACK` running this program: perf is
+ * enabled just before the munmap and disabled after it, so the profile
+ * holds the unmap alone.
  * Exit status 1 on any failure, with a message on stderr.
  */
 #define _GNU_SOURCE
@@ -40,6 +44,41 @@ static long minflt(void)
 	return ru.ru_minflt;
 }
 
+/*
+ * perf_ctl() - send a command ("enable", "disable") to perf record's
+ * control FIFO and wait for its "ack", so the state has changed on return.
+ */
+static int perf_ctl(const char *ctl, const char *ack, const char *cmd)
+{
+	char buf[16];
+	int cfd, afd, ret = -1;
+	ssize_t n;
+
+	cfd = open(ctl, O_WRONLY | O_CLOEXEC);
+	if (cfd < 0)
+		goto out;
+	afd = open(ack, O_RDONLY | O_CLOEXEC);
+	if (afd < 0)
+		goto close_ctl;
+	if (write(cfd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
+		goto close_ack;
+	n = read(afd, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		if (!strncmp(buf, "ack", 3))
+			ret = 0;
+	}
+close_ack:
+	close(afd);
+close_ctl:
+	close(cfd);
+out:
+	if (ret)
+		fprintf(stderr, "dax_populate: perf control %s via %s,%s failed\n",
+			cmd, ctl, ack);
+	return ret;
+}
+
 static int parse_len(const char *s, size_t *len)
 {
 	char *end;
@@ -63,15 +102,27 @@ static int parse_len(const char *s, size_t *len)
 
 int main(int argc, char **argv)
 {
+	const char *prog = argv[0], *ctl = NULL, *ack = NULL;
 	volatile uint8_t *p;
-	uint64_t t0, t1, t2;
+	uint64_t t0, t1, t2, t3;
+	char *comma;
 	long f0, f1;
 	size_t len, i;
 	int fd;
 
-	if (argc != 3 || parse_len(argv[2], &len)) {
-		fprintf(stderr, "usage: %s DEVICE LENGTH (bytes, K/M/G suffix)\n",
-			argv[0]);
+	if (argc == 5 && !strcmp(argv[1], "--perf-control")) {
+		ctl = argv[2];
+		comma = strchr(argv[2], ',');
+		if (comma) {
+			*comma = 0;
+			ack = comma + 1;
+		}
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc != 3 || parse_len(argv[2], &len) || (ctl && !ack)) {
+		fprintf(stderr, "usage: %s [--perf-control CTL,ACK] DEVICE LENGTH (bytes, K/M/G suffix)\n",
+			prog);
 		return 1;
 	}
 	fd = open(argv[1], O_RDWR);
@@ -91,15 +142,21 @@ int main(int argc, char **argv)
 		p[i] = (uint8_t)i;
 	t1 = now_ns();
 	f1 = minflt();
+	if (ctl && perf_ctl(ctl, ack, "enable"))
+		return 1;
+	/* the handshake is outside the timed unmap */
+	t2 = now_ns();
 	if (munmap((void *)p, len)) {
 		fprintf(stderr, "dax_populate: munmap: %s\n", strerror(errno));
 		return 1;
 	}
-	t2 = now_ns();
+	t3 = now_ns();
+	if (ctl && perf_ctl(ctl, ack, "disable"))
+		return 1;
 	close(fd);
 	printf("{\"device\":\"%s\",\"bytes\":%zu,\"populate_ns\":%llu,"
 	       "\"munmap_ns\":%llu,\"minflt\":%ld}\n", argv[1], len,
-	       (unsigned long long)(t1 - t0), (unsigned long long)(t2 - t1),
+	       (unsigned long long)(t1 - t0), (unsigned long long)(t3 - t2),
 	       f1 - f0);
 	return 0;
 }
