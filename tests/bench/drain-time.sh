@@ -19,7 +19,11 @@ load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || die "modprobe pmemu"
 for size in 1G 4G 16G; do
 	for align in 4K 2M; do
 		for rep in $(seq "$REPS"); do
-			for lt in sweep tracked; do
+			# alternate which goes first: creating after a take-away
+			# is not the same as creating after a creation
+			order="sweep tracked"
+			[ $((rep % 2)) = 0 ] && order="tracked sweep"
+			for lt in $order; do
 				mkdir $C/t && echo 0 > $C/t/region && echo $size > $C/t/size &&
 					echo devdax > $C/t/mode && echo $align > $C/t/align &&
 					echo $lt > $C/t/lifetime || die "configure"
