@@ -132,17 +132,6 @@ int pmemu_folio_prepare_insert(struct pmemu_dev *pd, struct folio *folio,
 }
 
 /**
- * pmemu_folio_finish_insert() - drop what pmemu_folio_prepare_insert() took
- * @pd: the device
- * @folio: the folio passed to pmemu_folio_prepare_insert()
- */
-void pmemu_folio_finish_insert(struct pmemu_dev *pd, struct folio *folio)
-{
-	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)
-		folio_put(folio);
-}
-
-/**
  * pmemu_folios_in_use() - folios of a devdax device that are mapped or pinned
  * @pd: the device
  *

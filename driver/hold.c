@@ -14,10 +14,12 @@
 
 struct pmemu_hold_point {
 	const char *name;
-	bool armed;
 	atomic_t waiting;
 	wait_queue_head_t wq;
 };
+
+/* bit N set: point N is armed; read inline by pmemu_hold() */
+unsigned long pmemu_holds_armed;
 
 static struct pmemu_hold_point pmemu_holds[PMEMU_HOLD_NR] = {
 	[PMEMU_HOLD_FAULT_INSERT] = { .name = "fault_insert" },
@@ -41,27 +43,33 @@ struct dentry *pmemu_debugfs_root(void)
 	return pmemu_debugfs;
 }
 
+static enum pmemu_hold_id pmemu_hold_id(struct pmemu_hold_point *h)
+{
+	return h - pmemu_holds;
+}
+
 /**
- * pmemu_hold() - stop here while a test holds this point
- * @point: which point
+ * __pmemu_hold() - stop here while a test holds this point
+ * @point: which point, armed when pmemu_hold() looked
  *
  * Context: may sleep; a fatal signal ends the wait.
  */
-void pmemu_hold(enum pmemu_hold_id point)
+void __pmemu_hold(enum pmemu_hold_id point)
 {
 	struct pmemu_hold_point *h = &pmemu_holds[point];
 
-	if (likely(!READ_ONCE(h->armed)))
-		return;
 	atomic_inc(&h->waiting);
 	wake_up_all(&h->wq);
-	wait_event_killable(h->wq, !READ_ONCE(h->armed));
+	wait_event_killable(h->wq, !test_bit(point, &pmemu_holds_armed));
 	atomic_dec(&h->waiting);
 }
 
 static void pmemu_hold_set(struct pmemu_hold_point *h, bool armed)
 {
-	WRITE_ONCE(h->armed, armed);
+	if (armed)
+		set_bit(pmemu_hold_id(h), &pmemu_holds_armed);
+	else
+		clear_bit(pmemu_hold_id(h), &pmemu_holds_armed);
 	wake_up_all(&h->wq);
 }
 
@@ -69,7 +77,7 @@ static int pmemu_hold_show(struct seq_file *m, void *v)
 {
 	struct pmemu_hold_point *h = m->private;
 
-	seq_printf(m, "%d %d\n", READ_ONCE(h->armed),
+	seq_printf(m, "%d %d\n", test_bit(pmemu_hold_id(h), &pmemu_holds_armed),
 		   atomic_read(&h->waiting));
 	return 0;
 }

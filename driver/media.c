@@ -40,7 +40,7 @@ void pmemu_media_exit(struct pmemu_dev *pd)
 }
 
 /**
- * pmemu_media_check() - does a range of the data area hold a media error
+ * __pmemu_media_check() - pmemu_media_check() on a device with errors
  * @pd: device
  * @off: byte offset in the data area
  * @len: bytes
@@ -48,12 +48,11 @@ void pmemu_media_exit(struct pmemu_dev *pd)
  *
  * Return: true if any sector of [@off, @off + @len) is bad.
  */
-bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len, u64 *first_bad)
+bool __pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len,
+			 u64 *first_bad)
 {
 	sector_t first, nr;
 
-	if (!READ_ONCE(pd->bb.count))
-		return false;
 	if (!badblocks_check(&pd->bb, off >> SECTOR_SHIFT,
 			     DIV_ROUND_UP_ULL((off & (SECTOR_SIZE - 1)) + len,
 					      SECTOR_SIZE), &first, &nr))
@@ -159,24 +158,6 @@ void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len)
 	unmap_mapping_pages(dax_inode(pd->dax_dev)->i_mapping,
 			    start >> PAGE_SHIFT, (end - start) >> PAGE_SHIFT,
 			    false);
-}
-
-/**
- * pmemu_media_recheck() - take a new mapping away if it covers an error
- * @pd: devdax device
- * @off: byte offset of the range a fault just mapped
- * @len: its length
- *
- * An injection between a fault's check and its insert would unmap too
- * early; after this, either the fault saw the error or the injection's
- * unmap follows the insert.
- */
-void pmemu_media_recheck(struct pmemu_dev *pd, u64 off, u64 len)
-{
-	/* order the insert before the check; pairs with pmemu_media_inject() */
-	smp_mb();
-	if (pmemu_media_check(pd, off, len, NULL))
-		pmemu_media_unmap(pd, off, len);
 }
 
 /**

@@ -3,11 +3,13 @@
 #define _PMEMU_H
 
 #include <linux/badblocks.h>
+#include <linux/bitops.h>
 #include <linux/cdev.h>
 #include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/list.h>
 #include <linux/memremap.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/pfn.h>
 #include <linux/spinlock.h>
@@ -436,7 +438,24 @@ enum pmemu_hold_id {
 };
 
 /* hold.c */
-void pmemu_hold(enum pmemu_hold_id point);
+extern unsigned long pmemu_holds_armed;
+void __pmemu_hold(enum pmemu_hold_id point);
+
+/**
+ * pmemu_hold() - stop here while a test holds this point
+ * @point: which point
+ *
+ * Inline so that a disarmed point, the rule, costs a bit test and no call
+ * on the fault path.
+ *
+ * Context: may sleep; a fatal signal ends the wait.
+ */
+static inline void pmemu_hold(enum pmemu_hold_id point)
+{
+	if (unlikely(test_bit(point, &pmemu_holds_armed)))
+		__pmemu_hold(point);
+}
+
 void pmemu_debugfs_init(void);
 struct dentry *pmemu_debugfs_root(void);
 void pmemu_holds_exit(void);
@@ -463,11 +482,49 @@ int pmemu_labels_commit(struct pmemu_region *region,
 /* media.c */
 int pmemu_media_init(struct pmemu_dev *pd);
 void pmemu_media_exit(struct pmemu_dev *pd);
-bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len, u64 *first_bad);
-void pmemu_media_recheck(struct pmemu_dev *pd, u64 off, u64 len);
+bool __pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len,
+			 u64 *first_bad);
 void pmemu_media_clear(struct pmemu_dev *pd, u64 off, u64 len);
 int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear);
 void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len);
+
+/**
+ * pmemu_media_check() - does a range of the data area hold a media error
+ * @pd: device
+ * @off: byte offset in the data area
+ * @len: bytes
+ * @first_bad: if not NULL, set to the byte offset of the first bad sector
+ *
+ * Inline for the common case of a device with no error: every fault asks.
+ *
+ * Return: true if any sector of [@off, @off + @len) is bad.
+ */
+static inline bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len,
+				     u64 *first_bad)
+{
+	if (!READ_ONCE(pd->bb.count))
+		return false;
+	return __pmemu_media_check(pd, off, len, first_bad);
+}
+
+/**
+ * pmemu_media_recheck() - take a new mapping away if it covers an error
+ * @pd: devdax device
+ * @off: byte offset of the range a fault just mapped
+ * @len: its length
+ *
+ * An injection between a fault's check and its insert would unmap too
+ * early; after this, either the fault saw the error or the injection's
+ * unmap follows the insert.
+ */
+static inline void pmemu_media_recheck(struct pmemu_dev *pd, u64 off, u64 len)
+{
+	/* order the insert before the check; pairs with pmemu_media_inject() */
+	smp_mb();
+	if (pmemu_media_check(pd, off, len, NULL))
+		pmemu_media_unmap(pd, off, len);
+}
+
 bool pmemu_mf_records(struct pmemu_dev *pd, int mf_flags);
 s64 pmemu_media_failed(struct pmemu_dev *pd, unsigned long pfn,
 		       unsigned long nr_pages, bool record);
@@ -489,7 +546,21 @@ int pmemu_folios_init(struct pmemu_dev *pd);
 void pmemu_folios_exit(struct pmemu_dev *pd);
 int pmemu_folio_prepare_insert(struct pmemu_dev *pd, struct folio *folio,
 			       struct address_space *mapping, pgoff_t pgoff);
-void pmemu_folio_finish_insert(struct pmemu_dev *pd, struct folio *folio);
+
+/**
+ * pmemu_folio_finish_insert() - drop what pmemu_folio_prepare_insert() took
+ * @pd: the device
+ * @folio: the folio passed to pmemu_folio_prepare_insert()
+ *
+ * Inline: a sweep fault has nothing to drop.
+ */
+static inline void pmemu_folio_finish_insert(struct pmemu_dev *pd,
+					     struct folio *folio)
+{
+	if (pd->cfg.lifetime == PMEMU_LIFETIME_TRACKED)
+		folio_put(folio);
+}
+
 unsigned long pmemu_folios_in_use(struct pmemu_dev *pd);
 void pmemu_tracked_folio_free(struct folio *folio);
 
