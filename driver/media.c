@@ -40,8 +40,8 @@ void pmemu_media_exit(struct pmemu_dev *pd)
 }
 
 /**
- * __pmemu_media_check() - pmemu_media_check() on a device with errors
- * @pd: device
+ * __pmemu_media_check() - does a range of the data area hold a media error
+ * @pd: device whose badblocks table is not empty (pmemu_media_check())
  * @off: byte offset in the data area
  * @len: bytes
  * @first_bad: if not NULL, set to the byte offset of the first bad sector

@@ -441,15 +441,7 @@ enum pmemu_hold_id {
 extern unsigned long pmemu_holds_armed;
 void __pmemu_hold(enum pmemu_hold_id point);
 
-/**
- * pmemu_hold() - stop here while a test holds this point
- * @point: which point
- *
- * Inline so that a disarmed point, the rule, costs a bit test and no call
- * on the fault path.
- *
- * Context: may sleep; a fatal signal ends the wait.
- */
+/* A disarmed point, the rule, costs a bit test and no call (faults). */
 static inline void pmemu_hold(enum pmemu_hold_id point)
 {
 	if (unlikely(test_bit(point, &pmemu_holds_armed)))
@@ -488,17 +480,7 @@ void pmemu_media_clear(struct pmemu_dev *pd, u64 off, u64 len);
 int pmemu_media_inject(struct pmemu_dev *pd, u64 off, u64 len, bool clear);
 void pmemu_media_unmap(struct pmemu_dev *pd, u64 off, u64 len);
 
-/**
- * pmemu_media_check() - does a range of the data area hold a media error
- * @pd: device
- * @off: byte offset in the data area
- * @len: bytes
- * @first_bad: if not NULL, set to the byte offset of the first bad sector
- *
- * Inline for the common case of a device with no error: every fault asks.
- *
- * Return: true if any sector of [@off, @off + @len) is bad.
- */
+/* Every fault asks: a device with no error answers without a call. */
 static inline bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len,
 				     u64 *first_bad)
 {
@@ -507,20 +489,13 @@ static inline bool pmemu_media_check(struct pmemu_dev *pd, u64 off, u64 len,
 	return __pmemu_media_check(pd, off, len, first_bad);
 }
 
-/**
- * pmemu_media_recheck() - take a new mapping away if it covers an error
- * @pd: devdax device
- * @off: byte offset of the range a fault just mapped
- * @len: its length
- *
- * An injection between a fault's check and its insert would unmap too
- * early; after this, either the fault saw the error or the injection's
- * unmap follows the insert.
+/*
+ * After a fault's insert: an injection between its check and its insert
+ * unmapped too early, so look again and take the new mapping away.
  */
 static inline void pmemu_media_recheck(struct pmemu_dev *pd, u64 off, u64 len)
 {
-	/* order the insert before the check; pairs with pmemu_media_inject() */
-	smp_mb();
+	smp_mb();	/* pairs with pmemu_media_inject() */
 	if (pmemu_media_check(pd, off, len, NULL))
 		pmemu_media_unmap(pd, off, len);
 }
@@ -547,13 +522,7 @@ void pmemu_folios_exit(struct pmemu_dev *pd);
 int pmemu_folio_prepare_insert(struct pmemu_dev *pd, struct folio *folio,
 			       struct address_space *mapping, pgoff_t pgoff);
 
-/**
- * pmemu_folio_finish_insert() - drop what pmemu_folio_prepare_insert() took
- * @pd: the device
- * @folio: the folio passed to pmemu_folio_prepare_insert()
- *
- * Inline: a sweep fault has nothing to drop.
- */
+/* Drop what pmemu_folio_prepare_insert() took: nothing for sweep. */
 static inline void pmemu_folio_finish_insert(struct pmemu_dev *pd,
 					     struct folio *folio)
 {
