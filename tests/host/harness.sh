@@ -50,7 +50,7 @@ failing() {
 		{ cat "$tmp/out"; fail "failures do not name '$needle'"; }
 }
 
-t_plan 34
+t_plan 35
 
 t_run "clean suite passes (2 tests + guest clean)" \
 	eval 'check guest/clean && closing "3 passed, 0 failed"'
@@ -109,6 +109,19 @@ t_run "make build KVER=6.12 fails at once naming the 6.15 minimum" \
 	kver_refused 6.12 "needs Linux 6.15 or later; its devdax faults map pages with vmf_insert_page_mkwrite"
 t_run "make build KVER=7.9 (no Debian kernel) fails naming the known ones" \
 	kver_refused 7.9 "KVER=7.3 (trixie-backports, the default) or 7.2 (sid)"
+
+# a bad accelerator is refused before anything is made
+accel_refused() {
+	local rdir=$tmp/accel-results
+	rm -rf "$rdir"
+	PMEMU_ACCEL=hvf PMEMU_RESULTS=$rdir "$top/tests/vm/vm" run /bin/true > "$tmp/accel.out" 2>&1 &&
+		fail "PMEMU_ACCEL=hvf was accepted"
+	[ "$(wc -l < "$tmp/accel.out")" -eq 1 ] &&
+		grep -q '^error: PMEMU_ACCEL=hvf: tcg, kvm or icount$' "$tmp/accel.out" ||
+		{ cat "$tmp/accel.out"; fail "no one-line error naming the choices"; }
+	[ ! -e "$rdir" ] || fail "a results directory was made"
+}
+t_run "tests/vm/vm refuses an unknown PMEMU_ACCEL, making nothing" accel_refused
 
 # JOBS > 1: guest suites boot at once, yet print and count as they would in
 # turn.
