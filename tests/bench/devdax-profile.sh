@@ -12,7 +12,7 @@
 # $OUT/devdax-profile.md (slower than devdax-populate: sampling costs
 # under TCG; only the shares matter).  At 4K a second profile samples the
 # munmap alone (perf enabled around it through --control), MUNMAP_RUNS
-# runs per driver, with the top symbols and the callers of the free path.
+# runs per driver, with its top symbols.
 BENCH_REPS=3
 . "$(dirname "$0")/lib.sh"
 
@@ -27,6 +27,21 @@ load_pmemu "ranges=$(pmemu_boot_ranges)" autocreate=0 || die "modprobe pmemu"
 echo -1 > /proc/sys/kernel/perf_event_paranoid
 echo 0 > /proc/sys/kernel/kptr_restrict
 
+# median FIELD: the median of FIELD (ns) over /tmp/runs.jsonl, in ms
+median() {
+	jq -s "map(.$1) | sort | .[length / 2 | floor] / 1e6 | round" /tmp/runs.jsonl
+}
+
+# report HEADING: HEADING and the top symbols of /tmp/perf.data
+report() {
+	{
+		echo "### $1"
+		echo
+		perf_top /tmp/perf.data 0.5 $TOP
+		echo
+	} >> "$OUT/devdax-profile.md"
+}
+
 # profile LABEL ALIGN DEV RUNS: RUNS populate runs of DEV under perf, which
 # samples the runs' own tasks (user and kernel), not the idle CPU
 profile() {
@@ -35,12 +50,7 @@ profile() {
 	perf record -q -e cpu-clock -o /tmp/perf.data -- bash -c "
 		for i in \$(seq $4); do dax_populate /dev/$3 1G >> /tmp/runs.jsonl || exit 1; done" ||
 		die "perf/dax_populate $1 $2"
-	{
-		echo "### $1, align $2: populate $(jq -s 'map(.populate_ns) | sort | .[length / 2 | floor] / 1e6 | round' /tmp/runs.jsonl) ms, munmap $(jq -s 'map(.munmap_ns) | sort | .[length / 2 | floor] / 1e6 | round' /tmp/runs.jsonl) ms (medians of $4, under perf)"
-		echo
-		perf_top /tmp/perf.data 0.5 $TOP
-		echo
-	} >> "$OUT/devdax-profile.md"
+	report "$1, align $2: populate $(median populate_ns) ms, munmap $(median munmap_ns) ms (medians of $4, under perf)"
 }
 
 # profile_munmap LABEL DEV RUNS: RUNS populate runs of DEV, perf sampling
@@ -55,12 +65,7 @@ profile_munmap() {
 		for i in \$(seq $3); do
 			dax_populate --perf-control /tmp/perf.ctl,/tmp/perf.ack /dev/$2 1G >> /tmp/runs.jsonl || exit 1
 		done" || die "perf/dax_populate munmap $1"
-	{
-		echo "### munmap only, $1, align 4K: munmap $(jq -s 'map(.munmap_ns) | sort | .[length / 2 | floor] / 1e6 | round' /tmp/runs.jsonl) ms (median of $3, under perf)"
-		echo
-		perf_top /tmp/perf.data 0.5 $TOP
-		echo
-	} >> "$OUT/devdax-profile.md"
+	report "munmap only, $1, align 4K: munmap $(median munmap_ns) ms (median of $3, under perf)"
 }
 
 : > "$OUT/devdax-profile.md"
